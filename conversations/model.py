@@ -1,0 +1,293 @@
+"""People, conversations and what comes out of them.
+
+States follow the yearly cycle: planned → invited → preparing → held → agreed →
+followed up, and a conversation can be cancelled until it is held. Goals come from the
+development agreement; a signed agreement is never edited, only superseded.
+"""
+
+from __future__ import annotations
+
+import calendar
+import dataclasses
+import datetime as dt
+import enum
+from collections.abc import Mapping
+from typing import ClassVar
+
+from conversations.competence import Level
+from conversations.records import Versioned
+
+MAX_ANSWER_CHARS = 20_000
+FOLLOW_UP_MONTHS = 6
+
+
+class InputRejected(ValueError):
+    """Input a person gave that cannot be kept. ``key`` names a translated message."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+class Role(enum.StrEnum):
+    EMPLOYEE = "employee"
+    LEADER = "leader"
+    HR = "hr"
+    TR = "tr"
+    MED = "med"
+
+
+class Kind(enum.StrEnum):
+    MUS = "MUS"
+    PUS = "PUS"
+    LUS = "LUS"
+    GRUS = "GRUS"
+    TUS = "TUS"
+    FOLLOW_UP = "FOLLOW_UP"
+
+    @property
+    def is_team(self) -> bool:
+        return self in (Kind.GRUS, Kind.TUS)
+
+
+class State(enum.StrEnum):
+    PLANNED = "planned"
+    INVITED = "invited"
+    PREPARING = "preparing"
+    HELD = "held"
+    AGREED = "agreed"
+    FOLLOWED_UP = "followed_up"
+    CANCELLED = "cancelled"
+
+
+_NEXT: Mapping[State, frozenset[State]] = {
+    State.PLANNED: frozenset({State.INVITED, State.PREPARING, State.CANCELLED}),
+    State.INVITED: frozenset({State.PREPARING, State.HELD, State.CANCELLED}),
+    State.PREPARING: frozenset({State.HELD, State.CANCELLED}),
+    State.HELD: frozenset({State.AGREED}),
+    State.AGREED: frozenset({State.FOLLOWED_UP}),
+    State.FOLLOWED_UP: frozenset(),
+    State.CANCELLED: frozenset(),
+}
+
+
+class Task(enum.StrEnum):
+    """What a conversation asks of a person now: how home groups them."""
+
+    PREPARE = "prepare"
+    HOLD = "hold"
+    SIGN = "sign"
+    FOLLOW_UP = "follow_up"
+    DONE = "done"
+
+
+class PracticeField(enum.StrEnum):
+    COURSE = "course"
+    NEW_TASK = "new_task"
+    SPARRING = "sparring"
+    KNOWLEDGE_SHARING = "knowledge_sharing"
+    SIDE_BY_SIDE = "side_by_side"
+    MENTOR = "mentor"
+    JOB_SWAP = "job_swap"
+    OTHER = "other"
+
+
+class GoalStatus(enum.StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Person(Versioned):
+    record_type: ClassVar[str] = "person"
+
+    name: str
+    roles: frozenset[Role] = frozenset({Role.EMPLOYEE})
+    unit: str = ""
+    team: str = ""
+    leader_id: str | None = None
+    job_profile: str | None = None
+    title: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise InputRejected("error.name_required")
+        super().__post_init__()
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Conversation(Versioned):
+    record_type: ClassVar[str] = "conversation"
+
+    kind: Kind
+    sheet_id: str
+    sheet_version: int
+    leader_id: str
+    participant_ids: tuple[str, ...]
+    planned_at: dt.datetime | None = None
+    state: State = State.PLANNED
+    delegate_leader_id: str | None = None
+    companion_id: str | None = None
+    follow_up_of: str | None = None
+    follow_up_due: dt.date | None = None
+
+    def moved_to(self, state: State, author: str) -> Conversation:
+        if state not in _NEXT[self.state]:
+            raise InputRejected("error.state_change", current=self.state, wanted=state)
+        return self.revised(author=author, state=state)
+
+    def task_for(self, person_id: str, today: dt.date) -> Task:
+        return task_for(
+            self.state,
+            leading=person_id in (self.leader_id, self.delegate_leader_id),
+            planned_on=self.planned_at.date() if self.planned_at else None,
+            follow_up_due=self.follow_up_due,
+            today=today,
+        )
+
+
+FOLLOW_UP_NOTICE = dt.timedelta(days=30)
+
+
+def task_for(
+    state: State,
+    *,
+    leading: bool,
+    planned_on: dt.date | None,
+    follow_up_due: dt.date | None,
+    today: dt.date,
+) -> Task:
+    """What a conversation in ``state`` asks of a person today."""
+    if state in (State.PLANNED, State.INVITED, State.PREPARING):
+        if leading and planned_on is not None and planned_on <= today:
+            return Task.HOLD
+        return Task.PREPARE
+    if state is State.HELD:
+        return Task.SIGN
+    if state is State.AGREED and follow_up_due is not None:
+        return Task.FOLLOW_UP if follow_up_due <= today + FOLLOW_UP_NOTICE else Task.DONE
+    return Task.DONE
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Preparation(Versioned):
+    """One participant's answers and self-assessment; private until shared."""
+
+    record_type: ClassVar[str] = "preparation"
+
+    conversation_id: str
+    answers: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    ratings: Mapping[str, Level] = dataclasses.field(default_factory=dict)
+    shared_with_leader: bool = False
+
+    def with_answer(self, question_id: str, text: str) -> Preparation:
+        text = clean_text(text)
+        if len(text) > MAX_ANSWER_CHARS:
+            raise InputRejected("error.answer_too_long", limit=MAX_ANSWER_CHARS, length=len(text))
+        answers = dict(self.answers)
+        if text.strip():
+            answers[question_id] = text
+        else:
+            answers.pop(question_id, None)
+        return self.revised(answers=answers)
+
+    def with_rating(self, competence_id: str, level: Level | None) -> Preparation:
+        ratings = dict(self.ratings)
+        if level is None:
+            ratings.pop(competence_id, None)
+        else:
+            ratings[competence_id] = Level(level)
+        return self.revised(ratings=ratings)
+
+    def answered(self, question_ids: tuple[str, ...]) -> int:
+        return sum(
+            1 for q in question_ids if self.answers.get(q, "").strip() or q in self.ratings
+        )
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Minutes(Versioned):
+    record_type: ClassVar[str] = "minutes"
+
+    conversation_id: str
+    notes: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Goal:
+    id: str
+    theme_id: str
+    what: str
+    practice_field: PracticeField = PracticeField.OTHER
+    responsible_id: str = ""
+    deadline: dt.date | None = None
+    status: GoalStatus = GoalStatus.OPEN
+    approved_by_leader: bool = False
+
+    def check(self, today: dt.date) -> None:
+        if not self.what.strip():
+            raise InputRejected("error.goal_empty")
+        if self.deadline is not None and self.deadline < today:
+            raise InputRejected("error.deadline_past", deadline=self.deadline.isoformat())
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Signature:
+    signer_id: str
+    signed_at: dt.datetime
+    content_hash: str
+    public_key: str
+    signature: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Agreement(Versioned):
+    record_type: ClassVar[str] = "agreement"
+
+    conversation_id: str
+    goals: tuple[Goal, ...] = ()
+    signatures: tuple[Signature, ...] = ()
+    supersedes: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TeamAction:
+    id: str
+    what: str
+    long_term: bool = False
+    responsible_id: str = ""
+    deadline: dt.date | None = None
+    status: GoalStatus = GoalStatus.OPEN
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TeamPlan(Versioned):
+    record_type: ClassVar[str] = "team_plan"
+
+    conversation_id: str
+    actions: tuple[TeamAction, ...] = ()
+    member_goals: Mapping[str, tuple[Goal, ...]] = dataclasses.field(default_factory=dict)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later, or the month's last day when it is shorter."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def follow_up_date(agreed_on: dt.date, months: int = FOLLOW_UP_MONTHS) -> dt.date:
+    return add_months(agreed_on, months)
+
+
+_WORD_PUNCTUATION = str.maketrans({"\u00a0": " ", "\u200b": None, "\ufeff": None, "\r": None})
+
+
+def clean_text(text: str) -> str:
+    """Keeps what a person typed or pasted, minus invisible characters that break search
+    and PDFs (no-break and zero-width spaces, byte-order marks, carriage returns).
+    Typographic quotes, dashes and bullets from Word stay as they are."""
+    return text.translate(_WORD_PUNCTUATION)
