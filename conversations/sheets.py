@@ -1,0 +1,795 @@
+"""Question sheets and job profiles: the data a conversation is prepared and held on.
+
+Owns: the sheet model (themes → questions, and for team conversations the wheel,
+dialog cards, exercise cards and ground rules), job profiles read from JSON, and the
+validation of both. Sheets live as one JSON file each under ``assets/sheets/`` and job
+profiles under ``assets/job_profiles/``; an organisation can add its own in further
+folders (the seeds stress method freedom), see :func:`load_library`.
+
+Validation collects every problem in a file, each naming the file, the field and what
+is wrong (``mus.json: themes[0].questions[2].type: must be one of …``). Loading never
+raises: a broken file becomes a :class:`SheetProblem` in ``library.problems`` and is
+skipped, so a bad sheet cannot crash the app.
+
+Pure Python: no Flet, no vault; the only files read are the JSON files named above.
+Texts are ``{"da": …, "en": …}`` mappings; show them with
+:func:`conversations.texts.localize`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import re
+import types
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from conversations.competence import Competence, JobProfile, Level
+from conversations.model import Kind
+from conversations.texts import ASSETS
+
+__all__ = [
+    "ASSETS",
+    "DialogCard",
+    "ExerciseCard",
+    "GroundRule",
+    "Option",
+    "Question",
+    "QuestionSheet",
+    "QuestionType",
+    "SheetInvalid",
+    "SheetLibrary",
+    "SheetProblem",
+    "Text",
+    "Theme",
+    "WheelField",
+    "load_library",
+    "parse_job_profile",
+    "parse_sheet",
+]
+
+Text = Mapping[str, str]
+"""A text per language code, Danish (``"da"``) always present."""
+
+REQUIRED_LANGUAGE = "da"
+MAX_FILE_BYTES = 1_000_000
+MAX_MINUTES = 480
+MAX_SCALE_STEPS = 11
+TEAM_ONLY_FIELDS = ("wheel", "dialog_cards", "exercise_cards", "ground_rules", "summary_minutes")
+
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,79}")
+_LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
+_TOP = "(top level)"
+
+
+# --- the model ------------------------------------------------------------------------
+
+
+class QuestionType(enum.StrEnum):
+    TEXT = "text"
+    SCALE = "scale"
+    CHOICE = "choice"
+    COMPETENCE = "competence"
+
+
+@dataclasses.dataclass(frozen=True)
+class Option:
+    id: str
+    text: Text
+
+
+@dataclasses.dataclass(frozen=True)
+class Question:
+    id: str
+    type: QuestionType
+    text: Text
+    help: Text | None = None
+    options: tuple[Option, ...] = ()
+    min: int | None = None
+    max: int | None = None
+    low: Text | None = None
+    high: Text | None = None
+    job_profile: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Theme:
+    id: str
+    title: Text
+    guidance: Text | None
+    questions: tuple[Question, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class WheelField:
+    id: str
+    title: Text
+    prompts: tuple[Text, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class DialogCard:
+    id: str
+    field: str
+    text: Text
+
+
+@dataclasses.dataclass(frozen=True)
+class ExerciseCard:
+    id: str
+    title: Text
+    instructions: Text
+    minutes: int | None = None
+    blank: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class GroundRule:
+    id: str
+    text: Text
+
+
+@dataclasses.dataclass(frozen=True)
+class QuestionSheet:
+    id: str
+    version: int
+    kind: Kind
+    title: Text
+    intro: Text | None
+    themes: tuple[Theme, ...]
+    wheel: tuple[WheelField, ...] = ()
+    dialog_cards: tuple[DialogCard, ...] = ()
+    exercise_cards: tuple[ExerciseCard, ...] = ()
+    ground_rules: tuple[GroundRule, ...] = ()
+    summary_minutes: int | None = None
+    source_file: str = ""
+
+    def all_questions(self) -> tuple[Question, ...]:
+        return tuple(q for theme in self.themes for q in theme.questions)
+
+    def question_ids(self) -> tuple[str, ...]:
+        return tuple(q.id for q in self.all_questions())
+
+    def question(self, question_id: str) -> Question | None:
+        """The question with this id, or None (answers may outlive a sheet's version)."""
+        return next((q for q in self.all_questions() if q.id == question_id), None)
+
+    def wheel_field(self, field_id: str) -> WheelField | None:
+        return next((f for f in self.wheel if f.id == field_id), None)
+
+    def dialog_cards_for(self, field_id: str) -> tuple[DialogCard, ...]:
+        return tuple(card for card in self.dialog_cards if card.field == field_id)
+
+
+# --- problems ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class SheetProblem:
+    """What is wrong, where: the file, the field (a path like ``themes[0].id``) and why."""
+
+    file: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.field}: {self.message}"
+
+
+class SheetInvalid(Exception):  # noqa: N818 (the name the views use)
+    def __init__(self, problems: Iterable[SheetProblem]) -> None:
+        self.problems: tuple[SheetProblem, ...] = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+# --- reading JSON-like values -------------------------------------------------------------
+
+_MISSING = object()
+_NOT_AN_OBJECT: Mapping[str, object] = types.MappingProxyType({})
+T = TypeVar("T")
+
+
+def _describe(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        shown = json.dumps(value, ensure_ascii=False)
+        return shown if len(shown) <= 42 else shown[:40] + '…"'
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return type(value).__name__
+
+
+def _at(field: str, key: str | int) -> str:
+    """The path of ``key`` inside ``field``: ``themes[0].id``; odd keys in quotes."""
+    if isinstance(key, int):
+        return f"{field}[{key}]"
+    if not _PLAIN_KEY.fullmatch(key):
+        return f"{field}[{json.dumps(key, ensure_ascii=False)}]"
+    return f"{field}.{key}" if field else key
+
+
+def _quoted(values: Iterable[str]) -> str:
+    return ", ".join(values) or "none"
+
+
+class _Reader:
+    """Walks one file's JSON value and collects problems instead of raising."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[SheetProblem] = []
+
+    def problem(self, field: str, message: str) -> None:
+        self.problems.append(SheetProblem(self.file, field or _TOP, message))
+
+    def obj(self, value: object, field: str, known: Sequence[str]) -> Mapping[str, object]:
+        """The object at ``field`` (empty when it is not one); unknown keys are problems.
+
+        Keys starting with ``_`` are comments for the people who edit the files.
+        """
+        if not isinstance(value, Mapping):
+            self.problem(field, f"must be an object (got {_describe(value)})")
+            return _NOT_AN_OBJECT
+        for key in value:
+            if not isinstance(key, str):
+                self.problem(field, f"has a key that is not text ({_describe(key)})")
+            elif key not in known and not key.startswith("_"):
+                self.problem(_at(field, key), f"is not a field here (known: {_quoted(known)})")
+        for key in getattr(value, "duplicate_keys", ()):
+            self.problem(_at(field, key), "appears more than once in the same object")
+        return {k: v for k, v in value.items() if isinstance(k, str)}
+
+    def value(self, obj: Mapping[str, object], key: str, field: str, required: bool) -> object:
+        value = obj.get(key, _MISSING)
+        # Inside something that is not an object, that one problem says it all.
+        if value is _MISSING and required and obj is not _NOT_AN_OBJECT:
+            self.problem(_at(field, key), "is required")
+        return value
+
+    def identifier(self, obj: Mapping[str, object], key: str, field: str) -> str:
+        value = self.value(obj, key, field, required=True)
+        if value is _MISSING:
+            return ""
+        if not isinstance(value, str) or not _ID.fullmatch(value):
+            self.problem(
+                _at(field, key),
+                "must be an id: a letter or digit, then letters, digits, '_', '-' or '.', "
+                f"at most 80 characters (got {_describe(value)})",
+            )
+            return ""
+        return value
+
+    def text(
+        self, obj: Mapping[str, object], key: str, field: str, *, required: bool = True
+    ) -> Text | None:
+        value = self.value(obj, key, field, required)
+        if value is _MISSING:
+            return None
+        return self.text_value(value, _at(field, key))
+
+    def text_value(self, value: object, field: str) -> Text | None:
+        if not isinstance(value, Mapping):
+            self.problem(
+                field,
+                'must be an object of texts per language, like {"da": "…", "en": "…"} '
+                f"(got {_describe(value)})",
+            )
+            return None
+        text: dict[str, str] = {}
+        for lang, words in value.items():
+            if not isinstance(lang, str) or not _LANGUAGE.fullmatch(lang):
+                self.problem(field, f"{_describe(lang)} is not a language code like da or en")
+            elif not isinstance(words, str):
+                self.problem(_at(field, lang), f"must be text (got {_describe(words)})")
+            elif not words.strip():
+                self.problem(_at(field, lang), "must not be empty (leave the language out)")
+            else:
+                text[lang] = words
+        for lang in getattr(value, "duplicate_keys", ()):
+            self.problem(_at(field, lang), "appears more than once in the same object")
+        if REQUIRED_LANGUAGE not in value:
+            self.problem(_at(field, REQUIRED_LANGUAGE), "is required: every text needs Danish")
+        return text
+
+    def integer(
+        self,
+        obj: Mapping[str, object],
+        key: str,
+        field: str,
+        *,
+        required: bool,
+        low: int,
+        high: int | None = None,
+    ) -> int | None:
+        value = self.value(obj, key, field, required)
+        if value is _MISSING:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.problem(_at(field, key), f"must be a whole number (got {_describe(value)})")
+            return None
+        if value < low or (high is not None and value > high):
+            limit = f"at least {low}" if high is None else f"from {low} to {high}"
+            self.problem(_at(field, key), f"must be {limit} (got {value})")
+            return None
+        return value
+
+    def boolean(self, obj: Mapping[str, object], key: str, field: str) -> bool:
+        value = self.value(obj, key, field, required=False)
+        if value is _MISSING:
+            return False
+        if not isinstance(value, bool):
+            self.problem(_at(field, key), f"must be true or false (got {_describe(value)})")
+            return False
+        return value
+
+    def items(
+        self,
+        obj: Mapping[str, object],
+        key: str,
+        field: str,
+        parse: Callable[[object, str], T],
+        *,
+        required: bool,
+    ) -> tuple[T, ...]:
+        value = self.value(obj, key, field, required)
+        if value is _MISSING:
+            return ()
+        if not isinstance(value, list | tuple):
+            self.problem(_at(field, key), f"must be a list (got {_describe(value)})")
+            return ()
+        if not value and required:
+            self.problem(_at(field, key), "must have at least one entry")
+        return tuple(parse(item, _at(_at(field, key), i)) for i, item in enumerate(value))
+
+    def unique(self, ids: Iterable[tuple[str, str]], what: str) -> None:
+        """Reports ids used twice; ``ids`` pairs each id with the field it came from."""
+        first: dict[str, str] = {}
+        for value, field in ids:
+            if not value:
+                continue
+            if value in first:
+                self.problem(
+                    field, f'{what} "{value}" is used more than once (first at {first[value]})'
+                )
+            else:
+                first[value] = field
+
+
+# --- sheets -----------------------------------------------------------------------------
+
+_SHEET_KEYS = (
+    "id", "version", "kind", "title", "intro", "themes", *TEAM_ONLY_FIELDS,
+)  # fmt: skip
+_THEME_KEYS = ("id", "title", "guidance", "questions")
+_QUESTION_KEYS = ("id", "type", "text", "help", "options", "min", "max", "low", "high",
+                  "job_profile")  # fmt: skip
+_ONLY_FOR = {
+    "options": QuestionType.CHOICE,
+    "min": QuestionType.SCALE,
+    "max": QuestionType.SCALE,
+    "low": QuestionType.SCALE,
+    "high": QuestionType.SCALE,
+    "job_profile": QuestionType.COMPETENCE,
+}
+
+
+class _SheetReader(_Reader):
+    def __init__(self, file: str, job_profiles: Mapping[str, JobProfile] | None) -> None:
+        super().__init__(file)
+        self.job_profiles = job_profiles
+
+    def sheet(self, data: object) -> QuestionSheet:
+        top = self.obj(data, "", _SHEET_KEYS)
+        sheet_id = self.identifier(top, "id", "")
+        version = self.integer(top, "version", "", required=True, low=1)
+        kind = self.kind(top)
+        title = self.text(top, "title", "")
+        intro = self.text(top, "intro", "", required=False)
+        themes = self.items(top, "themes", "", self.theme, required=True)
+        self.unique(((t.id, _at(_at("themes", i), "id")) for i, t in enumerate(themes)), "theme id")
+        self.unique(
+            (
+                (q.id, _at(_at(_at(_at("themes", i), "questions"), j), "id"))
+                for i, theme in enumerate(themes)
+                for j, q in enumerate(theme.questions)
+            ),
+            "question id",
+        )
+
+        team = kind is not None and kind.is_team
+        if kind is not None and not team:
+            for key in TEAM_ONLY_FIELDS:
+                if key in top:
+                    self.problem(key, "is only used on team sheets (GRUS, TUS)")
+        must = kind is Kind.TUS
+        wheel = self.items(top, "wheel", "", self.wheel_field, required=must)
+        cards = self.items(top, "dialog_cards", "", self.dialog_card, required=must)
+        exercises = self.items(top, "exercise_cards", "", self.exercise_card, required=must)
+        rules = self.items(top, "ground_rules", "", self.ground_rule, required=must)
+        summary = self.integer(top, "summary_minutes", "", required=False, low=1, high=MAX_MINUTES)
+
+        self.unique(((f.id, f"wheel[{i}].id") for i, f in enumerate(wheel)), "wheel field id")
+        self.unique(((c.id, f"dialog_cards[{i}].id") for i, c in enumerate(cards)), "card id")
+        self.unique(((c.id, f"exercise_cards[{i}].id") for i, c in enumerate(exercises)), "card id")
+        self.unique(((r.id, f"ground_rules[{i}].id") for i, r in enumerate(rules)), "rule id")
+        wheel_ids = [f.id for f in wheel if f.id]
+        for i, card in enumerate(cards):
+            if card.field and card.field not in wheel_ids:
+                self.problem(
+                    f"dialog_cards[{i}].field",
+                    f'refers to wheel field "{card.field}", which the sheet does not have '
+                    f"(wheel: {_quoted(wheel_ids)})",
+                )
+
+        if self.problems:
+            raise SheetInvalid(self.problems)
+        assert kind is not None and version is not None and title is not None
+        return QuestionSheet(
+            id=sheet_id,
+            version=version,
+            kind=kind,
+            title=title,
+            intro=intro,
+            themes=themes,
+            wheel=wheel,
+            dialog_cards=cards,
+            exercise_cards=exercises,
+            ground_rules=rules,
+            summary_minutes=summary,
+            source_file=self.file,
+        )
+
+    def kind(self, top: Mapping[str, object]) -> Kind | None:
+        value = self.value(top, "kind", "", required=True)
+        if value is _MISSING:
+            return None
+        if isinstance(value, str) and value in {k.value for k in Kind}:
+            return Kind(value)
+        self.problem("kind", f"must be one of {_quoted(Kind)} (got {_describe(value)})")
+        return None
+
+    def theme(self, value: object, field: str) -> Theme:
+        obj = self.obj(value, field, _THEME_KEYS)
+        return Theme(
+            id=self.identifier(obj, "id", field),
+            title=self.text(obj, "title", field) or {},
+            guidance=self.text(obj, "guidance", field, required=False),
+            questions=self.items(obj, "questions", field, self.question, required=True),
+        )
+
+    def question(self, value: object, field: str) -> Question:
+        obj = self.obj(value, field, _QUESTION_KEYS)
+        question_id = self.identifier(obj, "id", field)
+        kind = self.question_type(obj, field)
+        text = self.text(obj, "text", field) or {}
+        help_text = self.text(obj, "help", field, required=False)
+        if kind is not None:
+            for key, owner in _ONLY_FOR.items():
+                if key in obj and owner is not kind:
+                    self.problem(_at(field, key), f"only belongs on {owner} questions")
+
+        options: tuple[Option, ...] = ()
+        low_value = high_value = None
+        low_text = high_text = None
+        profile = None
+        if kind is QuestionType.CHOICE:
+            if "options" not in obj and obj is not _NOT_AN_OBJECT:
+                self.problem(_at(field, "options"), "is required")
+            options = self.items(obj, "options", field, self.option, required=False)
+            if isinstance(obj.get("options"), list | tuple) and len(options) < 2:
+                self.problem(
+                    _at(field, "options"), f"a choice needs at least 2 options (got {len(options)})"
+                )
+            self.unique(
+                ((o.id, _at(_at(_at(field, "options"), i), "id")) for i, o in enumerate(options)),
+                "option id",
+            )
+        elif kind is QuestionType.SCALE:
+            low_value = self.integer(obj, "min", field, required=True, low=-100, high=100)
+            high_value = self.integer(obj, "max", field, required=True, low=-100, high=100)
+            if low_value is not None and high_value is not None:
+                if low_value >= high_value:
+                    self.problem(
+                        _at(field, "max"),
+                        f"must be larger than min ({low_value}; got {high_value})",
+                    )
+                elif high_value - low_value + 1 > MAX_SCALE_STEPS:
+                    self.problem(
+                        _at(field, "max"),
+                        f"a scale has at most {MAX_SCALE_STEPS} steps "
+                        f"(got {high_value - low_value + 1})",
+                    )
+            low_text = self.text(obj, "low", field, required=False)
+            high_text = self.text(obj, "high", field, required=False)
+        elif kind is QuestionType.COMPETENCE:
+            profile = self.identifier(obj, "job_profile", field)
+            if profile and self.job_profiles is not None and profile not in self.job_profiles:
+                self.problem(
+                    _at(field, "job_profile"),
+                    f'refers to job profile "{profile}", which does not exist '
+                    f"(known: {_quoted(sorted(self.job_profiles))})",
+                )
+        return Question(
+            id=question_id,
+            type=kind or QuestionType.TEXT,
+            text=text,
+            help=help_text,
+            options=options,
+            min=low_value,
+            max=high_value,
+            low=low_text,
+            high=high_text,
+            job_profile=profile,
+        )
+
+    def question_type(self, obj: Mapping[str, object], field: str) -> QuestionType | None:
+        value = self.value(obj, "type", field, required=True)
+        if value is _MISSING:
+            return None
+        if isinstance(value, str) and value in {t.value for t in QuestionType}:
+            return QuestionType(value)
+        self.problem(
+            _at(field, "type"), f"must be one of {_quoted(QuestionType)} (got {_describe(value)})"
+        )
+        return None
+
+    def option(self, value: object, field: str) -> Option:
+        obj = self.obj(value, field, ("id", "text"))
+        return Option(
+            id=self.identifier(obj, "id", field), text=self.text(obj, "text", field) or {}
+        )
+
+    def wheel_field(self, value: object, field: str) -> WheelField:
+        obj = self.obj(value, field, ("id", "title", "prompts"))
+        prompts = self.items(obj, "prompts", field, self.text_value, required=True)
+        return WheelField(
+            id=self.identifier(obj, "id", field),
+            title=self.text(obj, "title", field) or {},
+            prompts=tuple(p for p in prompts if p is not None),
+        )
+
+    def dialog_card(self, value: object, field: str) -> DialogCard:
+        obj = self.obj(value, field, ("id", "field", "text"))
+        return DialogCard(
+            id=self.identifier(obj, "id", field),
+            field=self.identifier(obj, "field", field),
+            text=self.text(obj, "text", field) or {},
+        )
+
+    def exercise_card(self, value: object, field: str) -> ExerciseCard:
+        obj = self.obj(value, field, ("id", "title", "instructions", "minutes", "blank"))
+        blank = self.boolean(obj, "blank", field)
+        return ExerciseCard(
+            id=self.identifier(obj, "id", field),
+            title=self.text(obj, "title", field) or {},
+            instructions=self.text(obj, "instructions", field) or {},
+            minutes=self.integer(
+                obj, "minutes", field, required=not blank, low=1, high=MAX_MINUTES
+            ),
+            blank=blank,
+        )
+
+    def ground_rule(self, value: object, field: str) -> GroundRule:
+        obj = self.obj(value, field, ("id", "text"))
+        return GroundRule(
+            id=self.identifier(obj, "id", field), text=self.text(obj, "text", field) or {}
+        )
+
+
+def parse_sheet(
+    data: object, file: str, job_profiles: Mapping[str, JobProfile] | None = None
+) -> QuestionSheet:
+    """The sheet in ``data`` (a parsed JSON value), or :class:`SheetInvalid` listing every
+    problem. When ``job_profiles`` is given, competence questions must name one of them."""
+    return _SheetReader(file, job_profiles).sheet(data)
+
+
+# --- job profiles ----------------------------------------------------------------------
+
+
+class _ProfileReader(_Reader):
+    def profile(self, data: object) -> JobProfile:
+        top = self.obj(data, "", ("id", "title", "competences"))
+        profile_id = self.identifier(top, "id", "")
+        title = self.text(top, "title", "")
+        competences = self.items(top, "competences", "", self.competence, required=True)
+        self.unique(
+            ((c.id, f"competences[{i}].id") for i, c in enumerate(competences)), "competence id"
+        )
+        if self.problems:
+            raise SheetInvalid(self.problems)
+        assert title is not None
+        return JobProfile(id=profile_id, title=title, competences=competences)
+
+    def competence(self, value: object, field: str) -> Competence:
+        obj = self.obj(value, field, ("id", "name", "description", "expected"))
+        expected = self.integer(
+            obj, "expected", field, required=False, low=int(Level.NOVICE), high=int(Level.EXPERT)
+        )
+        return Competence(
+            id=self.identifier(obj, "id", field),
+            name=self.text(obj, "name", field) or {},
+            description=self.text(obj, "description", field, required=False) or {},
+            expected=Level.COMPETENT if expected is None else Level(expected),
+        )
+
+
+def parse_job_profile(data: object, file: str) -> JobProfile:
+    """The job profile in ``data``, or :class:`SheetInvalid` listing every problem.
+
+    ``expected`` is the level the job asks for, 1 (nybegynder) to 5 (ekspert); left out,
+    it is 3 (kompetent). "Ikke relevant" is something a person answers, not a demand.
+    """
+    return _ProfileReader(file).profile(data)
+
+
+# --- the library -----------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class SheetLibrary:
+    sheets: Mapping[str, QuestionSheet]
+    job_profiles: Mapping[str, JobProfile]
+    problems: tuple[SheetProblem, ...] = ()
+
+    def for_kind(self, kind: Kind | str) -> list[QuestionSheet]:
+        return sorted((s for s in self.sheets.values() if s.kind == kind), key=lambda s: s.id)
+
+    def sheet(self, sheet_id: str) -> QuestionSheet | None:
+        return self.sheets.get(sheet_id)
+
+    def job_profile(self, profile_id: str) -> JobProfile | None:
+        return self.job_profiles.get(profile_id)
+
+
+class _KeyCountingDict(dict[str, object]):
+    """A JSON object that remembers keys given twice (json keeps only the last)."""
+
+    duplicate_keys: tuple[str, ...] = ()
+
+
+def _object_pairs(pairs: list[tuple[str, object]]) -> _KeyCountingDict:
+    result = _KeyCountingDict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        twice: list[str] = []
+        for key, _ in pairs:
+            if key in seen:
+                twice.append(key)
+            seen.add(key)
+        result.duplicate_keys = tuple(twice)
+    return result
+
+
+def _read_json(path: Path, file: str, problems: list[SheetProblem]) -> object:
+    """The parsed file, or ``_MISSING`` after adding a problem."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        problems.append(SheetProblem(file, "(file)", f"cannot be read: {exc.strerror or exc}"))
+        return _MISSING
+    if len(raw) > MAX_FILE_BYTES:
+        problems.append(
+            SheetProblem(
+                file, "(file)", f"is too large ({len(raw)} bytes; at most {MAX_FILE_BYTES})"
+            )
+        )
+        return _MISSING
+    try:
+        source = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problems.append(SheetProblem(file, "(file)", f"is not UTF-8 text (byte {exc.start})"))
+        return _MISSING
+    try:
+        return json.loads(source, object_pairs_hook=_object_pairs)
+    except json.JSONDecodeError as exc:
+        field = f"line {exc.lineno}, column {exc.colno}"
+        problems.append(SheetProblem(file, field, f"is not valid JSON: {exc.msg}"))
+    except (ValueError, RecursionError) as exc:
+        problems.append(SheetProblem(file, "(file)", f"is not valid JSON: {exc}"))
+    return _MISSING
+
+
+def _json_files(folder: Path) -> list[Path]:
+    try:
+        return sorted(p for p in folder.iterdir() if p.suffix == ".json" and p.is_file())
+    except OSError:
+        return []
+
+
+def load_library(root: Path = ASSETS, extra_dirs: Iterable[Path | str] = ()) -> SheetLibrary:
+    """Reads ``root/sheets/*.json`` and ``root/job_profiles/*.json``, then each extra folder.
+
+    An extra folder is laid out like ``root`` (``sheets/``, ``job_profiles/``); JSON files
+    directly in it count as sheets, so an organisation can simply drop a sheet there.
+    A sheet's id must match its file name. A later folder's sheet or profile replaces an
+    earlier one with the same id (that is how an organisation adapts a shipped sheet);
+    the same id twice within one folder is a problem. Every problem is collected in
+    ``problems`` and the file skipped; this function does not raise.
+    """
+    problems: list[SheetProblem] = []
+    sources: list[tuple[Path, bool]] = [(Path(root), False)]
+    sources += [(Path(folder), True) for folder in extra_dirs]
+
+    profile_files: list[tuple[int, Path, str]] = []
+    sheet_files: list[tuple[int, Path, str]] = []
+    for index, (base, extra) in enumerate(sources):
+        if not base.is_dir():
+            problems.append(SheetProblem(str(base), "(folder)", "is not a folder that can be read"))
+            continue
+
+        def name(path: Path, base: Path = base, extra: bool = extra) -> str:
+            return str(path) if extra else path.relative_to(base).as_posix()
+
+        for sub, into in (("job_profiles", profile_files), ("sheets", sheet_files)):
+            folder = base / sub
+            if folder.is_dir():
+                into += [(index, p, name(p)) for p in _json_files(folder)]
+            elif not extra:
+                problems.append(SheetProblem(name(folder), "(folder)", "is missing"))
+        if extra:
+            sheet_files += [(index, p, name(p)) for p in _json_files(base)]
+
+    profiles: dict[str, JobProfile] = {}
+    profile_origin: dict[str, tuple[int, str]] = {}
+    for index, path, file in profile_files:
+        profile = _load_one(path, file, problems, parse_job_profile)
+        if profile is not None and _claim(profile.id, index, file, profile_origin, problems):
+            profiles[profile.id] = profile
+
+    sheets: dict[str, QuestionSheet] = {}
+    sheet_origin: dict[str, tuple[int, str]] = {}
+    for index, path, file in sheet_files:
+        sheet = _load_one(path, file, problems, lambda d, f: parse_sheet(d, f, profiles))
+        if sheet is None:
+            continue
+        if sheet.id != path.stem:
+            problems.append(
+                SheetProblem(
+                    file, "id", f'must match the file name "{path.stem}" (got "{sheet.id}")'
+                )
+            )
+            continue
+        if _claim(sheet.id, index, file, sheet_origin, problems):
+            sheets[sheet.id] = sheet
+    return SheetLibrary(sheets=sheets, job_profiles=profiles, problems=tuple(problems))
+
+
+def _load_one(
+    path: Path, file: str, problems: list[SheetProblem], parse: Callable[[object, str], T]
+) -> T | None:
+    data = _read_json(path, file, problems)
+    if data is _MISSING:
+        return None
+    try:
+        return parse(data, file)
+    except SheetInvalid as invalid:
+        problems.extend(invalid.problems)
+    return None
+
+
+def _claim(
+    item_id: str,
+    index: int,
+    file: str,
+    origin: dict[str, tuple[int, str]],
+    problems: list[SheetProblem],
+) -> bool:
+    """Whether the item from folder ``index`` takes the id (a later folder overrides)."""
+    earlier = origin.get(item_id)
+    if earlier is not None and earlier[0] == index:
+        problems.append(SheetProblem(file, "id", f'"{item_id}" is already used by {earlier[1]}'))
+        return False
+    origin[item_id] = (index, file)
+    return True
