@@ -180,7 +180,7 @@ class SheetProblem:
         return f"{self.file}: {self.field}: {self.message}"
 
 
-class SheetInvalid(Exception):  # noqa: N818 (the name the views use)
+class SheetInvalid(Exception):
     def __init__(self, problems: Iterable[SheetProblem]) -> None:
         self.problems: tuple[SheetProblem, ...] = tuple(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
