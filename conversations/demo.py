@@ -1,0 +1,116 @@
+"""A demo organisation to try everything at once: a home-care team and its leader.
+
+Pure data: builds domain records; the caller stores them in a vault.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+
+from conversations.competence import JobProfile, Level
+from conversations.model import Conversation, Kind, Person, Preparation, Role, State
+from conversations.sheets import QuestionSheet, QuestionType
+
+DEMO_PIN = "123456"
+UNIT = "Sundhed og Omsorg"
+TEAM = "Hjemmeplejen Nord"
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoOrganisation:
+    leader: Person
+    employees: tuple[Person, ...]
+
+    @property
+    def people(self) -> tuple[Person, ...]:
+        return (self.leader, *self.employees)
+
+
+def organisation() -> DemoOrganisation:
+    leader = Person(
+        id="d0000000000000000000000000000001",
+        name="Mette Holm",
+        roles=frozenset({Role.LEADER}),
+        unit=UNIT,
+        team=TEAM,
+        title="Teamleder",
+    )
+    staff = [
+        ("d0000000000000000000000000000002", "Anna Sørensen", "Ergoterapeut"),
+        ("d0000000000000000000000000000003", "Jonas Nielsen", "Social- og sundhedsassistent"),
+        ("d0000000000000000000000000000004", "Fatima Ali", "Fysioterapeut"),
+        ("d0000000000000000000000000000005", "Lars Kristensen", "Social- og sundhedshjælper"),
+    ]
+    employees = tuple(
+        Person(
+            id=pid,
+            name=name,
+            unit=UNIT,
+            team=TEAM,
+            leader_id=leader.id,
+            job_profile="therapist-carer",
+            title=title,
+        )
+        for pid, name, title in staff
+    )
+    return DemoOrganisation(leader=leader, employees=employees)
+
+
+def conversations_for(
+    me: Person,
+    org: DemoOrganisation,
+    today: dt.date,
+    sheet: QuestionSheet | None,
+    profiles: Mapping[str, JobProfile],
+) -> list[tuple[Conversation, list[Preparation]]]:
+    """What a demo person's tablet holds: this year's MUS, a team conversation and last
+    year's MUS with its follow-up coming up."""
+    leader = org.leader
+    others = [p for p in org.employees if p.id != me.id]
+    partner = me if me.id != leader.id else others[0]
+    at_ten = dt.time(10, 0)
+    mus = Conversation(
+        kind=Kind.MUS,
+        sheet_id="mus",
+        sheet_version=1,
+        leader_id=leader.id,
+        participant_ids=(partner.id,),
+        planned_at=dt.datetime.combine(today + dt.timedelta(days=14), at_ten),
+        state=State.PREPARING,
+        author=leader.id,
+    )
+    tus = Conversation(
+        kind=Kind.TUS,
+        sheet_id="tus",
+        sheet_version=1,
+        leader_id=leader.id,
+        participant_ids=tuple(p.id for p in org.employees),
+        planned_at=dt.datetime.combine(today + dt.timedelta(days=40), dt.time(9, 0)),
+        state=State.INVITED,
+        author=leader.id,
+    )
+    last_year = Conversation(
+        kind=Kind.MUS,
+        sheet_id="mus",
+        sheet_version=1,
+        leader_id=leader.id,
+        participant_ids=(partner.id,),
+        planned_at=dt.datetime.combine(today - dt.timedelta(days=170), at_ten),
+        state=State.AGREED,
+        follow_up_due=today + dt.timedelta(days=10),
+        author=leader.id,
+    )
+    started = Preparation(conversation_id=mus.id, author=me.id)
+    questions = sheet.all_questions() if sheet else ()
+    text = next((q for q in questions if q.type is QuestionType.TEXT), None)
+    if text is not None:
+        started = started.with_answer(
+            text.id, "Genoptræning i borgernes hjem og vurdering af hjælpemidler."
+        )
+    rated = next((q for q in questions if q.type is QuestionType.COMPETENCE), None)
+    profile = profiles.get(rated.job_profile or "") if rated else None
+    if profile is not None and profile.competences:
+        started = started.with_rating(profile.competences[0].id, Level.PROFICIENT)
+    return [(mus, [started]), (tus, []), (last_year, [])]

@@ -1,0 +1,187 @@
+"""Samtale: development conversations that work offline.
+
+    python3 main.py [--data DIR] [--host 127.0.0.1] [--port 8550] [--lang da|en] [--open]
+    python3 main.py test [pytest arguments]
+    python3 main.py bench storage [--quick]
+
+Each form first makes sure ``.venv`` exists with what it needs (pip, and for tests
+Debian's chromium and poppler-utils), then runs inside it. The first form serves the
+app in the browser, offline (no CDN), on loopback, and prints the address once it
+answers.
+The first form serves the app in the browser, offline (no CDN), on loopback, and
+prints the address once it answers. Data lives in the platform's user data folder
+unless ``--data`` names another.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+START = time.perf_counter()
+DEFAULT_PORT = 8550
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+TEST_SYSTEM_PACKAGES = {"chromium": "chromium", "pdftoppm": "poppler-utils"}
+
+
+def in_venv() -> bool:
+    return Path(sys.prefix).resolve() == VENV.resolve()
+
+
+def ensure_environment(purpose: str, argv: list[str]) -> None:
+    """Creates .venv and installs what ``purpose`` needs, then re-runs inside it."""
+    venv_python = VENV / "bin" / "python"
+    extras = ".[test]" if purpose == "test" else "."
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
+    stamp = VENV / f".installed-{purpose}-{digest}"
+    if purpose == "app" and (VENV / f".installed-test-{digest}").exists():
+        stamp = VENV / f".installed-test-{digest}"
+    if not venv_python.exists():
+        print("Creating .venv …", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    if not stamp.exists():
+        print(f"Installing Python packages for {purpose} …", flush=True)
+        pip = [str(venv_python), "-m", "pip", "install", "-q"]
+        subprocess.run([*pip, "--upgrade", "pip"], check=True)
+        subprocess.run([*pip, "-e", extras], check=True, cwd=ROOT)
+        stamp.touch()
+    if purpose == "test":
+        install_system_packages(TEST_SYSTEM_PACKAGES)
+    if not in_venv():
+        os.execv(str(venv_python), [str(venv_python), str(ROOT / "main.py"), *argv])
+
+
+def install_system_packages(wanted: dict[str, str]) -> None:
+    missing = sorted({pkg for command, pkg in wanted.items() if shutil.which(command) is None})
+    if not missing:
+        return
+    print(f"Installing system packages: {' '.join(missing)} …", flush=True)
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", *missing], check=True, env=env,
+                   stdout=subprocess.DEVNULL)
+
+
+def run_tests(argv: list[str]) -> int:
+    """ruff, mypy, then every test. Under CI=true a missing browser fails the run."""
+    python = sys.executable
+    for step in ([python, "-m", "ruff", "check", "."], [python, "-m", "mypy"]):
+        print("$", " ".join(step[2:]), flush=True)
+        if subprocess.run(step, cwd=ROOT, check=False).returncode != 0:
+            return 1
+    return subprocess.run([python, "-m", "pytest", "-q", *argv], cwd=ROOT, check=False).returncode
+
+
+def default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("Samtale", appauthor=False))
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="samtale", description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, help="data folder (default: the user data folder)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("SAMTALE_PORT",
+                                                                        DEFAULT_PORT)))
+    parser.add_argument("--lang", default="da", choices=["da", "en"])
+    parser.add_argument("--open", action="store_true", help="open the address in a browser")
+    parser.add_argument("--idle-minutes", type=float, default=5.0,
+                        help="lock the vault after this many idle minutes")
+    return parser.parse_args(argv)
+
+
+def announce_when_serving(host: str, port: int, *, open_browser: bool) -> None:
+    """Prints the address once the server answers, with the time it took to get there."""
+
+    def wait() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection((host, port), timeout=0.2):
+                    break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            return
+        took = time.perf_counter() - START
+        url = f"http://{host}:{port}/"
+        print(f"Samtale is ready at {url} (started in {took:.2f} s)", flush=True)
+        if open_browser:
+            import webbrowser
+
+            webbrowser.open(url)
+
+    threading.Thread(target=wait, daemon=True).start()
+
+
+def serve(args: argparse.Namespace) -> int:
+    import flet as ft
+
+    from conversations.sheets import load_library
+    from storage import Device
+    from views.app import make_main
+
+    library = load_library()
+    for problem in library.problems:
+        print(f"Question sheet skipped: {problem}", file=sys.stderr)
+    data_dir = (args.data or default_data_dir()).expanduser().resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    device = Device(data_dir)
+    print(f"Data folder: {data_dir}", flush=True)
+    os.environ.setdefault("FLET_FORCE_WEB_SERVER", "1")
+    os.environ.setdefault("FLET_WEB_NO_CDN", "1")
+    announce_when_serving(args.host, args.port, open_browser=args.open)
+    ft.run(
+        make_main(device, library, lang=args.lang, idle_seconds=args.idle_minutes * 60),
+        view=ft.AppView.WEB_BROWSER,
+        host=args.host,
+        port=args.port,
+        assets_dir=str(ROOT / "assets"),
+        no_cdn=True,
+        name="",
+    )
+    return 0
+
+
+BENCHMARKS = {"storage": "storage.bench"}
+
+
+def bench(argv: list[str]) -> int:
+    """``bench NAME [options]``: runs one benchmark.
+
+    Each benchmark module has ``main(argv) -> int``: it prints a table, quotes ratios
+    against references measured in the same run, ends with ``bench NAME: PASS`` or
+    ``bench NAME: FAIL`` and returns non-zero when a budget is missed."""
+    if not argv or argv[0] not in BENCHMARKS:
+        print(f"usage: main.py bench {{{','.join(BENCHMARKS)}}} [--quick]", file=sys.stderr)
+        return 2
+    import importlib
+
+    module = importlib.import_module(BENCHMARKS[argv[0]])
+    return int(module.main(argv[1:]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    purpose = "test" if argv[:1] == ["test"] else "app"
+    ensure_environment(purpose, argv)
+    if purpose == "test":
+        return run_tests(argv[1:])
+    if argv[:1] == ["bench"]:
+        return bench(argv[1:])
+    return serve(parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

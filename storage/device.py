@@ -1,0 +1,120 @@
+"""The profiles on one device (a shared tablet holds several), and the way into each.
+
+Data folder layout::
+
+    <root>/vaults/<profile id>/header     key slots, KDF cost, picture symbol (no names)
+    <root>/vaults/<profile id>/attempts   wrong-PIN count
+    <root>/vaults/<profile id>/shards/... sealed TinyDB shards
+
+Profile ids are random hex. One ``Device`` per data folder per process: it serialises
+attempts per profile and keeps at most one unlocked ``Vault`` per profile (unlocking again
+locks the earlier one, so two caches never race over the same files).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from storage.errors import CorruptFile
+from storage.header import VAULT_ID
+from storage.keys import ProfileKeys, new_profile_id
+from storage.sealing import KdfParams
+from storage.vault import Vault
+
+_MAX_SYMBOL = 2**31
+
+
+@dataclass(frozen=True)
+class ProfileInfo:
+    """What the unlock screen may show before any PIN: an id, a picture, a date."""
+
+    id: str
+    symbol: int
+    created: str  # ISO 8601, UTC, seconds
+
+
+class Device:
+    """The vaults in ``root``. ``kdf`` is the Argon2id cost for *new* profiles only."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        kdf: KdfParams = KdfParams.DEFAULT,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.root = Path(root)
+        self.problems: list[CorruptFile] = []
+        self._kdf = kdf
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._keys: dict[str, ProfileKeys] = {}
+        self._vaults: dict[str, Vault] = {}
+
+    def profiles(self) -> list[ProfileInfo]:
+        """Every readable profile, oldest first; damaged headers go to ``self.problems``."""
+        found: list[ProfileInfo] = []
+        problems: list[CorruptFile] = []
+        try:
+            names = sorted(os.listdir(self.root / "vaults"))
+        except FileNotFoundError:
+            names = []
+        for name in names:
+            if not VAULT_ID.fullmatch(name):
+                continue
+            try:
+                header = self._profile(name).header()
+            except CorruptFile as problem:
+                problems.append(problem)
+                continue
+            except KeyError:
+                continue  # a folder without a header: creation never finished
+            found.append(ProfileInfo(header.vault_id, header.symbol, header.created))
+        self.problems = problems
+        return sorted(found, key=lambda p: (p.created, p.id))
+
+    def create_profile(self, pin: str, *, symbol: int) -> tuple[Vault, str]:
+        """A new, unlocked vault and its recovery code — show the code once, never store it."""
+        if type(symbol) is not int or not 0 <= symbol < _MAX_SYMBOL:
+            raise ValueError("symbol must be a non-negative int")
+        keys = self._profile(new_profile_id())
+        vault_key, code = keys.create(pin, symbol=symbol, kdf=self._kdf)
+        return self._opened(keys, vault_key), code
+
+    def unlock(self, profile_id: str, pin: str) -> Vault:
+        """Raises TooSoon (KDF not run), WrongPin, CorruptFile, or KeyError if unknown."""
+        keys = self._profile(profile_id)
+        return self._opened(keys, keys.unlock(pin))
+
+    def recover(self, profile_id: str, recovery_code: str, new_pin: str) -> Vault:
+        """Opens with the recovery code and sets ``new_pin``; the old PIN stops working."""
+        keys = self._profile(profile_id)
+        return self._opened(keys, keys.recover(recovery_code, new_pin))
+
+    def retry_after(self, profile_id: str) -> float:
+        """Seconds until an unlock attempt is allowed (0.0 = now)."""
+        return self._profile(profile_id).retry_after()
+
+    def _profile(self, profile_id: str) -> ProfileKeys:
+        if not isinstance(profile_id, str) or not VAULT_ID.fullmatch(profile_id):
+            raise KeyError(profile_id)
+        with self._lock:
+            keys = self._keys.get(profile_id)
+            if keys is None:
+                keys = self._keys[profile_id] = ProfileKeys(self.root, profile_id, self._clock)
+            return keys
+
+    def _opened(self, keys: ProfileKeys, vault_key: bytes) -> Vault:
+        with self._lock:
+            earlier = self._vaults.pop(keys.profile_id, None)
+        if earlier is not None:
+            earlier.lock()
+        vault = Vault(keys, vault_key)
+        with self._lock:
+            self._vaults[keys.profile_id] = vault
+        return vault

@@ -1,0 +1,194 @@
+"""One shard — a conversation's records, or the catalog — as a TinyDB over sealed storage.
+
+``SealedStorage`` is the one ``tinydb.Storage`` of the vault. It keeps the shard's JSON
+sealed on disk and writes it atomically through ``storage.files``. File layout::
+
+    b"SMTS" + format byte + seal(shard key, JSON, associated data)
+
+The associated data names format, vault id and shard id, so a file moved to another
+shard's place or another vault fails authentication and is reported as ``CorruptFile``
+instead of being misread.
+
+Decrypting on every TinyDB read would cost more than the save itself, so the storage
+caches the exact plaintext it last read or wrote. TinyDB gets a fresh copy (parsed from
+that plaintext) on each read, and the cache changes only after a write succeeded: a failed
+save (a full disk) leaves memory equal to disk. ``batch()`` gathers several TinyDB
+operations into one durable write — every mutation of a shard goes through it.
+
+Records are TinyDB documents keyed by their own ``"id"`` (the table uses string document
+ids), so on disk a shard reads ``{table: {record id: record}}``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from tinydb import TinyDB
+from tinydb.storages import Storage
+from tinydb.table import Document, Table
+
+from storage import sealing
+from storage.errors import CorruptFile
+from storage.files import read_file, replace_file
+from storage.sealing import InvalidSealError
+
+FORMAT = 1
+_MAGIC = b"SMTS"
+_PREFIX = _MAGIC + bytes([FORMAT])
+
+Tables = dict[str, dict[str, dict[str, Any]]]
+
+
+def shard_associated(vault_id: str, shard_id: str) -> bytes:
+    """What binds a shard file to its place: format, vault and shard."""
+    return f"samtale shard|{FORMAT}|{vault_id}|{shard_id}".encode()
+
+
+def encode_shard(key: bytes, associated: bytes, plaintext: bytes) -> bytes:
+    return _PREFIX + sealing.seal(key, plaintext, associated)
+
+
+def decode_shard(key: bytes, associated: bytes, blob: bytes, *, label: str) -> bytes:
+    """The plaintext JSON of a shard file; CorruptFile on any damage or misplacement."""
+    if not blob.startswith(_MAGIC):
+        raise CorruptFile(label, "not a vault shard (unknown start)")
+    if blob[len(_MAGIC) : len(_PREFIX)] != _PREFIX[len(_MAGIC) :]:
+        raise CorruptFile(label, "unsupported shard format")
+    try:
+        return sealing.open_sealed(key, blob[len(_PREFIX) :], associated)
+    except InvalidSealError:
+        raise CorruptFile(
+            label, "authentication failed: the file is damaged or belongs elsewhere"
+        ) from None
+
+
+def to_json(tables: Mapping[str, Any]) -> bytes:
+    """Compact UTF-8 JSON; refuses values JSON cannot hold (NaN, sets, objects)."""
+    return json.dumps(tables, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+class SealedStorage(Storage):
+    """TinyDB storage that seals the whole shard and replaces the file atomically."""
+
+    def __init__(self, path: Path, *, key: bytes, associated: bytes, label: str) -> None:
+        super().__init__()
+        self._path = path
+        self._key = key
+        self._associated = associated
+        self._label = label
+        blob = read_file(path)
+        self._plain: bytes | None = (
+            None if blob is None else decode_shard(key, associated, blob, label=label)
+        )
+        self._pending: Tables | None = None
+        self._changed = False
+
+    def read(self) -> Tables | None:
+        if self._pending is not None:
+            return self._pending
+        if self._plain is None:
+            return None
+        try:
+            tables = json.loads(self._plain)
+        except ValueError:
+            tables = None
+        if not isinstance(tables, dict):  # authentic yet unreadable: written by a bug
+            raise CorruptFile(self._label, "shard content is not a set of tables")
+        return tables
+
+    def write(self, data: Tables) -> None:
+        if self._pending is not None:
+            self._pending = data
+            self._changed = True
+        else:
+            self._commit(data)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Writes made inside are kept in memory and saved once, durably, on exit."""
+        pending = self.read() or {}
+        self._pending, self._changed = pending, False
+        try:
+            yield
+            pending, changed = self._pending, self._changed
+        finally:
+            self._pending = None
+        if changed:
+            self._commit(pending)
+
+    def close(self) -> None:
+        self._plain = None
+
+    def _commit(self, data: Tables) -> None:
+        plain = to_json(data)
+        blob = encode_shard(self._key, self._associated, plain)
+        replace_file(self._path, blob, label=self._label)
+        self._plain = plain
+
+
+class _RecordTable(Table):
+    document_id_class = str  # type: ignore[assignment]  # records are keyed by their "id"
+
+
+class _ShardDB(TinyDB):
+    table_class = _RecordTable
+
+
+class Shard:
+    """The records of one shard: ``{table: {record id: record}}``, upserted by id."""
+
+    def __init__(self, storage: SealedStorage) -> None:
+        self._storage = storage
+        self._db = _ShardDB(storage=lambda: storage)
+
+    def tables(self) -> Tables:
+        """A fresh copy of every table; the caller may change it freely."""
+        return self._storage.read() or {}
+
+    def table(self, name: str) -> dict[str, dict[str, Any]]:
+        return self.tables().get(name, {})
+
+    def upsert(self, table: str, records: Iterable[Mapping[str, Any]]) -> None:
+        """Inserts or replaces each record by its ``"id"``, in one durable write."""
+        by_id = {record_id(record): dict(record) for record in records}
+        if not by_id:
+            return
+        with self._storage.batch():
+            docs = self._db.table(table)
+            self._remove_present(docs, by_id)
+            docs.insert_multiple(
+                Document(record, doc_id=rid)  # type: ignore[arg-type]
+                for rid, record in by_id.items()
+            )
+
+    def remove(self, table: str, ids: Iterable[str]) -> None:
+        """Removes the records with these ids (missing ones are skipped), in one write."""
+        doomed = list(ids)
+        if not doomed:
+            return
+        with self._storage.batch():
+            self._remove_present(self._db.table(table), doomed)
+
+    def _remove_present(self, docs: Table, ids: Iterable[str]) -> None:
+        """Removes those of ``ids`` the table holds (TinyDB 4.8 raises on missing ids)."""
+        pending = self._storage.read() or {}
+        present = [rid for rid in ids if rid in pending.get(docs.name, {})]
+        if present:
+            docs.remove(doc_ids=present)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def record_id(record: Mapping[str, Any]) -> str:
+    """A record's id; ValueError unless the record is a mapping with a non-empty string id."""
+    if not isinstance(record, Mapping):
+        raise ValueError("a record must be a dict")
+    rid = record.get("id")
+    if not isinstance(rid, str) or not rid:
+        raise ValueError("a record needs a non-empty string 'id'")
+    return rid

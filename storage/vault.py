@@ -1,0 +1,256 @@
+"""An unlocked vault: the records of one person, sharded by conversation.
+
+Layout under the profile folder::
+
+    shards/catalog            home-screen summaries and small settings ("meta")
+    shards/<ab>/<ab...32 hex> one conversation, spread over 256 folders by its first byte
+
+Shard ids are random hex (never names), checked against ``^[0-9a-f]{32}$`` before they
+become paths. An autosave writes only its conversation's shard, so its cost does not grow
+with the number of conversations; the catalog is written when summaries change.
+
+Thread safety: the views call this API through ``asyncio.to_thread``. Each shard has its
+own lock (kept for the vault's lifetime, so two threads never hold two copies of one
+shard), and a small state lock guards the table of open shards. ``lock()`` refuses new
+calls at once, waits for calls already running, then forgets the keys and every cached
+plaintext. Python cannot wipe the bytes it copied; dropping every reference is what it
+can do.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from storage import sealing
+from storage.errors import VaultLocked
+from storage.files import replace_file
+from storage.keys import ProfileKeys
+from storage.shard import (
+    SealedStorage,
+    Shard,
+    encode_shard,
+    record_id,
+    shard_associated,
+    to_json,
+)
+
+CATALOG = "catalog"
+_CONVERSATION_ID = re.compile(r"[0-9a-f]{32}")
+_SUBFOLDER = re.compile(r"[0-9a-f]{2}")
+_CATALOG_TABLE = "catalog"
+_META_TABLE = "meta"
+_OPEN_SHARDS = 64  # decrypted shards kept in memory besides the catalog
+Record = dict[str, Any]
+
+
+def check_shard_id(shard_id: str) -> str:
+    """``shard_id`` if it is a conversation id (32 lowercase hex); ValueError otherwise."""
+    if not isinstance(shard_id, str) or not _CONVERSATION_ID.fullmatch(shard_id):
+        raise ValueError(f"not a conversation id: {shard_id!r}")
+    return shard_id
+
+
+class Vault:
+    """One person's unlocked vault. Every method may block on disk: call it off the UI loop."""
+
+    def __init__(self, keys: ProfileKeys, vault_key: bytes) -> None:
+        self.id = keys.profile_id
+        self._keys = keys
+        self._folder = keys.folder / "shards"
+        self._vault_key: bytes | None = vault_key
+        self._shard_key: bytes | None = sealing.subkey(vault_key, "samtale shards v1")
+        self._state = threading.Condition()
+        self._running = 0
+        self._open: OrderedDict[str, Shard] = OrderedDict()
+        self._shard_locks: dict[str, threading.Lock] = {}
+        keys.sweep_temps()
+
+    # -- keys ---------------------------------------------------------------
+
+    @property
+    def locked(self) -> bool:
+        return self._shard_key is None
+
+    def lock(self) -> None:
+        """Forgets keys and caches; every later call raises VaultLocked. Waits for running calls."""
+        with self._state:
+            self._shard_key = None
+            self._state.wait_for(lambda: self._running == 0)
+            self._vault_key = None
+            for shard in self._open.values():
+                shard.close()
+            self._open.clear()
+
+    def change_pin(self, old_pin: str, new_pin: str) -> None:
+        """Rewraps the vault key under ``new_pin``; shard files stay byte-identical.
+
+        Raises BadPin, WrongPin (counted like a failed unlock) or TooSoon.
+        """
+        with self._running_call():
+            vault_key = self._vault_key
+            assert vault_key is not None
+            self._keys.change_pin(vault_key, old_pin, new_pin)
+
+    # -- catalog and meta ---------------------------------------------------
+
+    def catalog(self) -> dict[str, dict[str, Any]]:
+        """Conversation id -> summary, for the home screen."""
+        with self._shard(CATALOG) as shard:
+            return {cid: doc["summary"] for cid, doc in shard.table(_CATALOG_TABLE).items()}
+
+    def put_catalog(self, entries: Mapping[str, dict[str, Any]]) -> None:
+        """Inserts or replaces many summaries in one durable write."""
+        docs = [{"id": check_shard_id(cid), "summary": _dict(s)} for cid, s in entries.items()]
+        with self._shard(CATALOG) as shard:
+            shard.upsert(_CATALOG_TABLE, docs)
+
+    def remove_catalog(self, ids: Iterable[str]) -> None:
+        doomed = [check_shard_id(cid) for cid in ids]
+        with self._shard(CATALOG) as shard:
+            shard.remove(_CATALOG_TABLE, doomed)
+
+    def get_meta(self, key: str) -> dict[str, Any] | None:
+        """A small encrypted setting or profile record (kept in the catalog shard)."""
+        with self._shard(CATALOG) as shard:
+            doc = shard.table(_META_TABLE).get(key)
+        return None if doc is None else doc["value"]
+
+    def put_meta(self, key: str, value: dict[str, Any]) -> None:
+        doc = {"id": key, "value": _dict(value)}
+        with self._shard(CATALOG) as shard:
+            shard.upsert(_META_TABLE, [doc])
+
+    # -- conversation shards --------------------------------------------------
+
+    def read_shard(self, shard_id: str) -> dict[str, dict[str, dict[str, Any]]]:
+        """Table -> record id -> record; ``{}`` if the shard does not exist."""
+        with self._shard(check_shard_id(shard_id)) as shard:
+            return shard.tables()
+
+    def put_record(self, shard_id: str, table: str, record: dict[str, Any]) -> None:
+        """Inserts or replaces ``record`` by its ``"id"``; durable when it returns."""
+        self.put_records(shard_id, table, [record])
+
+    def put_records(self, shard_id: str, table: str, records: Iterable[dict[str, Any]]) -> None:
+        """Inserts or replaces many records of one table in one durable write."""
+        check_shard_id(shard_id)
+        if not isinstance(table, str) or not table:
+            raise ValueError("a table name must be a non-empty string")
+        with self._shard(shard_id) as shard:
+            shard.upsert(table, records)
+
+    def shard_ids(self) -> list[str]:
+        """Every conversation shard on disk, sorted."""
+        with self._running_call():
+            found: list[str] = []
+            for folder in _subfolders(self._folder):
+                found.extend(
+                    name
+                    for name in os.listdir(folder)
+                    if name.startswith(folder.name) and _CONVERSATION_ID.fullmatch(name)
+                )
+            return sorted(found)
+
+    # -- set-up only ------------------------------------------------------------
+
+    def _bulk_create(self, shards: Iterable[tuple[str, Mapping[str, Iterable[Record]]]]) -> int:
+        """SET-UP ONLY (benchmarks, demo data): writes many *new* shards fast.
+
+        Each shard is sealed exactly like a normal save and replaced atomically, but
+        without fsync per file; one ``os.sync()`` at the end makes the lot durable. Refuses
+        shards that already exist. Returns how many shards were written.
+        """
+        count = 0
+        with self._running_call():
+            key = self._shard_key
+            assert key is not None
+            for shard_id, tables in shards:
+                path = self._shard_path(check_shard_id(shard_id))
+                if path.exists():
+                    raise ValueError(f"shard {shard_id} exists; bulk set-up only creates")
+                data = {name: {record_id(r): r for r in rs} for name, rs in tables.items()}
+                blob = encode_shard(key, shard_associated(self.id, shard_id), to_json(data))
+                replace_file(path, blob, label=self._label(path), durable=False)
+                count += 1
+            if hasattr(os, "sync"):
+                os.sync()
+        return count
+
+    # -- internals ----------------------------------------------------------------
+
+    @contextmanager
+    def _running_call(self) -> Iterator[bytes]:
+        """Counts a call in; refuses it when locked. Yields the shard key."""
+        with self._state:
+            key = self._shard_key
+            if key is None:
+                raise VaultLocked()
+            self._running += 1
+        try:
+            yield key
+        finally:
+            with self._state:
+                self._running -= 1
+                if self._running == 0:
+                    self._state.notify_all()
+
+    @contextmanager
+    def _shard(self, shard_id: str) -> Iterator[Shard]:
+        """The open shard, held under its lock for the duration of the block."""
+        with self._running_call() as key:
+            with self._state:
+                lock = self._shard_locks.setdefault(shard_id, threading.Lock())
+            with lock:
+                yield self._opened(shard_id, key)
+
+    def _opened(self, shard_id: str, key: bytes) -> Shard:
+        """Caller holds the shard's lock, so no other thread opens the same shard now."""
+        with self._state:
+            shard = self._open.get(shard_id)
+            if shard is not None:
+                self._open.move_to_end(shard_id)
+                return shard
+        path = self._shard_path(shard_id)
+        storage = SealedStorage(
+            path, key=key, associated=shard_associated(self.id, shard_id), label=self._label(path)
+        )
+        shard = Shard(storage)
+        with self._state:
+            self._open[shard_id] = shard
+            self._evict()
+        return shard
+
+    def _evict(self) -> None:
+        """Drops least recently used shards; a thread still using one keeps its reference."""
+        while len(self._open) > _OPEN_SHARDS + 1:
+            oldest = next(sid for sid in self._open if sid != CATALOG)
+            del self._open[oldest]
+
+    def _shard_path(self, shard_id: str) -> Path:
+        if shard_id == CATALOG:
+            return self._folder / CATALOG
+        return self._folder / shard_id[:2] / shard_id
+
+    def _label(self, path: Path) -> str:
+        return self._keys.label(path)
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        return []
+    return [folder / n for n in names if _SUBFOLDER.fullmatch(n)]
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError("expected a dict")
+    return value

@@ -1,0 +1,167 @@
+"""Drives the real app: ``main.py`` served on loopback, headless Debian Chromium.
+
+Flutter draws on a canvas; its accessibility tree (turned on by clicking the semantics
+placeholder) is what these helpers find controls by, the same names a screen reader
+reads out. Nothing leaves the machine: every non-loopback request is blocked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from playwright.sync_api import ViewportSize
+
+ROOT = Path(__file__).resolve().parent.parent
+APP_ARTIFACTS = ROOT / "artifacts"
+PHONE: ViewportSize = {"width": 390, "height": 844}
+TABLET: ViewportSize = {"width": 1024, "height": 768}
+CHROME_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+    "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+]
+
+
+def chromium_path() -> str | None:
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class AppServer:
+    """``python main.py --data DIR`` in a child process; restartable on the same data."""
+
+    def __init__(self, data: Path, *, idle_minutes: float = 30) -> None:
+        self.data = data
+        self.idle_minutes = idle_minutes
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log: IO[bytes] | None = None
+        self.started_in = 0.0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def start(self) -> None:
+        env = dict(os.environ, FLET_FORCE_WEB_SERVER="1", FLET_WEB_NO_CDN="1")
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - kept open across restarts
+        began = time.perf_counter()
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "main.py"), "--data", str(self.data),
+             "--port", str(self.port), "--idle-minutes", str(self.idle_minutes)],
+            env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(self.url, timeout=1).read()
+                break
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    output = self.output()
+                    self.stop()
+                    raise RuntimeError(f"the app did not start:\n{output}") from None
+                time.sleep(0.1)
+        self.started_in = time.perf_counter() - began
+
+    def output(self) -> str:
+        if self.log is None:
+            return ""
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def restart(self) -> None:
+        self.stop()
+        if self.log is not None:
+            self.log.close()
+        self.start()
+
+
+class Browser:
+    def __init__(self, context: Any) -> None:
+        self.context = context
+
+    @classmethod
+    @contextlib.contextmanager
+    def launch(cls, executable: str) -> Iterator[Browser]:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
+            context = p.chromium.launch_persistent_context(
+                profile, executable_path=executable, headless=True, args=CHROME_ARGS,
+                viewport=PHONE,
+                env={**os.environ, "XDG_CONFIG_HOME": profile, "XDG_CACHE_HOME": profile},
+            )
+            context.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda r: r.abort())
+            try:
+                yield cls(context)
+            finally:
+                context.close()
+
+    @contextlib.contextmanager
+    def page(self, url: str, viewport: ViewportSize = PHONE) -> Iterator[Any]:
+        page = self.context.new_page()
+        page.set_viewport_size(viewport)
+        try:
+            open_app(page, url)
+            yield page
+        finally:
+            page.close()
+
+
+def open_app(page: Any, url: str) -> None:
+    page.goto(url)
+    placeholder = page.locator("flt-semantics-placeholder")
+    placeholder.wait_for(state="attached", timeout=60_000)
+    placeholder.dispatch_event("click")
+
+
+def type_into(page: Any, name: str, text: str, *, exact: bool = False,
+              secret: bool = False) -> None:
+    """Types like a person: Flutter focuses a field a moment after the tap, and keys
+    sent before that are lost."""
+    from playwright.sync_api import expect
+
+    field = page.get_by_role("textbox", name=name, exact=exact)
+    field.click()
+    page.wait_for_timeout(150)
+    page.keyboard.type(text, delay=15)
+    if not secret:
+        expect(field).to_have_value(re.compile(re.escape(text) + "$"))
+
+
+def screenshot(page: Any, path: Path) -> None:
+    page.wait_for_timeout(700)  # the canvas paints a little after the semantics tree
+    page.screenshot(path=str(path))

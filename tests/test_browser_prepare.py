@@ -1,0 +1,120 @@
+"""A person's first preparation, end to end in Chromium, and what is left on disk."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser import PHONE, TABLET, AppServer, Browser, screenshot, type_into
+
+pytestmark = pytest.mark.browser
+
+NAME = "Birgitte Testesen"
+LEADER = "Merete Prøvelund"
+PIN = "246810"
+ANSWER_ONE = "Jeg har haft ansvar for genoptræning af borgere efter hofteoperation"
+ANSWER_TWO = "Samarbejdet med sygeplejerskerne om medicin fungerer rigtig godt"
+
+
+def wait_saved(page: Page) -> None:
+    expect(page.get_by_text(re.compile(r"Gemt \d\d\.\d\d"))).to_be_visible(timeout=10_000)
+
+
+def create_profile(page: Page, artifacts: Path) -> str:
+    page.get_by_role("button", name="Opret profil").click()
+    type_into(page, "Dit navn", NAME)
+    page.get_by_label("Symbol: Båd").click()
+    type_into(page, "PIN-kode", PIN, exact=True, secret=True)
+    type_into(page, "Gentag PIN-kode", PIN, secret=True)
+    screenshot(page, artifacts / "phone-01-create-profile.png")
+    page.get_by_role("button", name="Opret profil").click()
+    shown = page.get_by_text(re.compile(r"Gendannelseskode: [A-Z0-9]{4}-"))
+    expect(shown).to_be_visible(timeout=20_000)
+    found = re.search(r"Gendannelseskode: ([A-Z0-9]{4}(?:-[A-Z0-9]{4}){3,})", shown.inner_text())
+    assert found, "the recovery code is shown in groups of four"
+    code = found.group(1)
+    screenshot(page, artifacts / "phone-02-recovery-code.png")
+    continue_button = page.get_by_role("button", name="Fortsæt")
+    expect(continue_button).to_be_disabled()
+    page.get_by_role("checkbox", name="Jeg har skrevet koden ned").click()
+    continue_button.click()
+    return code
+
+
+def start_mus(page: Page) -> None:
+    expect(page.get_by_text(f"Hej {NAME}")).to_be_visible()
+    page.get_by_label("Ny samtale").click()
+    type_into(page, "Din leders navn", LEADER)
+    planned = dt.date.today() + dt.timedelta(days=14)
+    type_into(page, "Dato for samtalen", planned.strftime("%d-%m-%Y"))
+    page.get_by_role("button", name="Opret og forbered").click()
+    expect(page.get_by_text(re.compile(r"1 af \d+: "))).to_be_visible()
+
+
+def test_a_new_person_prepares_a_mus_and_finds_it_again_after_a_restart(
+    browser: Browser, app_server: AppServer, artifacts: Path
+) -> None:
+    with browser.page(app_server.url, PHONE) as page:
+        expect(page.get_by_role("button", name="Opret profil")).to_be_visible(timeout=30_000)
+        screenshot(page, artifacts / "phone-00-welcome.png")
+        code = create_profile(page, artifacts)
+        start_mus(page)
+        first = page.get_by_role("textbox").first
+        first.click()
+        page.wait_for_timeout(150)
+        page.keyboard.type(ANSWER_ONE, delay=5)
+        wait_saved(page)
+        screenshot(page, artifacts / "phone-03-prepare-theme-1.png")
+        page.get_by_role("button", name="Næste").click()
+        expect(page.get_by_text(re.compile(r"2 af \d+: "))).to_be_visible()
+        page.get_by_role("textbox").first.click()
+        page.wait_for_timeout(150)
+        page.keyboard.type(ANSWER_TWO, delay=5)
+        page.get_by_role("button", name="Næste").click()  # leaving the theme saves at once
+        expect(page.get_by_text(re.compile(r"3 af \d+: "))).to_be_visible()
+        screenshot(page, artifacts / "phone-04-prepare-theme-3.png")
+
+    assert code, "the recovery code was shown"
+    app_server.restart()
+
+    with browser.page(app_server.url, TABLET) as page:
+        expect(page.get_by_text("Vælg din profil")).to_be_visible(timeout=30_000)
+        screenshot(page, artifacts / "tablet-01-unlock.png")
+        type_into(page, "PIN-kode", "000000", exact=True, secret=True)
+        page.get_by_role("button", name="Lås op").click()
+        expect(page.get_by_text("Forkert PIN-kode – prøv igen.")).to_be_visible(timeout=20_000)
+        type_into(page, "PIN-kode", PIN, exact=True, secret=True)
+        page.get_by_role("button", name="Lås op").click()
+        card = page.get_by_label(re.compile(f"^Åbn MUS med {LEADER}, "))
+        expect(card).to_be_visible(timeout=20_000)
+        progress = page.get_by_role("progressbar", name=re.compile(r"2 af \d+ besvaret"))
+        expect(progress).to_be_visible()
+        screenshot(page, artifacts / "tablet-02-home.png")
+        card.click()
+        answer = page.get_by_role("textbox", name="Svar på spørgsmål 1")
+        answer.click()  # Flutter fills a field's accessible value once it has focus
+        expect(answer).to_have_value(ANSWER_ONE)
+        screenshot(page, artifacts / "tablet-03-prepare.png")
+        page.get_by_role("button", name="Næste").click()
+        second = page.get_by_role("textbox").first
+        second.click()
+        expect(second).to_have_value(ANSWER_TWO)
+
+    secrets = [ANSWER_ONE, ANSWER_TWO, NAME, LEADER, code, "Birgitte", "Prøvelund"]
+    assert_nothing_readable(app_server.data, secrets)
+
+
+def assert_nothing_readable(root: Path, secrets: list[str]) -> None:
+    files = [p for p in root.rglob("*") if p.is_file()]
+    assert files, "the app wrote its data under the data folder"
+    for path in files:
+        blob = path.read_bytes()
+        for secret in secrets:
+            for form in {secret.encode(), secret.encode("unicode_escape"),
+                         secret.encode("utf-16-le"), secret.lower().encode()}:
+                assert form not in blob, f"{secret!r} readable in {path.relative_to(root)}"
+        assert secrets[2].split()[0].encode() not in path.name.encode()

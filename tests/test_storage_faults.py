@@ -1,0 +1,250 @@
+"""Faults: flipped bytes, a full disk, and a process killed while it autosaves."""
+
+from __future__ import annotations
+
+import errno
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from storage import CorruptFile, Device, DiskFull, Vault, WrongPin
+from tests.vault_fixtures import (
+    PIN,
+    FakeClock,
+    conversation_id,
+    header_path,
+    make_device,
+    new_vault,
+    preparation,
+    shard_path,
+    snapshot,
+)
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+def flips(data: bytes) -> list[tuple[int, bytes]]:
+    """Every byte position, flipped two ways: its lowest bit, and all of its bits."""
+    out = []
+    for position in range(len(data)):
+        for mask in (0x01, 0xFF):
+            flipped = bytearray(data)
+            flipped[position] ^= mask
+            out.append((position, bytes(flipped)))
+    return out
+
+
+# -- flipped bytes -----------------------------------------------------------------
+
+
+def test_every_flipped_header_byte_is_rejected(root: Path) -> None:
+    device = make_device(root)
+    vault, _ = new_vault(device)
+    vault.lock()
+    path = header_path(root, vault.id)
+    original = path.read_bytes()
+    others_before = snapshot(root, skip=("header",))
+    for position, flipped in flips(original):
+        path.write_bytes(flipped)
+        with pytest.raises(CorruptFile) as caught:
+            device.unlock(vault.id, PIN)
+        assert caught.value.file == f"vaults/{vault.id}/header", position
+        assert caught.value.detail
+        assert device.profiles() == []
+        assert [p.file for p in device.problems] == [f"vaults/{vault.id}/header"]
+    assert snapshot(root, skip=("header",)) == others_before  # no PIN tried, no attempt counted
+    path.write_bytes(original)
+    device.unlock(vault.id, PIN)
+
+
+@pytest.mark.parametrize("which", ["conversation", "catalog"])
+def test_every_flipped_shard_byte_is_rejected(root: Path, which: str) -> None:
+    device = make_device(root)
+    vault, _ = new_vault(device)
+    cid = conversation_id()
+    if which == "conversation":
+        vault.put_record(cid, "t", {"id": "x", "v": "ÆØÅ"})
+        path = shard_path(root, vault, cid)
+        read: Callable[[Vault], Any] = lambda v: v.read_shard(cid)  # noqa: E731
+    else:
+        vault.put_catalog({cid: {"v": 1}})
+        path = root / "vaults" / vault.id / "shards" / "catalog"
+        read = Vault.catalog
+    expected = read(vault)
+    original = path.read_bytes()
+    assert len(original) < 200  # small, so testing every position stays quick
+    reopened = device.unlock(vault.id, PIN)
+    for position, flipped in flips(original):
+        path.write_bytes(flipped)
+        with pytest.raises(CorruptFile) as caught:
+            read(reopened)
+        assert caught.value.file == path.relative_to(root).as_posix(), position
+    for cut in range(len(original)):
+        path.write_bytes(original[:cut])
+        with pytest.raises(CorruptFile):
+            read(reopened)
+    path.write_bytes(original)
+    assert read(reopened) == expected
+
+
+# -- a full disk -------------------------------------------------------------------
+
+
+def no_space(*_args: object, **_kwargs: object) -> None:
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+@pytest.mark.parametrize("failing", ["write", "fsync"])
+def test_full_disk_reports_and_keeps_the_previous_version(
+    root: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    device = make_device(root)
+    vault, _ = new_vault(device)
+    cid = conversation_id()
+    vault.put_record(cid, "preparations", preparation("p1", "første svar"))
+    vault.put_catalog({cid: {"state": "preparing"}})
+    before = snapshot(root)
+    with monkeypatch.context() as patched:
+        patched.setattr(os, failing, no_space)
+        with pytest.raises(DiskFull) as caught:
+            vault.put_record(cid, "preparations", preparation("p1", "andet svar"))
+        assert caught.value.key == "error.disk_full"
+        with pytest.raises(DiskFull):
+            vault.put_record(conversation_id(), "preparations", preparation("p1"))
+        with pytest.raises(DiskFull):
+            vault.put_catalog({cid: {"state": "held"}})
+    assert snapshot(root) == before  # nothing half-written, no temp file left
+    assert vault.read_shard(cid)["preparations"]["p1"] == preparation("p1", "første svar")
+    assert vault.catalog() == {cid: {"state": "preparing"}}
+    vault.put_record(cid, "preparations", preparation("p1", "tredje svar"))  # room again
+    again = device.unlock(vault.id, PIN)
+    assert again.read_shard(cid)["preparations"]["p1"] == preparation("p1", "tredje svar")
+
+
+def test_full_disk_during_pin_change_keeps_the_old_pin(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    device = make_device(root)
+    vault, _ = new_vault(device)
+    real_fsync = os.fsync
+    calls = {"n": 0}
+
+    def fail_on_header(fd: int) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:  # attempts, attempts, then the new header
+            no_space()
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fail_on_header)
+    with pytest.raises(DiskFull):
+        vault.change_pin(PIN, "13579")
+    monkeypatch.undo()
+    device.unlock(vault.id, PIN)
+    with pytest.raises(WrongPin):
+        device.unlock(vault.id, "13579")
+
+
+# -- killed while saving --------------------------------------------------------------
+
+
+class Acks:
+    """The highest acknowledged number per saved thing, across all child processes."""
+
+    def __init__(self) -> None:
+        self.records: dict[tuple[str, str, str], int] = {}
+        self.catalog: dict[str, int] = {}
+        self.meta: dict[str, int] = {}
+        self.count = 0
+
+    def take(self, output: bytes) -> None:
+        for line in output.decode().splitlines(keepends=True):
+            if not line.endswith("\n"):
+                continue  # cut off by the kill: never acknowledged
+            kind, *fields = line.split()
+            if kind == "rec":
+                shard, table, rid, n = fields
+                self._raise(self.records, (shard, table, rid), int(n))
+            elif kind == "cat":
+                self._raise(self.catalog, fields[0], int(fields[1]))
+            elif kind == "meta":
+                self._raise(self.meta, fields[0], int(fields[1]))
+
+    def _raise(self, table: dict[Any, int], key: Any, n: int) -> None:
+        table[key] = max(table.get(key, 0), n)
+        self.count += 1
+
+    def check(self, vault: Vault) -> None:
+        shards = {sid: vault.read_shard(sid) for sid in vault.shard_ids()}
+        for (shard, table, rid), n in self.records.items():
+            assert shards[shard][table][rid]["n"] >= n, (shard, table, rid)
+        catalog = vault.catalog()
+        for cid, n in self.catalog.items():
+            assert catalog[cid]["n"] >= n, cid
+        for key, n in self.meta.items():
+            meta = vault.get_meta(key)
+            assert meta is not None and meta["n"] >= n, key
+
+
+def temp_files(root: Path) -> list[Path]:
+    return [p for p in root.rglob(".*.tmp")]
+
+
+@pytest.mark.slow
+def test_killed_while_autosaving_loses_nothing_acknowledged(root: Path) -> None:
+    kills = 200
+    rng = random.Random(20261122)
+    vault, _ = new_vault(make_device(root))
+    profile_id = vault.id
+    vault.lock()
+    acks = Acks()
+    crashed_mid_write = 0
+    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    started = time.monotonic()
+    for kill in range(kills):
+        child = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.storage_child",
+                str(root),
+                profile_id,
+                PIN,
+                str(kill * 1_000_000),
+                str(rng.randrange(2**32)),
+            ],
+            stdout=subprocess.PIPE,
+            cwd=PROJECT,
+            env=env,
+        )
+        assert child.stdout is not None
+        assert child.stdout.readline() == b"ready\n", "child did not start"
+        time.sleep(rng.uniform(0.0, 0.03))
+        child.send_signal(signal.SIGKILL)
+        output, _ = child.communicate()
+        assert child.returncode == -signal.SIGKILL
+        acks.take(output)
+        crashed_mid_write += bool(temp_files(root))
+        reopened = Device(root, clock=FakeClock(time.time())).unlock(profile_id, PIN)
+        acks.check(reopened)
+        assert temp_files(root) == []
+        reopened.lock()
+    elapsed = time.monotonic() - started
+    assert acks.count > kills * 5, "too few saves to mean anything"
+    assert crashed_mid_write > 0, "no kill landed inside a save"
+    print(
+        f"{kills} kills, {acks.count} acknowledged saves, "
+        f"{crashed_mid_write} kills inside a save, {elapsed:.1f} s"
+    )

@@ -1,0 +1,102 @@
+"""The real screens, driven through Flet's own event dispatch with no browser."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import flet as ft
+
+from conversations.sheets import load_library
+from storage import Device, KdfParams
+from tests.flet_fake import FakeClient, run
+from views.app import make_main
+
+LIBRARY = load_library()
+
+
+async def started(data_dir: Path) -> FakeClient:
+    client = FakeClient()
+    device = Device(data_dir, kdf=KdfParams.FAST_FOR_TESTS)
+    await client.start(make_main(device, LIBRARY, lang="da", idle_seconds=300))
+    return client
+
+
+def unlabelled(client: FakeClient) -> list[str]:
+    """Controls a screen reader (or a test) could not name."""
+    problems = []
+    for control in client.controls():
+        if isinstance(control, ft.TextField | ft.Switch | ft.Checkbox | ft.Radio):
+            if not control.label:
+                problems.append(type(control).__name__)
+        elif isinstance(control, ft.IconButton | ft.FloatingActionButton):
+            if not control.tooltip:
+                problems.append(f"{type(control).__name__}({control.icon})")
+        elif isinstance(
+            control, ft.Button | ft.FilledButton | ft.OutlinedButton | ft.TextButton
+        ) and not (control.content or control.tooltip):
+            problems.append(type(control).__name__)
+    return problems
+
+
+async def click(client: FakeClient, kind: type[Any], **props: Any) -> None:
+    await client.fire(client.find(kind, **props), "click")
+    await asyncio.sleep(0)
+
+
+def test_mismatched_pins_are_explained_and_create_nothing(data_dir: Path) -> None:
+    async def scenario() -> None:
+        client = await started(data_dir)
+        assert not unlabelled(client)
+        await click(client, ft.FilledButton, content="Opret profil")
+        assert not unlabelled(client)
+        client.type_into(client.find(ft.TextField, label="Dit navn"), "Anna")
+        client.type_into(client.find(ft.TextField, label="PIN-kode"), "246810")
+        client.type_into(client.find(ft.TextField, label="Gentag PIN-kode"), "246801")
+        await click(client, ft.FilledButton, content="Opret profil")
+        assert "De to PIN-koder er ikke ens." in client.texts()
+        assert not (data_dir / "vaults").exists() or not any((data_dir / "vaults").iterdir())
+
+    run(scenario())
+
+
+def test_the_recovery_code_is_shown_once_and_must_be_acknowledged(data_dir: Path) -> None:
+    async def scenario() -> None:
+        client = await started(data_dir)
+        await click(client, ft.FilledButton, content="Opret profil")
+        client.type_into(client.find(ft.TextField, label="Dit navn"), "Anna")
+        client.type_into(client.find(ft.TextField, label="PIN-kode"), "246810")
+        client.type_into(client.find(ft.TextField, label="Gentag PIN-kode"), "246810")
+        await click(client, ft.FilledButton, content="Opret profil")
+        assert "Din gendannelseskode" in client.texts()
+        go_on = client.find(ft.FilledButton, content="Fortsæt")
+        assert go_on.disabled
+        box = client.find(ft.Checkbox, label="Jeg har skrevet koden ned")
+        box.value = True
+        await client.fire(box, "change")
+        assert not go_on.disabled
+        await click(client, ft.FilledButton, content="Fortsæt")
+        assert "Hej Anna" in client.texts()
+        assert not unlabelled(client)
+
+    run(scenario())
+
+
+def test_an_answer_typed_on_the_prepare_screen_is_saved_on_leaving_the_field(
+    data_dir: Path,
+) -> None:
+    async def scenario() -> None:
+        client = await started(data_dir)
+        await click(client, ft.OutlinedButton, content="Prøv med demodata")
+        await click(client, ft.ListTile, tooltip="Åbn MUS med Mette Holm, 6")
+        assert not unlabelled(client)
+        field = client.find(ft.TextField, multiline=True)
+        client.type_into(field, "Jeg vil gerne lære mere om demens")
+        await client.fire(field, "change")
+        await client.fire(field, "blur")
+        assert any(text.startswith("Gemt ") for text in client.texts())
+        await click(client, ft.FilledButton, content="Næste")
+        assert not unlabelled(client)
+
+    run(scenario())

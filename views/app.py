@@ -1,0 +1,113 @@
+"""The app's frame: one ``Shell`` per browser tab or window, and navigation."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import flet as ft
+
+from conversations.sheets import SheetLibrary
+from storage import Device
+from views.common import centred
+from views.session import AppSession
+
+IDLE_CHECK_SECONDS = 5.0
+
+Screen = Callable[..., Awaitable[None]]
+
+
+class Shell:
+    """Shows one screen at a time and remembers how to redraw it (language switch)."""
+
+    def __init__(self, page: ft.Page, session: AppSession) -> None:
+        self.page = page
+        self.session = session
+        self._current: Callable[[], Awaitable[None]] = self.start
+
+    def show(self, content: ft.Control, appbar: ft.AppBar | None = None,
+             floating: ft.FloatingActionButton | None = None) -> None:
+        self.page.appbar = appbar
+        self.page.floating_action_button = floating
+        self.page.controls = [centred(content)]
+        self.page.update()
+
+    async def go(self, screen: Screen, *args: Any) -> None:
+        self.session.touch()
+
+        async def again() -> None:
+            await screen(self, *args)
+
+        self._current = again
+        await again()
+
+    def to(self, screen: Screen, *args: Any) -> Callable[[], Awaitable[None]]:
+        """A click handler that opens ``screen``."""
+
+        async def handler() -> None:
+            await self.go(screen, *args)
+
+        return handler
+
+    async def go_home(self) -> None:
+        await self.home()
+
+    async def refresh(self) -> None:
+        await self._current()
+
+    async def start(self) -> None:
+        from views.start import show_unlock
+
+        await self.go(show_unlock)
+
+    async def home(self, notice: str = "") -> None:
+        from views.home import show_home
+
+        await self.go(show_home, notice)
+
+    async def lock(self, notice: str = "") -> None:
+        from views.prepare import save_open_drafts
+        from views.start import show_unlock
+
+        await save_open_drafts(self)
+        self.session.lock()
+        await self.go(show_unlock, notice)
+
+    def toast(self, message: str) -> None:
+        self.page.show_dialog(ft.SnackBar(ft.Text(message)))
+
+    async def watch_idle(self) -> None:
+        """Locks the vault after a quiet spell; pending answers are saved first."""
+        while True:
+            await asyncio.sleep(IDLE_CHECK_SECONDS)
+            if self.session.idle_expired():
+                minutes = round(self.session.idle_seconds / 60)
+                await self.lock(self.session.texts("unlock.idle_locked", minutes=minutes))
+
+
+def make_main(
+    device: Device, library: SheetLibrary, *, lang: str, idle_seconds: float
+) -> Callable[[ft.Page], Awaitable[None]]:
+    async def main(page: ft.Page) -> None:
+        session = AppSession(device, library, lang=lang, idle_seconds=idle_seconds)
+        page.title = session.texts("app.name")
+        page.theme = ft.Theme(color_scheme_seed=ft.Colors.TEAL)
+        page.padding = 0
+        shell = Shell(page, session)
+        watcher = asyncio.get_running_loop().create_task(shell.watch_idle())
+
+        async def closed(e: Any) -> None:
+            watcher.cancel()
+            with contextlib.suppress(Exception):
+                from views.prepare import save_open_drafts
+
+                await save_open_drafts(shell)
+            session.lock()
+
+        page.on_close = closed
+        page.on_disconnect = closed
+        await shell.start()
+
+    return main

@@ -1,0 +1,114 @@
+"""Small pieces every screen uses: symbols, error texts, autosave, busy state."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+from collections.abc import Awaitable, Callable, Iterator
+
+import flet as ft
+
+from conversations.model import InputRejected
+from conversations.texts import Texts
+from storage import StorageError, TooSoon, WrongPin
+
+PAGE_WIDTH = 760
+WIDE = 900
+SAVE_DELAY = 0.8
+
+# A picture per profile, so people on a shared tablet find their own without any
+# name on disk. Index = the symbol number stored in the vault header.
+SYMBOLS: tuple[tuple[ft.IconData, str, str], ...] = (
+    (ft.Icons.PARK, "symbol.tree", ft.Colors.GREEN_700),
+    (ft.Icons.SAILING, "symbol.boat", ft.Colors.BLUE_700),
+    (ft.Icons.WB_SUNNY, "symbol.sun", ft.Colors.AMBER_800),
+    (ft.Icons.LOCAL_FLORIST, "symbol.flower", ft.Colors.PINK_600),
+    (ft.Icons.PETS, "symbol.paw", ft.Colors.BROWN_600),
+    (ft.Icons.STAR, "symbol.star", ft.Colors.DEEP_PURPLE_600),
+    (ft.Icons.FAVORITE, "symbol.heart", ft.Colors.RED_700),
+    (ft.Icons.BEDTIME, "symbol.moon", ft.Colors.INDIGO_700),
+)
+
+
+def symbol(index: int) -> tuple[ft.IconData, str, str]:
+    return SYMBOLS[index % len(SYMBOLS)]
+
+
+def describe(error: Exception, t: Texts) -> str:
+    """A message a person can act on, in their language."""
+    if isinstance(error, WrongPin):
+        if error.retry_after > 0:
+            return t("error.wrong_pin_wait", seconds=math.ceil(error.retry_after))
+        return t("error.wrong_pin")
+    if isinstance(error, TooSoon):
+        return t("error.too_soon", seconds=math.ceil(error.retry_after))
+    if isinstance(error, InputRejected | StorageError):
+        params = dict(getattr(error, "params", {}) or {})
+        return t(error.key, **params)
+    return t("error.unexpected")
+
+
+def page_column(controls: list[ft.Control], *, scroll: bool = True) -> ft.Control:
+    """Content centred with a readable width on tablets, edge to edge on phones."""
+    column = ft.Column(
+        controls,
+        spacing=16,
+        horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+        scroll=ft.ScrollMode.AUTO if scroll else None,
+        expand=True,
+    )
+    return ft.Container(
+        content=column,
+        padding=ft.Padding.symmetric(horizontal=16, vertical=12),
+        width=PAGE_WIDTH,
+        expand=True,
+    )
+
+
+def centred(content: ft.Control) -> ft.Control:
+    return ft.Row([content], alignment=ft.MainAxisAlignment.CENTER, expand=True,
+                  vertical_alignment=ft.CrossAxisAlignment.START)
+
+
+class Debouncer:
+    """Runs ``action`` once typing pauses; ``flush`` runs it now (leaving a field)."""
+
+    def __init__(self, action: Callable[[], Awaitable[None]], delay: float = SAVE_DELAY) -> None:
+        self.action = action
+        self.delay = delay
+        self._pending: asyncio.Task[None] | None = None
+
+    def poke(self) -> None:
+        if self._pending is not None:
+            self._pending.cancel()
+        self._pending = asyncio.get_running_loop().create_task(self._later())
+
+    async def _later(self) -> None:
+        await asyncio.sleep(self.delay)
+        self._pending = None
+        await self.action()
+
+    async def flush(self) -> None:
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+        await self.action()
+
+
+@contextlib.contextmanager
+def busy(*controls: ft.Control) -> Iterator[None]:
+    """Disables buttons while slow work runs, so a second tap does nothing.
+
+    Flet skips its automatic update after a handler that called ``update()`` itself,
+    so whatever the block changed is pushed here on the way out."""
+    page = controls[0].page
+    for control in controls:
+        control.disabled = True
+    page.update()
+    try:
+        yield
+    finally:
+        for control in controls:
+            control.disabled = False
+        page.update()

@@ -1,0 +1,178 @@
+"""Home: my conversations, grouped by what they need from me now."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import flet as ft
+from babel.dates import format_date, format_datetime
+
+from conversations.model import InputRejected, Kind
+from storage import StorageError
+from views.common import busy, describe, page_column
+from views.session import Summary
+
+if TYPE_CHECKING:
+    from views.app import Shell
+
+TASK_ICONS = {
+    "prepare": ft.Icons.EDIT_NOTE,
+    "hold": ft.Icons.GROUPS,
+    "sign": ft.Icons.DRAW,
+    "follow_up": ft.Icons.EVENT_REPEAT,
+    "done": ft.Icons.TASK_ALT,
+}
+
+
+def when(moment: dt.datetime | dt.date | None, lang: str) -> str:
+    if moment is None:
+        return ""
+    if isinstance(moment, dt.datetime):
+        return format_datetime(moment, "d. MMMM y 'kl.' HH.mm" if lang == "da"
+                               else "d MMMM y, HH:mm", locale=lang)
+    return format_date(moment, "long", locale=lang)
+
+
+async def show_home(shell: Shell, notice: str = "") -> None:
+    session, t = shell.session, shell.session.texts
+    me = session.me
+    assert me is not None
+    groups = await asyncio.to_thread(session.home)
+    body: list[ft.Control] = [
+        ft.Text(t("home.hello", name=me.name), theme_style=ft.TextThemeStyle.HEADLINE_SMALL)
+    ]
+    if notice:
+        body.append(ft.Text(notice, color=ft.Colors.PRIMARY))
+    if not groups:
+        body.append(ft.Text(t("home.empty")))
+    for task, items in groups:
+        body.append(
+            ft.Row(
+                [
+                    ft.Icon(TASK_ICONS[task.value], color=ft.Colors.PRIMARY),
+                    ft.Text(t(f"task.{task.value}", count=len(items)),
+                            theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
+                ]
+            )
+        )
+        body.extend(conversation_card(shell, item) for item in items)
+    new = ft.FloatingActionButton(
+        icon=ft.Icons.ADD, tooltip=t("home.new_conversation"),
+        on_click=shell.to(show_new_conversation),
+    )
+    shell.show(
+        page_column(body),
+        ft.AppBar(
+            title=ft.Text(t("home.title")),
+            automatically_imply_leading=False,
+            actions=[
+                ft.IconButton(ft.Icons.SETTINGS, tooltip=t("settings.title"),
+                              on_click=shell.to(_settings)),
+                ft.IconButton(ft.Icons.LOCK, tooltip=t("home.lock"), on_click=shell.lock),
+            ],
+        ),
+        new,
+    )
+
+
+async def _settings(shell: Shell) -> None:
+    from views.settings import show_settings
+
+    await show_settings(shell)
+
+
+def conversation_card(shell: Shell, item: Summary) -> ft.Control:
+    t = shell.session.texts
+    title = t("home.card_title", kind=t(f"kind.{item.kind.value}"), names=item.with_whom) \
+        if item.with_whom else t(f"kind.{item.kind.value}")
+    details = [when(item.planned_at, t.lang)]
+    if item.total:
+        details.append(t("home.progress", answered=item.answered, total=item.total))
+    details.append(t(f"state.{item.state.value}"))
+
+    async def open_it() -> None:
+        from views.prepare import show_prepare
+
+        await shell.go(show_prepare, item.id)
+
+    planned = when(item.planned_at, t.lang)
+    name = t("home.open", title=f"{title}, {planned}" if planned else title)
+    tile = ft.ListTile(
+        title=ft.Text(title),
+        subtitle=ft.Text(" · ".join(d for d in details if d)),
+        on_click=open_it,
+        tooltip=name,
+    )
+    parts: list[ft.Control] = [tile]
+    if item.total:
+        parts.append(
+            ft.Container(
+                ft.ProgressBar(value=item.answered / item.total,
+                               semantics_label=t("home.progress", answered=item.answered,
+                                                 total=item.total)),
+                padding=ft.Padding.only(left=16, right=16, bottom=12),
+            )
+        )
+    return ft.Card(ft.Column(parts, spacing=0))
+
+
+async def show_new_conversation(shell: Shell) -> None:
+    session, t = shell.session, shell.session.texts
+    kinds = [Kind.MUS, Kind.PUS, Kind.LUS, Kind.GRUS, Kind.TUS]
+    kind = ft.RadioGroup(
+        ft.Column([ft.Radio(value=k.value, label=t(f"kind.long.{k.value}")) for k in kinds]),
+        value=Kind.MUS.value,
+    )
+    leader = ft.TextField(label=t("new.leader"))
+    date = ft.TextField(label=t("new.date"), hint_text=t("new.date_hint"),
+                        keyboard_type=ft.KeyboardType.DATETIME)
+    error = ft.Text("", color=ft.Colors.ERROR)
+    submit = ft.FilledButton(t("new.submit"), icon=ft.Icons.CHECK)
+
+    async def create() -> None:
+        try:
+            planned = parse_date(date.value or "")
+        except InputRejected as err:
+            error.value = describe(err, t)
+            return
+        with busy(submit):
+            try:
+                cid = await asyncio.to_thread(
+                    session.start_conversation, Kind(kind.value or "MUS"), leader.value or "",
+                    planned,
+                )
+            except (InputRejected, StorageError) as err:
+                error.value = describe(err, t)
+                return
+        from views.prepare import show_prepare
+
+        await shell.go(show_prepare, cid)
+
+    submit.on_click = create
+    shell.show(
+        page_column([ft.Text(t("new.kind")), kind, leader, date, submit, error]),
+        ft.AppBar(
+            leading=ft.IconButton(ft.Icons.ARROW_BACK, tooltip=t("common.back"),
+                                  on_click=shell.go_home),
+            title=ft.Text(t("new.title")),
+        ),
+    )
+
+
+def parse_date(text: str) -> dt.date | None:
+    """Accepts 24-12-2026, 24.12.2026, 24/12/2026 and 2026-12-24; empty means no date."""
+    text = text.strip()
+    if not text:
+        return None
+    for separator in "-./":
+        parts = text.split(separator)
+        if len(parts) == 3 and all(p.isdigit() for p in parts):
+            try:
+                if len(parts[0]) == 4:
+                    return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
+                return dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
+            except ValueError:
+                break
+    raise InputRejected("error.bad_date", text=text)

@@ -1,0 +1,73 @@
+"""Settings: language and PIN."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+import flet as ft
+
+from conversations.model import InputRejected
+from conversations.texts import LANGUAGES
+from storage import StorageError
+from views.common import busy, describe, page_column
+
+if TYPE_CHECKING:
+    from views.app import Shell
+
+
+async def show_settings(shell: Shell) -> None:
+    session, t = shell.session, shell.session.texts
+
+    async def language(e: ft.Event[ft.RadioGroup]) -> None:
+        await asyncio.to_thread(session.set_language, e.control.value or "da")
+        await shell.refresh()
+
+    languages = ft.RadioGroup(
+        ft.Row([ft.Radio(value=code, label=t(f"language.{code}")) for code in LANGUAGES]),
+        value=t.lang,
+        on_change=language,
+    )
+    old = ft.TextField(label=t("settings.old_pin"), password=True, can_reveal_password=True)
+    new = ft.TextField(label=t("settings.new_pin"), password=True, can_reveal_password=True)
+    again = ft.TextField(label=t("settings.new_pin_again"), password=True,
+                         can_reveal_password=True)
+    message = ft.Text("")
+    change = ft.FilledButton(t("settings.change_pin"), icon=ft.Icons.PASSWORD)
+
+    async def change_pin() -> None:
+        with busy(change):
+            try:
+                await asyncio.to_thread(session.change_pin, old.value or "", new.value or "",
+                                        again.value or "")
+            except (InputRejected, StorageError) as err:
+                message.value, message.color = describe(err, t), ft.Colors.ERROR
+                return
+            old.value = new.value = again.value = ""
+            message.value, message.color = t("settings.pin_changed"), ft.Colors.PRIMARY
+
+    change.on_click = change_pin
+    minutes = round(session.idle_seconds / 60)
+    shell.show(
+        page_column(
+            [
+                ft.Text(t("settings.language"), theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
+                languages,
+                ft.Divider(),
+                ft.Text(t("settings.pin"), theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
+                old,
+                new,
+                again,
+                change,
+                message,
+                ft.Divider(),
+                ft.Text(t("settings.security"), theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
+                ft.Text(t("settings.security_body", minutes=minutes)),
+            ]
+        ),
+        ft.AppBar(
+            leading=ft.IconButton(ft.Icons.ARROW_BACK, tooltip=t("common.back"),
+                                  on_click=shell.go_home),
+            title=ft.Text(t("settings.title")),
+        ),
+    )
