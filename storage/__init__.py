@@ -35,6 +35,7 @@ from storage.errors import (
     StorageError,
     TooSoon,
     VaultLocked,
+    WriteFailed,
     WrongPin,
     WrongRecoveryCode,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "TooSoon",
     "Vault",
     "VaultLocked",
+    "WriteFailed",
     "WrongPin",
     "WrongRecoveryCode",
 ]

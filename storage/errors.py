@@ -75,6 +75,17 @@ class DiskFull(StorageError):
         self.file = file
 
 
+class WriteFailed(StorageError):
+    """A save failed for another reason the system gave (permissions, I/O error); the
+    previous version is kept, on disk and in memory."""
+
+    key = "error.storage"
+
+    def __init__(self, file: str, reason: str) -> None:
+        super().__init__(f"could not save {file}: {reason}", file=file)
+        self.file = file
+
+
 class VaultLocked(StorageError):
     """The vault was locked (idle or by hand); unlock again to continue."""
 

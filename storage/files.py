@@ -17,7 +17,7 @@ import os
 import secrets
 from pathlib import Path
 
-from storage.errors import DiskFull
+from storage.errors import DiskFull, WriteFailed
 
 _TEMP_SUFFIX = ".tmp"
 _NO_SPACE = {errno.ENOSPC, errno.EDQUOT}
@@ -50,16 +50,18 @@ def replace_file(path: Path, data: bytes, *, label: str, durable: bool = True) -
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(temp)
-        if exc.errno in _NO_SPACE:
-            raise DiskFull(label) from exc
-        raise
+        raise _save_error(exc, label) from exc
     if durable:
         try:
             sync_folder(folder)
         except OSError as exc:
-            if exc.errno in _NO_SPACE:
-                raise DiskFull(label) from exc
-            raise
+            raise _save_error(exc, label) from exc
+
+
+def _save_error(exc: OSError, label: str) -> DiskFull | WriteFailed:
+    if exc.errno in _NO_SPACE:
+        return DiskFull(label)
+    return WriteFailed(label, exc.strerror or type(exc).__name__)
 
 
 def read_file(path: Path) -> bytes | None:

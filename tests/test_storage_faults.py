@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from storage import CorruptFile, Device, DiskFull, Vault, WrongPin
+from storage import CorruptFile, Device, DiskFull, Vault, WriteFailed, WrongPin
 from tests.vault_fixtures import (
     PIN,
     FakeClock,
@@ -132,6 +132,27 @@ def test_full_disk_reports_and_keeps_the_previous_version(
     vault.put_record(cid, "preparations", preparation("p1", "tredje svar"))  # room again
     again = device.unlock(vault.id, PIN)
     assert again.read_shard(cid)["preparations"]["p1"] == preparation("p1", "tredje svar")
+
+
+def test_an_io_error_is_reported_with_a_text_and_keeps_the_previous_version(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    device = make_device(root)
+    vault, _ = new_vault(device)
+    cid = conversation_id()
+    vault.put_record(cid, "preparations", preparation("p1", "første svar"))
+    before = snapshot(root)
+
+    def broken_disk(*_args: object, **_kwargs: object) -> None:
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    with monkeypatch.context() as patched:
+        patched.setattr(os, "fsync", broken_disk)
+        with pytest.raises(WriteFailed) as caught:
+            vault.put_record(cid, "preparations", preparation("p1", "andet svar"))
+    assert caught.value.key == "error.storage"
+    assert snapshot(root) == before
+    assert vault.read_shard(cid)["preparations"]["p1"] == preparation("p1", "første svar")
 
 
 def test_full_disk_during_pin_change_keeps_the_old_pin(

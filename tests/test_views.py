@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import errno
+import os
 from pathlib import Path
 from typing import Any
 
 import flet as ft
+import pytest
 
+from conversations.demo import DEMO_PIN
 from conversations.sheets import load_library
 from storage import Device, KdfParams
 from tests.flet_fake import FakeClient, run
 from views.app import make_main
+from views.session import AppSession
 
 LIBRARY = load_library()
 
@@ -100,3 +105,35 @@ def test_an_answer_typed_on_the_prepare_screen_is_saved_on_leaving_the_field(
         assert not unlabelled(client)
 
     run(scenario())
+
+
+def test_a_full_disk_while_typing_is_shown_and_the_answer_is_saved_once_there_is_room(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_space(*_args: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    async def scenario() -> None:
+        client = await started(data_dir)
+        await click(client, ft.OutlinedButton, content="Prøv med demodata")
+        await click(client, ft.ListTile, tooltip="Åbn MUS med Mette Holm, 6")
+        field = client.find(ft.TextField, label="Svar på spørgsmål 2")
+        client.type_into(field, "Borgerne siger tak")
+        with monkeypatch.context() as patched:
+            patched.setattr(os, "fsync", no_space)
+            await client.fire(field, "change")
+            await client.fire(field, "blur")
+        status = next(t for t in client.texts() if t.startswith("Ikke gemt"))
+        assert "løbet tør for plads" in status
+        assert field.value == "Borgerne siger tak"
+        await client.fire(field, "blur")
+        assert any(text.startswith("Gemt ") for text in client.texts())
+        await click(client, ft.IconButton, tooltip="Gem og gå til oversigten")
+        await click(client, ft.IconButton, tooltip="Lås")
+
+    run(scenario())
+    session = AppSession(Device(data_dir, kdf=KdfParams.FAST_FOR_TESTS), LIBRARY)
+    anna = session.profiles()[0]
+    session.unlock(anna.id, DEMO_PIN)
+    mus = next(s for _, items in session.home() for s in items if s.answered)
+    assert "Borgerne siger tak" in session.open_draft(mus.id).preparation.answers.values()

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import flet as ft
 
 from conversations.sheets import SheetLibrary
-from storage import Device
+from storage import Device, StorageError
 from views.common import centred
 from views.session import AppSession
 
 IDLE_CHECK_SECONDS = 5.0
+log = logging.getLogger("samtale")
 
 Screen = Callable[..., Awaitable[None]]
 
@@ -98,16 +99,27 @@ def make_main(
         shell = Shell(page, session)
         watcher = asyncio.get_running_loop().create_task(shell.watch_idle())
 
+        async def save_drafts() -> None:
+            from views.prepare import save_open_drafts
+
+            try:
+                await save_open_drafts(shell)
+            except StorageError as err:
+                # Nobody is looking at this tab any more: say what failed, never what
+                # was written.
+                log.warning("could not save open drafts on leaving: %s", type(err).__name__)
+
+        async def disconnected(e: Any) -> None:
+            # The tab may come back (a flaky network, a sleeping tablet): save, keep open.
+            await save_drafts()
+
         async def closed(e: Any) -> None:
             watcher.cancel()
-            with contextlib.suppress(Exception):
-                from views.prepare import save_open_drafts
-
-                await save_open_drafts(shell)
+            await save_drafts()
             session.lock()
 
+        page.on_disconnect = disconnected
         page.on_close = closed
-        page.on_disconnect = closed
         await shell.start()
 
     return main
