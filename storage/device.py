@@ -35,7 +35,7 @@ class ProfileInfo:
 
     id: str
     symbol: int
-    created: str  # ISO 8601, UTC, seconds
+    created: str  # ISO 8601, UTC, microseconds: profiles list in the order they were made
 
 
 class Device:

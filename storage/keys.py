@@ -64,7 +64,8 @@ class ProfileKeys:
         """Writes a new header; returns the vault key and the recovery code (shown once)."""
         check_new_pin(pin)
         vault_key, code = sealing.new_key(), sealing.new_recovery_code()
-        created = dt.datetime.fromtimestamp(self._clock(), dt.UTC).isoformat(timespec="seconds")
+        moment = dt.datetime.fromtimestamp(self._clock(), dt.UTC)
+        created = moment.isoformat(timespec="microseconds")
         recovery_salt = sealing.new_salt()
         draft = Header(
             self.profile_id,

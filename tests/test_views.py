@@ -130,6 +130,8 @@ def test_a_full_disk_while_typing_is_shown_and_the_answer_is_saved_once_there_is
         assert any(text.startswith("Gemt ") for text in client.texts())
         await click(client, ft.IconButton, tooltip="Gem og gå til oversigten")
         await click(client, ft.IconButton, tooltip="Lås")
+        assert "Vælg din profil" in client.texts()
+        assert not [text for text in client.texts() if "{" in text]
 
     run(scenario())
     session = AppSession(Device(data_dir, kdf=KdfParams.FAST_FOR_TESTS), LIBRARY)
@@ -137,3 +139,27 @@ def test_a_full_disk_while_typing_is_shown_and_the_answer_is_saved_once_there_is
     session.unlock(anna.id, DEMO_PIN)
     mus = next(s for _, items in session.home() for s in items if s.answered)
     assert "Borgerne siger tak" in session.open_draft(mus.id).preparation.answers.values()
+
+
+def test_choosing_a_level_on_the_scale_saves_the_rating_and_marks_only_that_level(
+    data_dir: Path,
+) -> None:
+    async def scenario() -> None:
+        client = await started(data_dir)
+        await click(client, ft.OutlinedButton, content="Prøv med demodata")
+        await click(client, ft.ListTile, tooltip="Åbn MUS med Mette Holm, 6")
+        for _ in range(2):
+            await click(client, ft.FilledButton, content="Næste")
+        chips = [c for c in client.controls() if isinstance(c, ft.Chip)]
+        expert = [c for c in chips if c.label.value == "Ekspert"]
+        await client.fire(expert[1], "select")
+        row = expert[1].parent
+        assert [c.selected for c in row.controls] == [False] * 5 + [True]
+        assert any(text.startswith("Gemt ") for text in client.texts())
+
+    run(scenario())
+    session = AppSession(Device(data_dir, kdf=KdfParams.FAST_FOR_TESTS), LIBRARY)
+    session.unlock(session.profiles()[0].id, DEMO_PIN)
+    mus = next(s for _, items in session.home() for s in items if s.answered)
+    ratings = session.open_draft(mus.id).preparation.ratings
+    assert sorted(int(level) for level in ratings.values()) == [4, 5]

@@ -68,6 +68,10 @@ class Shell:
 
         await self.go(show_home, notice)
 
+    async def lock_now(self) -> None:
+        """The lock button: no notice, the person did it themselves."""
+        await self.lock()
+
     async def lock(self, notice: str = "") -> None:
         from views.prepare import save_open_drafts
         from views.start import show_unlock

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import flet as ft
 from babel.dates import format_date, format_datetime
 
-from conversations.model import InputRejected, Kind
+from conversations.model import InputRejected, Kind, Task
 from storage import StorageError
 from views.common import busy, describe, page_column
 from views.session import Summary
@@ -70,7 +70,7 @@ async def show_home(shell: Shell, notice: str = "") -> None:
             actions=[
                 ft.IconButton(ft.Icons.SETTINGS, tooltip=t("settings.title"),
                               on_click=shell.to(_settings)),
-                ft.IconButton(ft.Icons.LOCK, tooltip=t("home.lock"), on_click=shell.lock),
+                ft.IconButton(ft.Icons.LOCK, tooltip=t("home.lock"), on_click=shell.lock_now),
             ],
         ),
         new,
@@ -87,8 +87,9 @@ def conversation_card(shell: Shell, item: Summary) -> ft.Control:
     t = shell.session.texts
     title = t("home.card_title", kind=t(f"kind.{item.kind.value}"), names=item.with_whom) \
         if item.with_whom else t(f"kind.{item.kind.value}")
+    preparing = item.task is Task.PREPARE and item.total > 0
     details = [when(item.planned_at, t.lang)]
-    if item.total:
+    if preparing:
         details.append(t("home.progress", answered=item.answered, total=item.total))
     details.append(t(f"state.{item.state.value}"))
 
@@ -106,7 +107,7 @@ def conversation_card(shell: Shell, item: Summary) -> ft.Control:
         tooltip=name,
     )
     parts: list[ft.Control] = [tile]
-    if item.total:
+    if preparing:
         parts.append(
             ft.Container(
                 ft.ProgressBar(value=item.answered / item.total,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -191,10 +191,12 @@ class PrepareScreen:
         apply: Callable[[str], None],
         *,
         horizontal: bool,
-    ) -> ft.RadioGroup:
+    ) -> ft.Control:
+        """One choice among options: chips that wrap for short steps on a scale,
+        radio buttons under each other for choices written as sentences."""
+        if horizontal:
+            return self.scale_chips(options, value, apply)
         radios: list[ft.Control] = [ft.Radio(value=v, label=label) for v, label in options]
-        layout: ft.Control = ft.Row(radios, wrap=True, spacing=0) if horizontal \
-            else ft.Column(radios, spacing=0)
 
         async def changed(e: ft.Event[ft.RadioGroup]) -> None:
             if e.control.value is None:
@@ -203,7 +205,36 @@ class PrepareScreen:
             self.edited()
             await self.saver.flush()
 
-        return ft.RadioGroup(layout, value=value, on_change=changed)
+        return ft.RadioGroup(ft.Column(radios, spacing=0), value=value, on_change=changed)
+
+    def scale_chips(
+        self, options: list[tuple[str, str]], value: str | None, apply: Callable[[str], None]
+    ) -> ft.Control:
+        chips: list[ft.Chip] = []
+
+        def chooser(option: str) -> Callable[[], Awaitable[None]]:
+            async def choose() -> None:
+                for chip in chips:
+                    chip.selected = chip.data == option
+                apply(option)
+                self.edited()
+                row.update()
+                await self.saver.flush()
+
+            return choose
+
+        for option, label in options:
+            chips.append(
+                ft.Chip(
+                    label=ft.Text(label),
+                    data=option,
+                    selected=option == value,
+                    show_checkmark=True,
+                    on_select=chooser(option),
+                )
+            )
+        row = ft.Row(list[ft.Control](chips), wrap=True, spacing=6, run_spacing=6)
+        return row
 
     # --- the screen ---------------------------------------------------------------
 
