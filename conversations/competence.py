@@ -61,3 +61,12 @@ class JobProfile:
                 continue
             gaps[competence.id] = int(competence.expected) - int(rated)
         return gaps
+
+
+ROLE_PROFILES: Mapping[str, str] = {"leader": "leader", "employee": "therapist-carer"}
+
+
+def default_job_profile(role: str, available: Mapping[str, JobProfile]) -> str | None:
+    """The job profile a new person starts with, when the organisation has it."""
+    wanted = ROLE_PROFILES.get(role)
+    return wanted if wanted in available else None

@@ -793,3 +793,16 @@ def _claim(
         return False
     origin[item_id] = (index, file)
     return True
+
+
+def progress_items(sheet: QuestionSheet, profiles: Mapping[str, JobProfile]) -> tuple[str, ...]:
+    """What counts towards a preparation's progress: each question, and each competence
+    of the job profile a competence question asks about."""
+    items: list[str] = []
+    for question in sheet.all_questions():
+        if question.type is QuestionType.COMPETENCE:
+            profile = profiles.get(question.job_profile or "")
+            items.extend(c.id for c in (profile.competences if profile else ()))
+        else:
+            items.append(question.id)
+    return tuple(items)

@@ -78,6 +78,10 @@ class FakeClient:
         assert found, f"no {kind.__name__} with {props}"
         return found[0]
 
+    def session_of_app(self) -> Any:
+        """The app's own session object (views.session.AppSession) behind this page."""
+        return self.page.data.session
+
     def texts(self) -> list[str]:
         import flet as ft
 

@@ -44,7 +44,7 @@ def test_a_newcomer_tries_the_demo_in_english_and_rates_a_competence(
         expert = page.get_by_role("checkbox", name="Expert").nth(1)
         expert.scroll_into_view_if_needed()
         expert.click()
-        expect(page.get_by_text(re.compile(r"Saved \d\d\.\d\d"))).to_be_visible(timeout=10_000)
+        expect(page.get_by_text(re.compile(r"Saved \d\d:\d\d"))).to_be_visible(timeout=10_000)
         expect(page.get_by_text(re.compile(r"3 of 26 answered"))).to_be_visible()
         page.mouse.move(195, 500)
         page.mouse.wheel(0, 1400)

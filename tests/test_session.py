@@ -139,3 +139,68 @@ def test_a_saved_language_follows_the_profile(session: AppSession, data_dir: Pat
     again = session_on(data_dir)
     again.unlock(again.profiles()[0].id, "246810")
     assert again.texts.lang == "en"
+
+
+def test_saved_versions_form_an_unbroken_chain(session: AppSession) -> None:
+    session.create_profile("Anna", "246810", "246810", leader=False, symbol=0)
+    cid = session.start_conversation(Kind.MUS, "Mette", None)
+    session.open_draft(cid)
+    question = first_text_question(session, cid)
+    for text in ("H", "He", "Hej"):
+        session.set_answer(cid, question, text)
+    session.persist(cid)
+    first = session.drafts[cid].saved
+    for text in ("Hej m", "Hej med dig"):
+        session.set_answer(cid, question, text)
+    session.persist(cid)
+    second = session.drafts[cid].saved
+    assert first is not None and second is not None
+    assert first.parents == ()
+    assert second.parents == (first.version,)
+    stored = session._vault().read_shard(cid)["preparations"][second.id]
+    assert stored["version"] == second.version
+
+
+def test_edits_while_a_draft_closes_are_refused_not_dropped(session: AppSession) -> None:
+    session.create_profile("Anna", "246810", "246810", leader=False, symbol=0)
+    cid = session.start_conversation(Kind.MUS, "Mette", None)
+    session.open_draft(cid)
+    question = first_text_question(session, cid)
+    session.drafts[cid].closing = True
+    with pytest.raises(InputRejected, match="draft_closing"):
+        session.set_answer(cid, question, "for sent")
+    session.drafts[cid].closing = False
+    session.close_draft(cid)
+    session.close_draft(cid)  # a second tap on "back" does nothing
+    with pytest.raises(InputRejected, match="vault_locked"):
+        session.set_answer(cid, question, "efter lukning")
+
+
+def test_saving_everything_keeps_drafts_open(session: AppSession) -> None:
+    session.create_profile("Anna", "246810", "246810", leader=False, symbol=0)
+    cid = session.start_conversation(Kind.MUS, "Mette", None)
+    session.open_draft(cid)
+    question = first_text_question(session, cid)
+    session.set_answer(cid, question, "før afbrydelsen")
+    session.save_all()
+    assert not session.drafts[cid].dirty
+    (_task, [summary]), = session.home()
+    assert summary.answered == 1
+    session.set_answer(cid, question, "efter afbrydelsen")
+    assert session.persist(cid)
+
+
+def test_a_delegate_leader_is_asked_to_hold_the_conversation(session: AppSession) -> None:
+    from views.session import _task_from_catalog
+
+    entry = {"kind": "MUS", "state": "preparing", "leader_id": "L", "delegate_leader_id": "D",
+             "planned_at": "2026-11-22T10:00:00", "participant_ids": ["E"]}
+    assert _task_from_catalog(entry, "D", TODAY) is Task.HOLD
+    assert _task_from_catalog(entry, "E", TODAY) is Task.PREPARE
+
+
+def test_a_new_profile_is_offered_a_symbol_nobody_else_has(session: AppSession) -> None:
+    assert session.free_symbol() == 0
+    session.create_profile("Anna", "246810", "246810", leader=False, symbol=0)
+    session.lock()
+    assert session.free_symbol() == 1

@@ -9,7 +9,7 @@ from pathlib import Path
 from conversations.texts import Texts, localize
 
 ROOT = Path(__file__).resolve().parent.parent
-KEY_CALL = re.compile(r"""\bt\(\s*f?["']([a-z_]+\.[A-Za-z_.{}]+)["']""")
+KEY_CALL = re.compile(r"""\b(?:t|texts)\(\s*f?["']([a-z_]+\.[A-Za-z_.{}]+)["']""")
 DYNAMIC_FAMILIES = {
     "kind.{item.kind.value}": "kind.",
     "kind.{self.draft.conversation.kind.value}": "kind.",

@@ -164,3 +164,70 @@ def test_choosing_a_level_on_the_scale_saves_the_rating_and_marks_only_that_leve
     mus = next(s for _, items in session.home() for s in items if s.answered)
     ratings = session.open_draft(mus.id).preparation.ratings
     assert sorted(int(level) for level in ratings.values()) == [4, 5]
+
+
+def test_typing_after_a_lost_connection_is_still_saved(data_dir: Path) -> None:
+    async def scenario() -> None:
+        client = await started(data_dir)
+        await click(client, ft.OutlinedButton, content="Prøv med demodata")
+        await click(client, ft.ListTile, tooltip="Åbn MUS med Mette Holm, 6")
+        field = client.find(ft.TextField, label="Svar på spørgsmål 2")
+        client.type_into(field, "før")
+        await client.fire(field, "change")
+        saves: list[bool] = []
+        session = client.session_of_app()
+        real_save_all = session.save_all
+
+        def counted() -> None:
+            saves.append(True)
+            real_save_all()
+
+        session.save_all = counted
+        await client.fire(client.page, "disconnect")
+        assert saves, "the disconnect handler ran and saved"
+        assert not session.drafts[next(iter(session.drafts))].dirty
+        client.type_into(field, "før og efter")
+        await client.fire(field, "change")
+        await client.fire(field, "blur")
+        assert any(text.startswith("Gemt ") for text in client.texts())
+
+    run(scenario())
+
+
+def test_a_failed_save_keeps_the_vault_open_instead_of_locking(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_space(*_args: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    async def scenario() -> None:
+        client = await started(data_dir)
+        await click(client, ft.OutlinedButton, content="Prøv med demodata")
+        await click(client, ft.ListTile, tooltip="Åbn MUS med Mette Holm, 6")
+        field = client.find(ft.TextField, label="Svar på spørgsmål 2")
+        client.type_into(field, "vigtigt svar")
+        await client.fire(field, "change")
+        with monkeypatch.context() as patched:
+            patched.setattr(os, "fsync", no_space)
+            await click(client, ft.IconButton, tooltip="Gem og gå til oversigten")
+            assert field.value == "vigtigt svar"
+            assert any(text.startswith("Ikke gemt") for text in client.texts())
+        await click(client, ft.IconButton, tooltip="Gem og gå til oversigten")
+        assert "Hej Anna Sørensen" in client.texts()
+
+    run(scenario())
+
+
+def test_pressing_enter_and_tapping_create_at_once_makes_one_profile(data_dir: Path) -> None:
+    async def scenario() -> None:
+        client = await started(data_dir)
+        await click(client, ft.FilledButton, content="Opret profil")
+        client.type_into(client.find(ft.TextField, label="Dit navn"), "Anna")
+        client.type_into(client.find(ft.TextField, label="PIN-kode"), "246810")
+        again = client.find(ft.TextField, label="Gentag PIN-kode")
+        client.type_into(again, "246810")
+        submit = client.find(ft.FilledButton, content="Opret profil")
+        await asyncio.gather(client.fire(again, "submit"), client.fire(submit, "click"))
+
+    run(scenario())
+    assert len(Device(data_dir).profiles()) == 1

@@ -11,7 +11,7 @@ import flet as ft
 
 from conversations.sheets import SheetLibrary
 from storage import Device, StorageError
-from views.common import centred
+from views.common import centred, describe
 from views.session import AppSession
 
 IDLE_CHECK_SECONDS = 5.0
@@ -73,18 +73,26 @@ class Shell:
         await self.lock()
 
     async def lock(self, notice: str = "") -> None:
+        """Saves open drafts, then forgets the keys. If saving fails the vault stays
+        open and the person is told, so nothing typed is lost."""
         from views.prepare import save_open_drafts
         from views.start import show_unlock
 
-        await save_open_drafts(self)
-        self.session.lock()
+        try:
+            await save_open_drafts(self)
+        except StorageError as err:
+            self.toast(self.session.texts("error.not_locked", reason=describe(err,
+                                                                              self.session.texts)))
+            return
+        await asyncio.to_thread(self.session.lock)
         await self.go(show_unlock, notice)
 
     def toast(self, message: str) -> None:
         self.page.show_dialog(ft.SnackBar(ft.Text(message)))
 
     async def watch_idle(self) -> None:
-        """Locks the vault after a quiet spell; pending answers are saved first."""
+        """Locks the vault after a quiet spell; pending answers are saved first. A
+        failed save keeps the vault open and is tried again on the next round."""
         while True:
             await asyncio.sleep(IDLE_CHECK_SECONDS)
             if self.session.idle_expired():
@@ -101,26 +109,27 @@ def make_main(
         page.theme = ft.Theme(color_scheme_seed=ft.Colors.TEAL)
         page.padding = 0
         shell = Shell(page, session)
+        page.data = shell
         watcher = asyncio.get_running_loop().create_task(shell.watch_idle())
 
-        async def save_drafts() -> None:
-            from views.prepare import save_open_drafts
-
-            try:
-                await save_open_drafts(shell)
-            except StorageError as err:
-                # Nobody is looking at this tab any more: say what failed, never what
-                # was written.
-                log.warning("could not save open drafts on leaving: %s", type(err).__name__)
-
         async def disconnected(e: Any) -> None:
-            # The tab may come back (a flaky network, a sleeping tablet): save, keep open.
-            await save_drafts()
+            # The tab may come back (a flaky network, a sleeping tablet): save what was
+            # typed and keep everything open.
+            try:
+                await asyncio.to_thread(session.save_all)
+            except StorageError as err:
+                log.warning("could not save drafts on disconnect: %s", type(err).__name__)
 
         async def closed(e: Any) -> None:
             watcher.cancel()
-            await save_drafts()
-            session.lock()
+            try:
+                await asyncio.to_thread(session.save_all)
+            except StorageError as err:
+                # Nobody is looking at this tab any more: say what failed, never what
+                # was written.
+                log.warning("could not save drafts on close: %s", type(err).__name__)
+            finally:
+                await asyncio.to_thread(session.lock)
 
         page.on_disconnect = disconnected
         page.on_close = closed

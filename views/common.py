@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import math
 from collections.abc import Awaitable, Callable, Iterator
 
 import flet as ft
+from babel.dates import format_date, format_datetime, format_time
 
 from conversations.model import InputRejected
 from conversations.texts import Texts
@@ -47,6 +49,19 @@ def describe(error: Exception, t: Texts) -> str:
         params = dict(getattr(error, "params", {}) or {})
         return t(error.key, **params)
     return t("error.unexpected")
+
+
+def clock_time(moment: dt.datetime, t: Texts) -> str:
+    return format_time(moment, t("format.time"), locale=t.lang)
+
+
+def when(moment: dt.datetime | dt.date | None, t: Texts) -> str:
+    """A date, or a date and time, the way the person's language writes it."""
+    if moment is None:
+        return ""
+    if isinstance(moment, dt.datetime):
+        return format_datetime(moment, t("format.datetime"), locale=t.lang)
+    return format_date(moment, t("format.date"), locale=t.lang)
 
 
 def page_column(controls: list[ft.Control], *, scroll: bool = True) -> ft.Control:

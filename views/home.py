@@ -7,11 +7,10 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 import flet as ft
-from babel.dates import format_date, format_datetime
 
 from conversations.model import InputRejected, Kind, Task
 from storage import StorageError
-from views.common import busy, describe, page_column
+from views.common import busy, describe, page_column, when
 from views.session import Summary
 
 if TYPE_CHECKING:
@@ -24,15 +23,6 @@ TASK_ICONS = {
     "follow_up": ft.Icons.EVENT_REPEAT,
     "done": ft.Icons.TASK_ALT,
 }
-
-
-def when(moment: dt.datetime | dt.date | None, lang: str) -> str:
-    if moment is None:
-        return ""
-    if isinstance(moment, dt.datetime):
-        return format_datetime(moment, "d. MMMM y 'kl.' HH.mm" if lang == "da"
-                               else "d MMMM y, HH:mm", locale=lang)
-    return format_date(moment, "long", locale=lang)
 
 
 async def show_home(shell: Shell, notice: str = "") -> None:
@@ -88,7 +78,7 @@ def conversation_card(shell: Shell, item: Summary) -> ft.Control:
     title = t("home.card_title", kind=t(f"kind.{item.kind.value}"), names=item.with_whom) \
         if item.with_whom else t(f"kind.{item.kind.value}")
     preparing = item.task is Task.PREPARE and item.total > 0
-    details = [when(item.planned_at, t.lang)]
+    details = [when(item.planned_at, t)]
     if preparing:
         details.append(t("home.progress", answered=item.answered, total=item.total))
     details.append(t(f"state.{item.state.value}"))
@@ -98,7 +88,7 @@ def conversation_card(shell: Shell, item: Summary) -> ft.Control:
 
         await shell.go(show_prepare, item.id)
 
-    planned = when(item.planned_at, t.lang)
+    planned = when(item.planned_at, t)
     name = t("home.open", title=f"{title}, {planned}" if planned else title)
     tile = ft.ListTile(
         title=ft.Text(title),

@@ -13,7 +13,7 @@ from conversations.competence import SCALE, Level
 from conversations.model import InputRejected
 from conversations.sheets import Question, QuestionType, Theme
 from storage import StorageError
-from views.common import WIDE, Debouncer, describe, page_column
+from views.common import WIDE, Debouncer, clock_time, describe, page_column
 from views.session import Draft
 
 if TYPE_CHECKING:
@@ -53,13 +53,20 @@ class PrepareScreen:
         try:
             saved = await asyncio.to_thread(self.session.persist, self.cid)
         except StorageError as err:
-            self.status.value = self.t("prepare.save_failed", reason=describe(err, self.t))
-            self.status.color = ft.Colors.ERROR
-        else:
-            if saved and not self.draft.dirty:
-                self.status.value = self.t("prepare.saved", time=dt.datetime.now()
-                                           .strftime("%H.%M"))
-                self.status.color = ft.Colors.PRIMARY
+            self.failed(err)
+            return
+        if not saved:
+            self.failed(InputRejected("error.vault_locked"))
+            return
+        if not self.draft.dirty:
+            self.status.value = self.t("prepare.saved", time=clock_time(dt.datetime.now(),
+                                                                        self.t))
+            self.status.color = ft.Colors.PRIMARY
+        self.status.update()
+
+    def failed(self, err: Exception) -> None:
+        self.status.value = self.t("prepare.save_failed", reason=describe(err, self.t))
+        self.status.color = ft.Colors.ERROR
         self.status.update()
 
     def _show_progress(self) -> None:
@@ -121,7 +128,8 @@ class PrepareScreen:
 
     def choice_question(self, question: Question, text: str, help_text: str | None) -> ft.Control:
         if question.type is QuestionType.SCALE:
-            low, high = question.min or 1, question.max or 5
+            low = 1 if question.min is None else question.min
+            high = 5 if question.max is None else question.max
             options = [(str(n), str(n)) for n in range(low, high + 1)]
             ends = ft.Row(
                 [ft.Text(self.t.localize(question.low), size=12),
@@ -201,7 +209,11 @@ class PrepareScreen:
         async def changed(e: ft.Event[ft.RadioGroup]) -> None:
             if e.control.value is None:
                 return
-            apply(e.control.value)
+            try:
+                apply(e.control.value)
+            except InputRejected as err:
+                self.failed(err)
+                return
             self.edited()
             await self.saver.flush()
 
@@ -214,9 +226,13 @@ class PrepareScreen:
 
         def chooser(option: str) -> Callable[[], Awaitable[None]]:
             async def choose() -> None:
+                try:
+                    apply(option)
+                except InputRejected as err:
+                    self.failed(err)
+                    return
                 for chip in chips:
                     chip.selected = chip.data == option
-                apply(option)
                 self.edited()
                 row.update()
                 await self.saver.flush()
@@ -256,10 +272,8 @@ class PrepareScreen:
         await self.saver.flush()
         try:
             await asyncio.to_thread(self.session.close_draft, self.cid)
-        except StorageError as err:
-            self.status.value = self.t("prepare.save_failed", reason=describe(err, self.t))
-            self.status.color = ft.Colors.ERROR
-            self.status.update()
+        except (StorageError, InputRejected) as err:
+            self.failed(err)
             return
         await self.shell.home()
 
@@ -341,7 +355,11 @@ class PrepareScreen:
         answered, total = self.draft.answered, len(self.draft.items)
 
         async def shared(e: ft.Event[ft.Switch]) -> None:
-            self.session.set_shared(self.cid, bool(e.control.value))
+            try:
+                self.session.set_shared(self.cid, bool(e.control.value))
+            except InputRejected as err:
+                self.failed(err)
+                return
             await self.saver.flush()
 
         leader = self.session.person_name(self.draft.conversation.leader_id)

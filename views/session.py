@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from conversations import demo
-from conversations.competence import JobProfile, Level
+from conversations.competence import JobProfile, Level, default_job_profile
 from conversations.model import (
     Conversation,
     InputRejected,
@@ -31,11 +31,12 @@ from conversations.model import (
     Task,
     task_for,
 )
-from conversations.sheets import QuestionSheet, QuestionType, SheetLibrary
+from conversations.sheets import QuestionSheet, SheetLibrary, progress_items
 from conversations.texts import DEFAULT_LANGUAGE, Texts
 from storage import Device, ProfileInfo, Vault
 
 MIN_PIN = 6
+SYMBOL_COUNT = 8
 PROFILE_KEY = "profile"
 DIRECTORY_KEY = "directory"
 SETTINGS_KEY = "settings"
@@ -80,7 +81,10 @@ class Draft:
     sheet: QuestionSheet
     preparation: Preparation
     items: tuple[str, ...]
-    saved_version: str = ""
+    saved: Preparation | None = None
+    edits: int = 0
+    saved_edits: int = 0
+    closing: bool = False
 
     @property
     def answered(self) -> int:
@@ -88,7 +92,7 @@ class Draft:
 
     @property
     def dirty(self) -> bool:
-        return self.preparation.version != self.saved_version
+        return self.edits != self.saved_edits
 
 
 class AppSession:
@@ -113,7 +117,7 @@ class AppSession:
         self.directory: dict[str, Person] = {}
         self.drafts: dict[str, Draft] = {}
         self._last_activity = clock()
-        self._save_lock = threading.Lock()
+        self._save_lock = threading.RLock()
 
     # --- language and idle lock -------------------------------------------------
 
@@ -157,6 +161,7 @@ class AppSession:
 
     def create_demo(self) -> None:
         """Blocking. Two demo profiles (employee and leader), opens the employee's."""
+        self.touch()
         org = demo.organisation()
         sheet = self.library.sheets.get("mus")
         anna, mette = org.employees[0], org.leader
@@ -232,8 +237,12 @@ class AppSession:
         return self.me
 
     def _profile_for(self, role: Role) -> str | None:
-        wanted = "leader" if role is Role.LEADER else "therapist-carer"
-        return wanted if wanted in self.library.job_profiles else None
+        return default_job_profile(role.value, self.library.job_profiles)
+
+    def free_symbol(self) -> int:
+        """A symbol no profile on this device has yet, so tiles tell people apart."""
+        taken = {info.symbol for info in self.profiles()}
+        return next((n for n in range(SYMBOL_COUNT) if n not in taken), 0)
 
     # --- home --------------------------------------------------------------------
 
@@ -313,6 +322,7 @@ class AppSession:
                 conversation.follow_up_due.isoformat() if conversation.follow_up_due else None
             ),
             "leader_id": conversation.leader_id,
+            "delegate_leader_id": conversation.delegate_leader_id,
             "participant_ids": list(conversation.participant_ids),
             "answered": mine.answered(items) if mine else 0,
             "total": len(items),
@@ -350,7 +360,7 @@ class AppSession:
             sheet=sheet,
             preparation=preparation,
             items=progress_items(sheet, self.library.job_profiles),
-            saved_version=preparation.version if mine else "",
+            saved=preparation if mine else None,
         )
         self.drafts[conversation_id] = draft
         return draft
@@ -360,63 +370,86 @@ class AppSession:
             return None
         return self.library.job_profiles.get(profile_id)
 
+    def _editable(self, conversation_id: str) -> Draft:
+        draft = self.drafts.get(conversation_id)
+        if draft is None:
+            raise InputRejected("error.vault_locked")
+        if draft.closing:
+            raise InputRejected("error.draft_closing")
+        return draft
+
+    def _edit(self, draft: Draft, preparation: Preparation) -> None:
+        draft.preparation = preparation
+        draft.edits += 1
+        self.touch()
+
     def set_answer(self, conversation_id: str, question_id: str, text: str) -> None:
         """Quick: changes the draft in memory. Raises InputRejected for bad input."""
-        draft = self.drafts[conversation_id]
-        draft.preparation = draft.preparation.with_answer(question_id, text)
-        self.touch()
+        draft = self._editable(conversation_id)
+        self._edit(draft, draft.preparation.with_answer(question_id, text))
 
     def set_rating(self, conversation_id: str, item_id: str, level: Level | None) -> None:
-        draft = self.drafts[conversation_id]
-        draft.preparation = draft.preparation.with_rating(item_id, level)
-        self.touch()
+        draft = self._editable(conversation_id)
+        self._edit(draft, draft.preparation.with_rating(item_id, level))
 
     def set_shared(self, conversation_id: str, shared: bool) -> None:
-        draft = self.drafts[conversation_id]
-        draft.preparation = draft.preparation.revised(shared_with_leader=shared)
-        self.touch()
+        draft = self._editable(conversation_id)
+        self._edit(draft, draft.preparation.revised(shared_with_leader=shared))
 
     def persist(self, conversation_id: str) -> bool:
-        """Blocking. Writes the newest draft durably; True once it is on disk."""
+        """Blocking. Writes the newest draft durably; True once it is on disk.
+
+        Keystrokes make working copies; only what reaches disk becomes a version, and
+        its parent is the previous version on disk, so the history holds no gaps."""
         with self._save_lock:
             draft = self.drafts.get(conversation_id)
             if draft is None or self.vault is None:
                 return False
-            preparation = draft.preparation
-            if preparation.version == draft.saved_version:
+            working, count = draft.preparation, draft.edits
+            if count == draft.saved_edits:
                 return True
-            self.vault.put_record(conversation_id, PREPARATION_TABLE, preparation.to_dict())
-            draft.saved_version = preparation.version
+            parents = (draft.saved.version,) if draft.saved else ()
+            record = dataclasses.replace(working, parents=parents, version="")
+            self.vault.put_record(conversation_id, PREPARATION_TABLE, record.to_dict())
+            draft.saved, draft.saved_edits = record, count
             return True
 
     def close_draft(self, conversation_id: str) -> None:
-        """Blocking. Saves, then refreshes the home screen's progress in one write."""
-        draft = self.drafts.get(conversation_id)
-        if draft is None or self.vault is None:
-            return
-        self.persist(conversation_id)
-        entry = self._summary_entry(draft.conversation, draft.preparation)
-        self.vault.put_catalog({conversation_id: entry})
-        del self.drafts[conversation_id]
+        """Blocking. Saves, refreshes the home screen's progress in one write, and
+        forgets the draft. Edits that arrive meanwhile are refused, never dropped."""
+        with self._save_lock:
+            draft = self.drafts.get(conversation_id)
+            if draft is None or self.vault is None:
+                return
+            draft.closing = True
+            try:
+                self.persist(conversation_id)
+                entry = self._summary_entry(draft.conversation, draft.preparation)
+                self.vault.put_catalog({conversation_id: entry})
+            except BaseException:
+                draft.closing = False
+                raise
+            self.drafts.pop(conversation_id, None)
 
-
-def progress_items(sheet: QuestionSheet, profiles: dict[str, JobProfile] | Any) -> tuple[str, ...]:
-    """What counts towards progress: each question, and each competence to rate."""
-    items: list[str] = []
-    for question in sheet.all_questions():
-        if question.type is QuestionType.COMPETENCE:
-            profile = profiles.get(question.job_profile) if question.job_profile else None
-            items.extend(c.id for c in (profile.competences if profile else ()))
-        else:
-            items.append(question.id)
-    return tuple(items)
+    def save_all(self) -> None:
+        """Blocking. Writes every open draft and the home screen's progress for them;
+        the drafts stay open (a tab that lost its connection may come back)."""
+        with self._save_lock:
+            if self.vault is None or not self.drafts:
+                return
+            entries = {}
+            for conversation_id, draft in list(self.drafts.items()):
+                self.persist(conversation_id)
+                entries[conversation_id] = self._summary_entry(draft.conversation,
+                                                               draft.preparation)
+            self.vault.put_catalog(entries)
 
 
 def _task_from_catalog(entry: dict[str, Any], me: str, today: dt.date) -> Task:
     due, planned = entry.get("follow_up_due"), entry.get("planned_at")
     return task_for(
         State(entry["state"]),
-        leading=entry.get("leader_id") == me,
+        leading=me in (entry.get("leader_id"), entry.get("delegate_leader_id")),
         planned_on=dt.datetime.fromisoformat(planned).date() if planned else None,
         follow_up_due=dt.date.fromisoformat(due) if due else None,
         today=today,

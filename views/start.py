@@ -12,6 +12,7 @@ from conversations.demo import DEMO_PIN
 from conversations.model import InputRejected
 from storage import ProfileInfo, StorageError
 from views.common import SYMBOLS, busy, describe, page_column, symbol
+from views.session import MIN_PIN
 
 if TYPE_CHECKING:
     from views.app import Shell
@@ -48,6 +49,8 @@ async def show_welcome(shell: Shell) -> None:
     demo_button = ft.OutlinedButton(t("start.try_demo"), icon=ft.Icons.SCIENCE)
 
     async def try_demo() -> None:
+        if demo_button.disabled:
+            return
         with busy(create, demo_button):
             error.value = t("start.demo_working")
             error.color = None
@@ -80,11 +83,10 @@ async def show_create(shell: Shell) -> None:
     t = shell.session.texts
     name = ft.TextField(label=t("create.name"), autofocus=True)
     leader = ft.Switch(label=t("create.is_leader"), value=False)
-    pin = ft.TextField(label=t("create.pin"), password=True, can_reveal_password=True,
-                       keyboard_type=ft.KeyboardType.NUMBER)
+    pin = ft.TextField(label=t("create.pin"), password=True, can_reveal_password=True)
     pin_again = ft.TextField(label=t("create.pin_again"), password=True,
-                             can_reveal_password=True, keyboard_type=ft.KeyboardType.NUMBER)
-    chosen = {"symbol": 0}
+                             can_reveal_password=True)
+    chosen = {"symbol": await asyncio.to_thread(shell.session.free_symbol)}
     symbols = ft.Row(wrap=True, spacing=4)
 
     def draw_symbols() -> None:
@@ -114,6 +116,8 @@ async def show_create(shell: Shell) -> None:
     submit = ft.FilledButton(t("create.submit"), icon=ft.Icons.LOCK)
 
     async def create() -> None:
+        if submit.disabled:  # Enter and a tap on the button at once
+            return
         session = shell.session
         try:
             session.check_new_profile(name.value or "", pin.value or "", pin_again.value or "")
@@ -147,7 +151,7 @@ async def show_create(shell: Shell) -> None:
                 leader,
                 ft.Text(t("create.symbol_help")),
                 symbols,
-                ft.Text(t("create.pin_help"), color=ft.Colors.ON_SURFACE_VARIANT),
+                ft.Text(t("create.pin_help", min=MIN_PIN), color=ft.Colors.ON_SURFACE_VARIANT),
                 pin,
                 pin_again,
                 submit,
@@ -195,13 +199,14 @@ async def show_recovery_code(shell: Shell, code: str) -> None:
 async def show_unlock(shell: Shell, notice: str = "") -> None:
     t = shell.session.texts
     profiles = await asyncio.to_thread(shell.session.profiles)
-    if not profiles:
+    damaged = len(shell.session.device.problems)
+    if not profiles and not damaged:
         await show_welcome(shell)
         return
     selected: dict[str, ProfileInfo | None] = {"p": profiles[0] if len(profiles) == 1 else None}
     chooser = ft.Row(wrap=True, spacing=8)
     pin = ft.TextField(label=t("unlock.pin"), password=True, can_reveal_password=True,
-                       keyboard_type=ft.KeyboardType.NUMBER, autofocus=True)
+                       autofocus=True)
     message = ft.Text(notice, color=ft.Colors.ON_SURFACE_VARIANT)
     unlock_button = ft.FilledButton(t("unlock.submit"), icon=ft.Icons.LOCK_OPEN)
     pin_area = ft.Column([pin, unlock_button], visible=selected["p"] is not None)
@@ -241,7 +246,7 @@ async def show_unlock(shell: Shell, notice: str = "") -> None:
 
     async def unlock() -> None:
         info = selected["p"]
-        if info is None:
+        if info is None or unlock_button.disabled:
             return
         with busy(unlock_button):
             message.value, message.color = t("unlock.working"), None
@@ -271,6 +276,8 @@ async def show_unlock(shell: Shell, notice: str = "") -> None:
                 ft.Text(t("unlock.title"), theme_style=ft.TextThemeStyle.HEADLINE_SMALL),
                 ft.Text(t("unlock.choose")),
                 chooser,
+                ft.Text(t("unlock.damaged", count=damaged), color=ft.Colors.ERROR,
+                        visible=damaged > 0),
                 pin_area,
                 message,
                 ft.Divider(),
@@ -298,6 +305,8 @@ async def show_recover(shell: Shell, info: ProfileInfo) -> None:
     submit = ft.FilledButton(t("recover.submit"), icon=ft.Icons.LOCK_RESET)
 
     async def recover() -> None:
+        if submit.disabled:
+            return
         with busy(submit):
             try:
                 await asyncio.to_thread(
