@@ -8,11 +8,13 @@ The views use only what is exported here, through ``asyncio.to_thread`` (KDF and
 block; every call is thread-safe)::
 
     device = Device(data_root)
-    vault, recovery_code = device.create_profile("4711", symbol=3)
-    vault = device.unlock(profile_id, pin)          # TooSoon / WrongPin / CorruptFile
+    vault, recovery_code = device.create_profile("471108", symbol=3)  # 6+ characters
+    vault = device.unlock(profile_id, pin)          # TooSoon / WrongPin / CorruptFile / ReadFailed
     vault.put_record(conversation_id, "preparations", {"id": ..., ...})  # durable autosave
     vault.catalog(); vault.put_catalog({conversation_id: summary})
-    vault.lock()
+    vault.lock()  # this handle; other unlocks of the same profile share one open vault
+
+Every failure is a ``StorageError`` carrying a translation ``key`` and its ``params``.
 
 Modules, one idea each:
 
@@ -32,6 +34,8 @@ from storage.errors import (
     BadPin,
     CorruptFile,
     DiskFull,
+    NotDurable,
+    ReadFailed,
     StorageError,
     TooSoon,
     VaultLocked,
@@ -39,16 +43,20 @@ from storage.errors import (
     WrongPin,
     WrongRecoveryCode,
 )
+from storage.keys import MIN_PIN_LENGTH
 from storage.sealing import KdfParams
 from storage.vault import Vault
 
 __all__ = [
+    "MIN_PIN_LENGTH",
     "BadPin",
     "CorruptFile",
     "Device",
     "DiskFull",
     "KdfParams",
+    "NotDurable",
     "ProfileInfo",
+    "ReadFailed",
     "StorageError",
     "TooSoon",
     "Vault",

@@ -45,8 +45,9 @@ class Attempts:
 _DAMAGED = Attempts(failures=FREE_ATTEMPTS, last=0.0)
 
 
-def read_attempts(path: Path) -> Attempts:
-    data = read_file(path)
+def read_attempts(path: Path, *, label: str) -> Attempts:
+    """The count in ``path``; ReadFailed (naming ``label``) when the system refuses it."""
+    data = read_file(path, label=label)
     if data is None:
         return Attempts()
     try:

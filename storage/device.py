@@ -7,13 +7,15 @@ Data folder layout::
     <root>/vaults/<profile id>/shards/... sealed TinyDB shards
 
 Profile ids are random hex. One ``Device`` per data folder per process: it serialises
-attempts per profile and keeps at most one unlocked ``Vault`` per profile (unlocking again
-locks the earlier one, so two caches never race over the same files).
+attempts per profile and keeps at most one unlocked ``VaultCore`` per profile. Unlocking a
+profile that is already open (a second tab or session) checks the PIN as always, then
+returns a new ``Vault`` handle onto the same core — same cache, same per-shard locks — so
+two caches never race over the same files and neither handle is locked behind the other's
+back. The core forgets its keys when its last handle is locked.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -21,10 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storage.errors import CorruptFile
+from storage.files import list_folder
 from storage.header import VAULT_ID
 from storage.keys import ProfileKeys, new_profile_id
 from storage.sealing import KdfParams
-from storage.vault import Vault
+from storage.vault import Vault, VaultCore
 
 _MAX_SYMBOL = 2**31
 
@@ -39,7 +42,11 @@ class ProfileInfo:
 
 
 class Device:
-    """The vaults in ``root``. ``kdf`` is the Argon2id cost for *new* profiles only."""
+    """The vaults in ``root``.
+
+    ``kdf`` is the Argon2id cost for new profiles, and the least any new PIN (after a PIN
+    change or a recovery) is wrapped with; existing PINs unlock with their header's cost.
+    """
 
     def __init__(
         self,
@@ -48,22 +55,23 @@ class Device:
         kdf: KdfParams = KdfParams.DEFAULT,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        kdf.check()
         self.root = Path(root)
         self.problems: list[CorruptFile] = []
         self._kdf = kdf
         self._clock = clock
         self._lock = threading.Lock()
         self._keys: dict[str, ProfileKeys] = {}
-        self._vaults: dict[str, Vault] = {}
+        self._cores: dict[str, VaultCore] = {}
 
     def profiles(self) -> list[ProfileInfo]:
-        """Every readable profile, oldest first; damaged headers go to ``self.problems``."""
+        """Every readable profile, oldest first; damaged headers go to ``self.problems``.
+
+        Raises ReadFailed when the system refuses to list the folder or read a header.
+        """
         found: list[ProfileInfo] = []
         problems: list[CorruptFile] = []
-        try:
-            names = sorted(os.listdir(self.root / "vaults"))
-        except FileNotFoundError:
-            names = []
+        names = sorted(list_folder(self.root / "vaults", label="vaults"))
         for name in names:
             if not VAULT_ID.fullmatch(name):
                 continue
@@ -83,11 +91,12 @@ class Device:
         if type(symbol) is not int or not 0 <= symbol < _MAX_SYMBOL:
             raise ValueError("symbol must be a non-negative int")
         keys = self._profile(new_profile_id())
-        vault_key, code = keys.create(pin, symbol=symbol, kdf=self._kdf)
+        vault_key, code = keys.create(pin, symbol=symbol)
         return self._opened(keys, vault_key), code
 
     def unlock(self, profile_id: str, pin: str) -> Vault:
-        """Raises TooSoon (KDF not run), WrongPin, CorruptFile, or KeyError if unknown."""
+        """Raises TooSoon (KDF not run), WrongPin, CorruptFile, ReadFailed, or KeyError if
+        unknown. An already open profile gets another handle onto the same vault."""
         keys = self._profile(profile_id)
         return self._opened(keys, keys.unlock(pin))
 
@@ -106,15 +115,33 @@ class Device:
         with self._lock:
             keys = self._keys.get(profile_id)
             if keys is None:
-                keys = self._keys[profile_id] = ProfileKeys(self.root, profile_id, self._clock)
+                keys = ProfileKeys(self.root, profile_id, self._clock, self._kdf)
+                self._keys[profile_id] = keys
             return keys
 
     def _opened(self, keys: ProfileKeys, vault_key: bytes) -> Vault:
+        """A new handle: onto the profile's open core, or onto a new one."""
+        with keys.lock:  # one core per profile, even when two unlocks finish at once
+            with self._lock:
+                core = self._cores.get(keys.profile_id)
+                if core is not None:
+                    if not core.opens_with(vault_key):
+                        label = keys.label(keys.header_path)
+                        raise CorruptFile(label, "header opens another vault")
+                    core.handles += 1
+                    return Vault(core, self._release)
+            core = VaultCore(keys, vault_key)  # sweeps temps: no handle is writing now
+            with self._lock:
+                core.handles = 1
+                self._cores[keys.profile_id] = core
+            return Vault(core, self._release)
+
+    def _release(self, core: VaultCore) -> None:
+        """A handle was locked; the last one makes the core forget keys and caches."""
         with self._lock:
-            earlier = self._vaults.pop(keys.profile_id, None)
-        if earlier is not None:
-            earlier.lock()
-        vault = Vault(keys, vault_key)
-        with self._lock:
-            self._vaults[keys.profile_id] = vault
-        return vault
+            core.handles -= 1
+            last = core.handles == 0
+            if last and self._cores.get(core.id) is core:
+                del self._cores[core.id]
+        if last:
+            core.forget()

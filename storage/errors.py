@@ -77,12 +77,37 @@ class DiskFull(StorageError):
 
 class WriteFailed(StorageError):
     """A save failed for another reason the system gave (permissions, I/O error); the
-    previous version is kept, on disk and in memory."""
+    previous version is kept, on disk and in memory — except for ``NotDurable``, below."""
 
     key = "error.storage"
 
     def __init__(self, file: str, reason: str) -> None:
         super().__init__(f"could not save {file}: {reason}", file=file)
+        self.file = file
+
+
+class NotDurable(WriteFailed):
+    """The new version replaced the old one, but the system could not confirm it is durable
+    (the folder fsync failed). Memory holds the new version, like the file; a power cut
+    may still bring the old one back, so saving again is the safe reaction."""
+
+    key = "error.not_durable"
+
+    def __init__(self, file: str, reason: str) -> None:
+        StorageError.__init__(
+            self, f"saved {file}, but could not make it durable: {reason}", file=file
+        )
+        self.file = file
+
+
+class ReadFailed(StorageError):
+    """A file exists but the system would not read it (permissions, I/O error); ``file`` is
+    the path relative to the data root. Nothing was changed."""
+
+    key = "error.storage_read"
+
+    def __init__(self, file: str, reason: str) -> None:
+        super().__init__(f"could not read {file}: {reason}", file=file)
         self.file = file
 
 

@@ -4,7 +4,10 @@ A save goes to a temp file in the same folder, is written in full, fsynced, rena
 the old file with ``os.replace`` and made durable by fsyncing the folder. A crash at any
 moment leaves either the old file or the new one, never a mix; a half-written temp file
 is only ever ciphertext (callers pass sealed bytes) and is removed by ``remove_stale_temps``
-on the next unlock. A full disk surfaces as ``DiskFull`` with the old file untouched.
+on the next unlock. A full disk surfaces as ``DiskFull`` with the old file untouched. A
+folder fsync that fails *after* the rename raises ``NotDurable``: the new file is in place,
+so a caller that caches content must take the new version before passing the error on.
+Every read error other than a missing file surfaces as ``ReadFailed``.
 
 This module knows nothing about encryption or TinyDB; it moves bytes durably.
 """
@@ -17,7 +20,7 @@ import os
 import secrets
 from pathlib import Path
 
-from storage.errors import DiskFull, WriteFailed
+from storage.errors import DiskFull, NotDurable, ReadFailed, WriteFailed
 
 _TEMP_SUFFIX = ".tmp"
 _NO_SPACE = {errno.ENOSPC, errno.EDQUOT}
@@ -34,6 +37,9 @@ def replace_file(path: Path, data: bytes, *, label: str, durable: bool = True) -
 
     ``label`` names the file in errors (a path relative to the data root). With
     ``durable=False`` (bulk set-up only) nothing is fsynced: atomic but not durable.
+
+    DiskFull / WriteFailed: the old file is untouched. NotDurable (a WriteFailed): ``data``
+    *is* the file's content now, but the folder fsync failed, so it may not survive a crash.
     """
     folder = path.parent
     temp = folder / f".{path.name}.{secrets.token_hex(4)}{_TEMP_SUFFIX}"
@@ -55,22 +61,39 @@ def replace_file(path: Path, data: bytes, *, label: str, durable: bool = True) -
         try:
             sync_folder(folder)
         except OSError as exc:
-            raise _save_error(exc, label) from exc
+            raise NotDurable(label, _reason(exc)) from exc
 
 
 def _save_error(exc: OSError, label: str) -> DiskFull | WriteFailed:
     if exc.errno in _NO_SPACE:
         return DiskFull(label)
-    return WriteFailed(label, exc.strerror or type(exc).__name__)
+    return WriteFailed(label, _reason(exc))
 
 
-def read_file(path: Path) -> bytes | None:
-    """The file's bytes, or None when it does not exist."""
+def _reason(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
+
+
+def read_file(path: Path, *, label: str) -> bytes | None:
+    """The file's bytes, or None when it does not exist; ReadFailed naming ``label`` when
+    the system refuses to read it (permissions, I/O error, a folder in its place)."""
     try:
         with open(path, "rb") as handle:
             return handle.read()
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        raise ReadFailed(label, _reason(exc)) from exc
+
+
+def list_folder(folder: Path, *, label: str) -> list[str]:
+    """The names in ``folder``, or ``[]`` when it does not exist; ReadFailed otherwise."""
+    try:
+        return os.listdir(folder)
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise ReadFailed(label, _reason(exc)) from exc
 
 
 def sync_folder(folder: Path) -> None:
@@ -84,12 +107,16 @@ def sync_folder(folder: Path) -> None:
 
 
 def remove_stale_temps(folder: Path) -> int:
-    """Deletes temp files left by a crash under ``folder``; returns how many."""
+    """Deletes temp files left by a crash under ``folder``; returns how many.
+
+    Best effort: a temp file is only ciphertext, so one that cannot be listed or deleted
+    (permissions, I/O error) is left for a later unlock rather than blocking this one.
+    """
     removed = 0
     for current, _dirs, names in os.walk(folder):
         for name in names:
             if is_temp_name(name):
-                with contextlib.suppress(FileNotFoundError):
+                with contextlib.suppress(OSError):
                     os.unlink(os.path.join(current, name))
                     removed += 1
     return removed

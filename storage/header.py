@@ -14,6 +14,11 @@ for a wrong PIN. Each wrapped key is sealed with associated data naming its slot
 fields that slot depends on (format, vault id, created, symbol, its salt and for the PIN
 its KDF cost). The whole body cannot be the associated data: a PIN change rewrites the
 PIN slot, and the recovery slot cannot be rewrapped without the recovery code.
+
+The checksum is not keyed: someone who can write the file can change the KDF cost and
+recompute it. That makes the PIN fail (the cost is in the PIN slot's associated data) but
+must never weaken a new PIN — ``keys`` wraps every new PIN with at least the device's
+configured cost — and ``KdfParams.check`` caps what an unlock may be made to run.
 """
 
 from __future__ import annotations
@@ -61,8 +66,9 @@ class Header:
     def recovery_associated(self) -> bytes:
         return self._associated("recovery", self.recovery.salt, [])
 
-    def with_pin(self, slot: Slot) -> Header:
-        return replace(self, pin=slot)
+    def with_pin(self, slot: Slot, kdf: KdfParams) -> Header:
+        """The header with a new PIN slot and the cost that slot was derived with."""
+        return replace(self, pin=slot, kdf=kdf)
 
     def with_recovery(self, slot: Slot) -> Header:
         return replace(self, recovery=slot)

@@ -11,6 +11,10 @@ touched. The order of an unlock matters:
 4. run Argon2id once and unwrap.
 
 A wrong PIN changes nothing but the attempts file.
+
+A new PIN (create, change, recovery) is wrapped with the stronger of the header's KDF cost
+and the device's configured cost, field by field: the header is not authenticated as a
+whole, so a cost lowered by someone with write access must not carry over to the new PIN.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from storage.files import read_file, remove_stale_temps, replace_file
 from storage.header import Header, Slot, decode_header, encode_header
 from storage.sealing import InvalidSealError, KdfParams
 
-MIN_PIN_LENGTH = 4
+MIN_PIN_LENGTH = 6
 Clock = Callable[[], float]
 
 
@@ -39,14 +43,19 @@ def check_new_pin(pin: str) -> None:
 
 
 class ProfileKeys:
-    """Header and attempts of one profile, with a lock so attempts are counted one by one."""
+    """Header and attempts of one profile, with a lock so attempts are counted one by one.
 
-    def __init__(self, root: Path, profile_id: str, clock: Clock) -> None:
+    ``kdf`` is the device's configured cost: new profiles use it, and no PIN is ever
+    wrapped with less (see the module docstring).
+    """
+
+    def __init__(self, root: Path, profile_id: str, clock: Clock, kdf: KdfParams) -> None:
         self.profile_id = profile_id
         self.root = root
         self.folder = root / "vaults" / profile_id
+        self.lock = threading.RLock()
         self._clock = clock
-        self._lock = threading.RLock()
+        self._kdf = kdf
 
     @property
     def header_path(self) -> Path:
@@ -60,7 +69,7 @@ class ProfileKeys:
         """``path`` relative to the data root, as errors name files."""
         return path.relative_to(self.root).as_posix()
 
-    def create(self, pin: str, *, symbol: int, kdf: KdfParams) -> tuple[bytes, str]:
+    def create(self, pin: str, *, symbol: int) -> tuple[bytes, str]:
         """Writes a new header; returns the vault key and the recovery code (shown once)."""
         check_new_pin(pin)
         vault_key, code = sealing.new_key(), sealing.new_recovery_code()
@@ -71,7 +80,7 @@ class ProfileKeys:
             self.profile_id,
             created,
             symbol,
-            kdf,
+            self._kdf,
             pin=Slot(sealing.new_salt(), b""),
             recovery=Slot(recovery_salt, b""),
         )
@@ -83,7 +92,7 @@ class ProfileKeys:
 
     def header(self) -> Header:
         """The parsed header; KeyError when the profile does not exist."""
-        data = read_file(self.header_path)
+        data = read_file(self.header_path, label=self.label(self.header_path))
         if data is None:
             raise KeyError(self.profile_id)
         header = decode_header(data, label=self.label(self.header_path))
@@ -93,21 +102,21 @@ class ProfileKeys:
 
     def sweep_temps(self) -> None:
         """Removes temp files a crash left in this profile (none is being written now)."""
-        with self._lock:
+        with self.lock:
             remove_stale_temps(self.folder)
 
     def retry_after(self) -> float:
-        return read_attempts(self.attempts_path).wait(self._clock())
+        return self._read_attempts().wait(self._clock())
 
     def unlock(self, pin: str) -> bytes:
-        """The vault key for ``pin``; TooSoon, WrongPin or CorruptFile otherwise."""
-        with self._lock:
+        """The vault key for ``pin``; TooSoon, WrongPin, CorruptFile or ReadFailed otherwise."""
+        with self.lock:
             return self._try_pin(self.header(), pin)
 
     def change_pin(self, vault_key: bytes, old_pin: str, new_pin: str) -> None:
         """Rewraps the vault key under ``new_pin``; shards are not touched."""
         check_new_pin(new_pin)
-        with self._lock:
+        with self.lock:
             header = self.header()
             if not sealing.same_bytes(self._try_pin(header, old_pin), vault_key):
                 raise CorruptFile(self.label(self.header_path), "header opens another vault")
@@ -116,7 +125,7 @@ class ProfileKeys:
     def recover(self, code: str, new_pin: str) -> bytes:
         """Opens the vault with the recovery code and sets ``new_pin``; the code stays valid."""
         check_new_pin(new_pin)
-        with self._lock:
+        with self.lock:
             header = self.header()
             try:
                 kek = sealing.recovery_key(code, header.recovery.salt)
@@ -131,7 +140,7 @@ class ProfileKeys:
 
     def _try_pin(self, header: Header, pin: str) -> bytes:
         now = self._clock()
-        attempts = read_attempts(self.attempts_path)
+        attempts = self._read_attempts()
         wait = attempts.wait(now)
         if wait > 0:
             raise TooSoon(wait)
@@ -146,10 +155,16 @@ class ProfileKeys:
         return vault_key
 
     def _with_pin(self, header: Header, vault_key: bytes, pin: str) -> Header:
+        """``header`` with ``pin`` wrapping the vault key, at no less than the device's cost."""
+        kdf = header.kdf.at_least(self._kdf)
         salt = sealing.new_salt()
-        draft = header.with_pin(Slot(salt, b""))
-        kek = sealing.derive_key(pin, salt, header.kdf)
-        return header.with_pin(Slot(salt, sealing.seal(kek, vault_key, draft.pin_associated())))
+        draft = header.with_pin(Slot(salt, b""), kdf)
+        kek = sealing.derive_key(pin, salt, kdf)
+        wrapped = sealing.seal(kek, vault_key, draft.pin_associated())
+        return header.with_pin(Slot(salt, wrapped), kdf)
+
+    def _read_attempts(self) -> Attempts:
+        return read_attempts(self.attempts_path, label=self.label(self.attempts_path))
 
     def _write_header(self, header: Header) -> None:
         replace_file(self.header_path, encode_header(header), label=self.label(self.header_path))

@@ -45,6 +45,12 @@ _CODE_LENGTH = 28  # 28 symbols x 5 bits = 140 random bits, shown as 7 groups of
 _CODE_GROUP = 4
 _CODE_LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
+# The most a header may ask of Argon2id: beyond this a tampered header could exhaust a
+# tablet's memory or stall the unlock for minutes.
+MAX_KDF_MEMORY_KIB = 1024 * 1024  # 1 GiB
+MAX_KDF_ITERATIONS = 10
+MAX_KDF_LANES = 16
+
 
 class InvalidSealError(Exception):
     """A sealed blob failed authentication: wrong key, wrong associated data, or damaged."""
@@ -55,6 +61,8 @@ class KdfParams:
     """Argon2id cost: memory in KiB, iterations (t) and lanes (p).
 
     Stored in each vault header, so a vault always unlocks with the cost it was made with.
+    The header is not authenticated as a whole, so its cost is never trusted to go *down*
+    (``at_least``) and never allowed beyond what a tablet can run (``check``).
     """
 
     memory_kib: int
@@ -66,12 +74,20 @@ class KdfParams:
 
     def check(self) -> None:
         """Raises ValueError for costs that are unsafe to run (a damaged or hostile header)."""
-        if not 1 <= self.lanes <= 16:
+        if not 1 <= self.lanes <= MAX_KDF_LANES:
             raise ValueError(f"lanes {self.lanes} out of range")
-        if not 1 <= self.iterations <= 16:
+        if not 1 <= self.iterations <= MAX_KDF_ITERATIONS:
             raise ValueError(f"iterations {self.iterations} out of range")
-        if not 8 * self.lanes <= self.memory_kib <= 1024 * 1024:
+        if not 8 * self.lanes <= self.memory_kib <= MAX_KDF_MEMORY_KIB:
             raise ValueError(f"memory {self.memory_kib} KiB out of range")
+
+    def at_least(self, floor: KdfParams) -> KdfParams:
+        """The stronger of the two costs, field by field: never below ``floor`` anywhere."""
+        return KdfParams(
+            memory_kib=max(self.memory_kib, floor.memory_kib),
+            iterations=max(self.iterations, floor.iterations),
+            lanes=max(self.lanes, floor.lanes),
+        )
 
 
 KdfParams.DEFAULT = KdfParams(memory_kib=64 * 1024, iterations=3, lanes=4)

@@ -11,9 +11,11 @@ instead of being misread.
 
 Decrypting on every TinyDB read would cost more than the save itself, so the storage
 caches the exact plaintext it last read or wrote. TinyDB gets a fresh copy (parsed from
-that plaintext) on each read, and the cache changes only after a write succeeded: a failed
-save (a full disk) leaves memory equal to disk. ``batch()`` gathers several TinyDB
-operations into one durable write — every mutation of a shard goes through it.
+that plaintext) on each read, and the cache always equals the file: a failed save (a full
+disk) keeps the old plaintext, and a save whose rename happened but whose folder fsync
+failed (``NotDurable``) takes the new one before the error is passed on. ``batch()``
+gathers several TinyDB operations into one durable write — every mutation of a shard goes
+through it.
 
 Records are TinyDB documents keyed by their own ``"id"`` (the table uses string document
 ids), so on disk a shard reads ``{table: {record id: record}}``.
@@ -32,7 +34,7 @@ from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
 from storage import sealing
-from storage.errors import CorruptFile
+from storage.errors import CorruptFile, NotDurable
 from storage.files import read_file, replace_file
 from storage.sealing import InvalidSealError
 
@@ -80,7 +82,7 @@ class SealedStorage(Storage):
         self._key = key
         self._associated = associated
         self._label = label
-        blob = read_file(path)
+        blob = read_file(path, label=label)
         self._plain: bytes | None = (
             None if blob is None else decode_shard(key, associated, blob, label=label)
         )
@@ -126,7 +128,11 @@ class SealedStorage(Storage):
     def _commit(self, data: Tables) -> None:
         plain = to_json(data)
         blob = encode_shard(self._key, self._associated, plain)
-        replace_file(self._path, blob, label=self._label)
+        try:
+            replace_file(self._path, blob, label=self._label)
+        except NotDurable:
+            self._plain = plain  # the new file is in place: memory follows the disk
+            raise
         self._plain = plain
 
 

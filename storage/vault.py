@@ -9,12 +9,17 @@ Shard ids are random hex (never names), checked against ``^[0-9a-f]{32}$`` befor
 become paths. An autosave writes only its conversation's shard, so its cost does not grow
 with the number of conversations; the catalog is written when summaries change.
 
+Handles and the core: the ``Device`` keeps one ``VaultCore`` per unlocked profile — the
+keys, the decrypted shards, the per-shard locks — and every unlock of that profile (two
+browser tabs, two sessions) returns a new ``Vault`` handle onto the same core, so the
+handles see each other's writes and never race over the files with two caches. Locking a
+handle refuses its new calls at once and waits for its calls already running; only when
+the last handle is locked does the core forget the keys and every cached plaintext.
+Python cannot wipe the bytes it copied; dropping every reference is what it can do.
+
 Thread safety: the views call this API through ``asyncio.to_thread``. Each shard has its
-own lock (kept for the vault's lifetime, so two threads never hold two copies of one
-shard), and a small state lock guards the table of open shards. ``lock()`` refuses new
-calls at once, waits for calls already running, then forgets the keys and every cached
-plaintext. Python cannot wipe the bytes it copied; dropping every reference is what it
-can do.
+own lock (kept for the core's lifetime, so two threads never hold two copies of one
+shard), and a small state lock guards the table of open shards.
 """
 
 from __future__ import annotations
@@ -23,14 +28,14 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from storage import sealing
 from storage.errors import VaultLocked
-from storage.files import replace_file
+from storage.files import list_folder, replace_file
 from storage.keys import ProfileKeys
 from storage.shard import (
     SealedStorage,
@@ -57,13 +62,18 @@ def check_shard_id(shard_id: str) -> str:
     return shard_id
 
 
-class Vault:
-    """One person's unlocked vault. Every method may block on disk: call it off the UI loop."""
+class VaultCore:
+    """The in-memory state of one unlocked vault, shared by all its ``Vault`` handles.
+
+    ``handles`` counts the open handles; the ``Device`` changes it under its own lock and
+    calls ``forget`` when it drops to zero.
+    """
 
     def __init__(self, keys: ProfileKeys, vault_key: bytes) -> None:
         self.id = keys.profile_id
-        self._keys = keys
-        self._folder = keys.folder / "shards"
+        self.keys = keys
+        self.folder = keys.folder / "shards"
+        self.handles = 0
         self._vault_key: bytes | None = vault_key
         self._shard_key: bytes | None = sealing.subkey(vault_key, "samtale shards v1")
         self._state = threading.Condition()
@@ -72,14 +82,18 @@ class Vault:
         self._shard_locks: dict[str, threading.Lock] = {}
         keys.sweep_temps()
 
-    # -- keys ---------------------------------------------------------------
-
     @property
     def locked(self) -> bool:
         return self._shard_key is None
 
-    def lock(self) -> None:
-        """Forgets keys and caches; every later call raises VaultLocked. Waits for running calls."""
+    def opens_with(self, vault_key: bytes) -> bool:
+        """Whether ``vault_key`` is this core's key (a second unlock must find the same)."""
+        with self._state:
+            key = self._vault_key
+        return key is not None and sealing.same_bytes(key, vault_key)
+
+    def forget(self) -> None:
+        """Refuses new calls, waits for running ones, then drops the keys and every cache."""
         with self._state:
             self._shard_key = None
             self._state.wait_for(lambda: self._running == 0)
@@ -87,16 +101,112 @@ class Vault:
             for shard in self._open.values():
                 shard.close()
             self._open.clear()
+            self._shard_locks.clear()
+
+    @contextmanager
+    def running_call(self) -> Iterator[bytes]:
+        """Counts a call in; refuses it when forgotten. Yields the shard key."""
+        with self._state:
+            key = self._shard_key
+            if key is None:
+                raise VaultLocked()
+            self._running += 1
+        try:
+            yield key
+        finally:
+            with self._state:
+                self._running -= 1
+                if self._running == 0:
+                    self._state.notify_all()
+
+    def vault_key(self) -> bytes:
+        """The vault key; only while a ``running_call`` is counted in."""
+        key = self._vault_key
+        assert key is not None
+        return key
+
+    @contextmanager
+    def shard(self, shard_id: str, key: bytes) -> Iterator[Shard]:
+        """The open shard, held under its lock for the duration of the block.
+
+        Only inside a ``running_call`` (which yielded ``key``).
+        """
+        with self._state:
+            lock = self._shard_locks.setdefault(shard_id, threading.Lock())
+        with lock:
+            yield self._opened(shard_id, key)
+
+    def _opened(self, shard_id: str, key: bytes) -> Shard:
+        """Caller holds the shard's lock, so no other thread opens the same shard now."""
+        with self._state:
+            shard = self._open.get(shard_id)
+            if shard is not None:
+                self._open.move_to_end(shard_id)
+                return shard
+        path = self.shard_path(shard_id)
+        storage = SealedStorage(
+            path, key=key, associated=shard_associated(self.id, shard_id), label=self.label(path)
+        )
+        shard = Shard(storage)
+        with self._state:
+            self._open[shard_id] = shard
+            self._evict()
+        return shard
+
+    def _evict(self) -> None:
+        """Drops least recently used shards; a thread still using one keeps its reference."""
+        while len(self._open) > _OPEN_SHARDS + 1:
+            oldest = next(sid for sid in self._open if sid != CATALOG)
+            del self._open[oldest]
+
+    def shard_path(self, shard_id: str) -> Path:
+        if shard_id == CATALOG:
+            return self.folder / CATALOG
+        return self.folder / shard_id[:2] / shard_id
+
+    def label(self, path: Path) -> str:
+        return self.keys.label(path)
+
+
+class Vault:
+    """A handle onto one person's unlocked vault. Every method may block on disk: call it
+    off the UI loop. Handles from several unlocks of one profile share one ``VaultCore``."""
+
+    def __init__(self, core: VaultCore, release: Callable[[VaultCore], None]) -> None:
+        self.id = core.id
+        self._core: VaultCore | None = core
+        self._release = release
+        self._state = threading.Condition()
+        self._running = 0
+
+    # -- keys ---------------------------------------------------------------
+
+    @property
+    def locked(self) -> bool:
+        """True once this handle was locked, even while other handles stay open."""
+        with self._state:
+            return self._core is None
+
+    def lock(self) -> None:
+        """Every later call on this handle raises VaultLocked; waits for its running calls.
+
+        The keys and cached plaintext are forgotten when the last handle is locked.
+        """
+        with self._state:
+            core = self._core
+            if core is None:
+                return
+            self._core = None
+            self._state.wait_for(lambda: self._running == 0)
+        self._release(core)
 
     def change_pin(self, old_pin: str, new_pin: str) -> None:
         """Rewraps the vault key under ``new_pin``; shard files stay byte-identical.
 
         Raises BadPin, WrongPin (counted like a failed unlock) or TooSoon.
         """
-        with self._running_call():
-            vault_key = self._vault_key
-            assert vault_key is not None
-            self._keys.change_pin(vault_key, old_pin, new_pin)
+        with self._call() as (core, _key):
+            core.keys.change_pin(core.vault_key(), old_pin, new_pin)
 
     # -- catalog and meta ---------------------------------------------------
 
@@ -148,12 +258,12 @@ class Vault:
 
     def shard_ids(self) -> list[str]:
         """Every conversation shard on disk, sorted."""
-        with self._running_call():
+        with self._call() as (core, _key):
             found: list[str] = []
-            for folder in _subfolders(self._folder):
+            for folder in _subfolders(core):
                 found.extend(
                     name
-                    for name in os.listdir(folder)
+                    for name in list_folder(folder, label=core.label(folder))
                     if name.startswith(folder.name) and _CONVERSATION_ID.fullmatch(name)
                 )
             return sorted(found)
@@ -168,16 +278,14 @@ class Vault:
         shards that already exist. Returns how many shards were written.
         """
         count = 0
-        with self._running_call():
-            key = self._shard_key
-            assert key is not None
+        with self._call() as (core, key):
             for shard_id, tables in shards:
-                path = self._shard_path(check_shard_id(shard_id))
+                path = core.shard_path(check_shard_id(shard_id))
                 if path.exists():
                     raise ValueError(f"shard {shard_id} exists; bulk set-up only creates")
                 data = {name: {record_id(r): r for r in rs} for name, rs in tables.items()}
                 blob = encode_shard(key, shard_associated(self.id, shard_id), to_json(data))
-                replace_file(path, blob, label=self._label(path), durable=False)
+                replace_file(path, blob, label=core.label(path), durable=False)
                 count += 1
             if hasattr(os, "sync"):
                 os.sync()
@@ -186,15 +294,16 @@ class Vault:
     # -- internals ----------------------------------------------------------------
 
     @contextmanager
-    def _running_call(self) -> Iterator[bytes]:
-        """Counts a call in; refuses it when locked. Yields the shard key."""
+    def _call(self) -> Iterator[tuple[VaultCore, bytes]]:
+        """Counts a call in on this handle and on the core; VaultLocked when locked."""
         with self._state:
-            key = self._shard_key
-            if key is None:
+            core = self._core
+            if core is None:
                 raise VaultLocked()
             self._running += 1
         try:
-            yield key
+            with core.running_call() as key:
+                yield core, key
         finally:
             with self._state:
                 self._running -= 1
@@ -204,50 +313,13 @@ class Vault:
     @contextmanager
     def _shard(self, shard_id: str) -> Iterator[Shard]:
         """The open shard, held under its lock for the duration of the block."""
-        with self._running_call() as key:
-            with self._state:
-                lock = self._shard_locks.setdefault(shard_id, threading.Lock())
-            with lock:
-                yield self._opened(shard_id, key)
-
-    def _opened(self, shard_id: str, key: bytes) -> Shard:
-        """Caller holds the shard's lock, so no other thread opens the same shard now."""
-        with self._state:
-            shard = self._open.get(shard_id)
-            if shard is not None:
-                self._open.move_to_end(shard_id)
-                return shard
-        path = self._shard_path(shard_id)
-        storage = SealedStorage(
-            path, key=key, associated=shard_associated(self.id, shard_id), label=self._label(path)
-        )
-        shard = Shard(storage)
-        with self._state:
-            self._open[shard_id] = shard
-            self._evict()
-        return shard
-
-    def _evict(self) -> None:
-        """Drops least recently used shards; a thread still using one keeps its reference."""
-        while len(self._open) > _OPEN_SHARDS + 1:
-            oldest = next(sid for sid in self._open if sid != CATALOG)
-            del self._open[oldest]
-
-    def _shard_path(self, shard_id: str) -> Path:
-        if shard_id == CATALOG:
-            return self._folder / CATALOG
-        return self._folder / shard_id[:2] / shard_id
-
-    def _label(self, path: Path) -> str:
-        return self._keys.label(path)
+        with self._call() as (core, key), core.shard(shard_id, key) as shard:
+            yield shard
 
 
-def _subfolders(folder: Path) -> list[Path]:
-    try:
-        names = os.listdir(folder)
-    except FileNotFoundError:
-        return []
-    return [folder / n for n in names if _SUBFOLDER.fullmatch(n)]
+def _subfolders(core: VaultCore) -> list[Path]:
+    names = list_folder(core.folder, label=core.label(core.folder))
+    return [core.folder / n for n in names if _SUBFOLDER.fullmatch(n)]
 
 
 def _dict(value: Any) -> dict[str, Any]:

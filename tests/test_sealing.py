@@ -84,11 +84,44 @@ def test_derived_key_depends_on_pin_and_salt(pin: str, other: str) -> None:
 
 @pytest.mark.parametrize(
     "params",
-    [KdfParams(0, 1, 1), KdfParams(8192, 0, 1), KdfParams(8192, 1, 0), KdfParams(2**21, 1, 1)],
+    [
+        KdfParams(0, 1, 1),
+        KdfParams(8192, 0, 1),
+        KdfParams(8192, 1, 0),
+        KdfParams(2**21, 1, 1),
+        KdfParams(2**20 + 1, 1, 1),  # above 1 GiB: would exhaust a tablet
+        KdfParams(8192, 11, 1),  # above 10 passes: would stall the unlock
+        KdfParams(8192, 1, 17),
+        KdfParams(15, 1, 2),  # Argon2 needs 8 KiB per lane
+    ],
 )
 def test_unsafe_kdf_costs_are_refused(params: KdfParams) -> None:
     with pytest.raises(ValueError):
-        sealing.derive_key("1234", b"s" * sealing.SALT_SIZE, params)
+        sealing.derive_key("123456", b"s" * sealing.SALT_SIZE, params)
+
+
+def test_kdf_cost_caps_are_one_gib_and_ten_passes() -> None:
+    KdfParams(memory_kib=1024 * 1024, iterations=10, lanes=16).check()
+    assert (sealing.MAX_KDF_MEMORY_KIB, sealing.MAX_KDF_ITERATIONS) == (1024 * 1024, 10)
+
+
+costs = st.builds(
+    KdfParams,
+    memory_kib=st.integers(8 * 16, 2**20),
+    iterations=st.integers(1, 10),
+    lanes=st.integers(1, 16),
+)
+
+
+@given(costs, costs)
+def test_at_least_takes_the_stronger_cost_field_by_field(a: KdfParams, b: KdfParams) -> None:
+    stronger = a.at_least(b)
+    assert stronger == b.at_least(a)
+    assert stronger.memory_kib == max(a.memory_kib, b.memory_kib)
+    assert stronger.iterations == max(a.iterations, b.iterations)
+    assert stronger.lanes == max(a.lanes, b.lanes)
+    stronger.check()  # two safe costs never combine into an unsafe one
+    assert a.at_least(a) == a
 
 
 def test_default_kdf_cost_is_the_designed_one() -> None:

@@ -1,11 +1,14 @@
-"""Faults: flipped bytes, a full disk, and a process killed while it autosaves."""
+"""Faults: flipped bytes, a full disk, unreadable files, a folder fsync that fails after
+the rename, and a process killed while it autosaves."""
 
 from __future__ import annotations
 
+import builtins
 import errno
 import os
 import random
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -15,8 +18,19 @@ from typing import Any
 
 import pytest
 
-from storage import CorruptFile, Device, DiskFull, Vault, WriteFailed, WrongPin
+from storage import (
+    CorruptFile,
+    Device,
+    DiskFull,
+    NotDurable,
+    ReadFailed,
+    StorageError,
+    Vault,
+    WriteFailed,
+    WrongPin,
+)
 from tests.vault_fixtures import (
+    NEW_PIN,
     PIN,
     FakeClock,
     conversation_id,
@@ -86,6 +100,7 @@ def test_every_flipped_shard_byte_is_rejected(root: Path, which: str) -> None:
     expected = read(vault)
     original = path.read_bytes()
     assert len(original) < 200  # small, so testing every position stays quick
+    vault.lock()  # a handle onto an open vault would answer from its cache
     reopened = device.unlock(vault.id, PIN)
     for position, flipped in flips(original):
         path.write_bytes(flipped)
@@ -130,7 +145,7 @@ def test_full_disk_reports_and_keeps_the_previous_version(
     assert vault.read_shard(cid)["preparations"]["p1"] == preparation("p1", "første svar")
     assert vault.catalog() == {cid: {"state": "preparing"}}
     vault.put_record(cid, "preparations", preparation("p1", "tredje svar"))  # room again
-    again = device.unlock(vault.id, PIN)
+    again = make_device(root).unlock(vault.id, PIN)  # reads the disk, not the open cache
     assert again.read_shard(cid)["preparations"]["p1"] == preparation("p1", "tredje svar")
 
 
@@ -160,22 +175,199 @@ def test_full_disk_during_pin_change_keeps_the_old_pin(
 ) -> None:
     device = make_device(root)
     vault, _ = new_vault(device)
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("needs /proc to tell which file an fsync is for")
     real_fsync = os.fsync
-    calls = {"n": 0}
+    failed: list[str] = []
 
     def fail_on_header(fd: int) -> None:
-        calls["n"] += 1
-        if calls["n"] == 3:  # attempts, attempts, then the new header
+        name = os.path.basename(os.readlink(f"/proc/self/fd/{fd}"))
+        if name.startswith(".header."):  # the new header's temp file
+            failed.append(name)
             no_space()
         real_fsync(fd)
 
     monkeypatch.setattr(os, "fsync", fail_on_header)
     with pytest.raises(DiskFull):
-        vault.change_pin(PIN, "13579")
+        vault.change_pin(PIN, NEW_PIN)
     monkeypatch.undo()
+    assert len(failed) == 1
     device.unlock(vault.id, PIN)
     with pytest.raises(WrongPin):
-        device.unlock(vault.id, "13579")
+        device.unlock(vault.id, NEW_PIN)
+
+
+# -- unreadable files -------------------------------------------------------------------
+
+
+def refuse_reading(monkeypatch: pytest.MonkeyPatch, name: str, code: int = errno.EIO) -> list[str]:
+    """Makes every ``open`` (and ``os.open``) of a file called ``name`` fail with ``code``."""
+    refused: list[str] = []
+    real_open, real_os_open = builtins.open, os.open
+
+    def check(path: Any) -> None:
+        if isinstance(path, (str, os.PathLike)) and os.path.basename(os.fspath(path)) == name:
+            refused.append(os.fspath(path))
+            raise OSError(code, os.strerror(code), os.fspath(path))
+
+    def failing_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        check(file)
+        return real_open(file, *args, **kwargs)
+
+    def failing_os_open(path: Any, *args: Any, **kwargs: Any) -> int:
+        check(path)
+        return real_os_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", failing_open)
+    monkeypatch.setattr(os, "open", failing_os_open)
+    return refused
+
+
+@pytest.mark.parametrize("code", [errno.EIO, errno.EACCES])
+def test_an_unreadable_header_is_read_failed_and_counts_no_attempt(
+    root: Path, monkeypatch: pytest.MonkeyPatch, code: int
+) -> None:
+    device = make_device(root)
+    vault, code_ = new_vault(device)
+    vault.lock()
+    before = snapshot(root)
+    with monkeypatch.context() as patched:
+        refused = refuse_reading(patched, "header", code)
+        for call in (
+            lambda: device.unlock(vault.id, PIN),
+            lambda: device.recover(vault.id, code_, NEW_PIN),
+            device.profiles,
+        ):
+            with pytest.raises(ReadFailed) as caught:
+                call()
+            assert isinstance(caught.value, StorageError)
+            assert caught.value.key == "error.storage_read"
+            assert caught.value.params == {"file": f"vaults/{vault.id}/header"}
+        assert refused
+    assert snapshot(root) == before
+    device.unlock(vault.id, PIN)
+
+
+def test_an_unreadable_attempts_file_is_read_failed(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    device = make_device(root)
+    vault, _ = new_vault(device)
+    with pytest.raises(WrongPin):
+        device.unlock(vault.id, "000000")  # now there is an attempts file
+    with monkeypatch.context() as patched:
+        refuse_reading(patched, "attempts")
+        for call in (lambda: device.unlock(vault.id, PIN), lambda: device.retry_after(vault.id)):
+            with pytest.raises(ReadFailed) as caught:
+                call()
+            assert caught.value.params == {"file": f"vaults/{vault.id}/attempts"}
+    device.unlock(vault.id, PIN)
+
+
+@pytest.mark.parametrize("which", ["conversation", "catalog"])
+def test_an_unreadable_shard_is_read_failed_and_nothing_changes(
+    root: Path, monkeypatch: pytest.MonkeyPatch, which: str
+) -> None:
+    device = make_device(root)
+    vault, _ = new_vault(device)
+    cid = conversation_id()
+    vault.put_record(cid, "t", {"id": "x"})
+    vault.put_catalog({cid: {"v": 1}})
+    vault.lock()
+    reopened = device.unlock(vault.id, PIN)  # a fresh vault: nothing cached yet
+    before = snapshot(root)
+    name, label = (
+        (cid, f"vaults/{vault.id}/shards/{cid[:2]}/{cid}")
+        if which == "conversation"
+        else ("catalog", f"vaults/{vault.id}/shards/catalog")
+    )
+    calls = (
+        [lambda: reopened.read_shard(cid), lambda: reopened.put_record(cid, "t", {"id": "y"})]
+        if which == "conversation"
+        else [reopened.catalog, lambda: reopened.get_meta("k"), lambda: reopened.put_meta("k", {})]
+    )
+    with monkeypatch.context() as patched:
+        refuse_reading(patched, name)
+        for call in calls:
+            with pytest.raises(ReadFailed) as caught:
+                call()
+            assert caught.value.params == {"file": label}
+    assert snapshot(root) == before
+    assert reopened.read_shard(cid) == {"t": {"x": {"id": "x"}}}
+    assert reopened.catalog() == {cid: {"v": 1}}
+
+
+def test_an_unlistable_folder_is_read_failed(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    device = make_device(root)
+    vault, _ = new_vault(device)
+    vault.put_record(conversation_id(), "t", {"id": "x"})
+    real_listdir = os.listdir
+
+    def refusing(path: Any = ".") -> list[str]:
+        raise OSError(errno.EACCES, os.strerror(errno.EACCES), os.fspath(path))
+
+    with monkeypatch.context() as patched:
+        patched.setattr(os, "listdir", refusing)
+        with pytest.raises(ReadFailed) as caught:
+            device.profiles()
+        assert caught.value.params == {"file": "vaults"}
+        with pytest.raises(ReadFailed) as caught:
+            vault.shard_ids()
+        assert caught.value.params == {"file": f"vaults/{vault.id}/shards"}
+    assert os.listdir is real_listdir
+    assert len(vault.shard_ids()) == 1
+
+
+# -- a folder fsync that fails after the rename ------------------------------------------
+
+
+def fail_folder_fsync(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Makes fsync fail only on folders (the O_RDONLY folder fd ``sync_folder`` opens)."""
+    failed: list[int] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            failed.append(fd)
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    return failed
+
+
+def test_a_failed_folder_fsync_after_the_rename_keeps_memory_equal_to_disk(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    device = make_device(root)
+    vault, _ = new_vault(device)
+    cid = conversation_id()
+    vault.put_record(cid, "preparations", preparation("p1", "første svar"))
+    vault.put_catalog({cid: {"state": "preparing"}})
+    with monkeypatch.context() as patched:
+        failed = fail_folder_fsync(patched)
+        with pytest.raises(NotDurable) as caught:
+            vault.put_record(cid, "preparations", preparation("p1", "andet svar"))
+        assert isinstance(caught.value, WriteFailed)  # screens show a save problem
+        assert caught.value.key == "error.not_durable"  # "saved, save again to be sure"
+        assert caught.value.params == {"file": f"vaults/{vault.id}/shards/{cid[:2]}/{cid}"}
+        with pytest.raises(NotDurable):
+            vault.put_catalog({cid: {"state": "held"}})
+        assert failed
+    # memory holds what is on disk: the new version
+    assert vault.read_shard(cid)["preparations"]["p1"] == preparation("p1", "andet svar")
+    assert vault.catalog() == {cid: {"state": "held"}}
+    fresh = make_device(root).unlock(vault.id, PIN)
+    assert fresh.read_shard(cid)["preparations"]["p1"] == preparation("p1", "andet svar")
+    assert fresh.catalog() == {cid: {"state": "held"}}
+    fresh.lock()
+    # the next save builds on that version, so nothing the disk already had is undone
+    vault.put_record(cid, "preparations", preparation("p2", "næste svar"))
+    again = make_device(root).unlock(vault.id, PIN).read_shard(cid)["preparations"]
+    assert again == {
+        "p1": preparation("p1", "andet svar"),
+        "p2": preparation("p2", "næste svar"),
+    }
 
 
 # -- killed while saving --------------------------------------------------------------

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ import pytest
 import storage.files
 import storage.keys
 from storage import (
+    MIN_PIN_LENGTH,
     BadPin,
     CorruptFile,
     Device,
@@ -22,9 +25,13 @@ from storage import (
     WrongPin,
     WrongRecoveryCode,
 )
+from storage.header import decode_header, encode_header
 from tests.vault_fixtures import (
+    NEW_PIN,
     PIN,
+    RECOVERED_PIN,
     SECRET_ANSWER,
+    WRONG_PIN,
     FakeClock,
     conversation_id,
     header_path,
@@ -116,12 +123,17 @@ def test_symbol_must_be_a_small_int(device: Device) -> None:
 # -- PIN ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("pin", ["", "123", "ÆØÅ"])
+def test_a_pin_needs_six_characters() -> None:
+    assert MIN_PIN_LENGTH == 6
+
+
+# "Ærö 1" typed with a combining diaeresis is 6 code points but 5 characters after NFC.
+@pytest.mark.parametrize("pin", ["", "123", "ÆØÅ", "12345", "Æro\u0308 1"])
 def test_short_pin_is_refused_everywhere(device: Device, pin: str) -> None:
     with pytest.raises(BadPin) as caught:
         device.create_profile(pin, symbol=1)
     assert caught.value.key == "error.pin_too_short"
-    assert caught.value.params == {"min": 4}
+    assert caught.value.params == {"min": 6}
     vault, code = new_vault(device)
     with pytest.raises(BadPin):
         vault.change_pin(PIN, pin)
@@ -141,7 +153,7 @@ def test_right_pin_opens_saved_data(device: Device, root: Path) -> None:
 def test_wrong_pin_is_reported_with_attempt_count(device: Device) -> None:
     vault, _ = new_vault(device)
     with pytest.raises(WrongPin) as caught:
-        device.unlock(vault.id, "0000")
+        device.unlock(vault.id, WRONG_PIN)
     assert caught.value.key == "error.wrong_pin"
     assert (caught.value.attempts, caught.value.retry_after) == (1, 0.0)
 
@@ -153,7 +165,7 @@ def test_wrong_pin_changes_nothing(device: Device, root: Path) -> None:
     vault.put_catalog({cid: {"kind": "MUS"}})
     before = snapshot(root, skip=("attempts",))
     with pytest.raises(WrongPin):
-        device.unlock(vault.id, "0000")
+        device.unlock(vault.id, WRONG_PIN)
     assert snapshot(root, skip=("attempts",)) == before
     assert json.loads((root / "vaults" / vault.id / "attempts").read_bytes())["failures"] == 1
     assert not vault.locked  # a failed second unlock leaves the open vault alone
@@ -165,7 +177,7 @@ def test_third_wrong_pin_starts_a_growing_delay(device: Device, clock: FakeClock
     waits = []
     for _ in range(10):
         with pytest.raises(WrongPin) as caught:
-            device.unlock(vault.id, "0000")
+            device.unlock(vault.id, WRONG_PIN)
         waits.append(caught.value.retry_after)
         assert device.retry_after(vault.id) == caught.value.retry_after
         clock.advance(caught.value.retry_after)
@@ -178,7 +190,7 @@ def test_too_soon_refuses_without_running_the_kdf(
     vault, _ = new_vault(device)
     for _ in range(3):
         with pytest.raises(WrongPin):
-            device.unlock(vault.id, "0000")
+            device.unlock(vault.id, WRONG_PIN)
     runs = count_kdf_runs(monkeypatch)
     clock.advance(10)
     with pytest.raises(TooSoon) as caught:
@@ -195,7 +207,7 @@ def test_delay_is_remembered_by_a_new_device(root: Path, clock: FakeClock) -> No
     vault, _ = new_vault(make_device(root, clock))
     for _ in range(3):
         with pytest.raises(WrongPin):
-            make_device(root, clock).unlock(vault.id, "0000")
+            make_device(root, clock).unlock(vault.id, WRONG_PIN)
     with pytest.raises(TooSoon):
         make_device(root, clock).unlock(vault.id, PIN)
 
@@ -204,10 +216,10 @@ def test_right_pin_resets_the_count(device: Device, clock: FakeClock) -> None:
     vault, _ = new_vault(device)
     for _ in range(2):
         with pytest.raises(WrongPin):
-            device.unlock(vault.id, "0000")
+            device.unlock(vault.id, WRONG_PIN)
     device.unlock(vault.id, PIN)
     with pytest.raises(WrongPin) as caught:
-        device.unlock(vault.id, "0000")
+        device.unlock(vault.id, WRONG_PIN)
     assert caught.value.attempts == 1
 
 
@@ -215,7 +227,7 @@ def test_clock_set_back_never_lengthens_the_wait(device: Device, clock: FakeCloc
     vault, _ = new_vault(device)
     for _ in range(3):
         with pytest.raises(WrongPin):
-            device.unlock(vault.id, "0000")
+            device.unlock(vault.id, WRONG_PIN)
     clock.advance(-365 * 24 * 3600)
     assert device.retry_after(vault.id) == 30
 
@@ -234,6 +246,87 @@ def test_kdf_cost_comes_from_the_header(
     assert runs == [KdfParams.FAST_FOR_TESTS]
 
 
+def tamper_kdf(root: Path, vault_id: str, kdf: KdfParams) -> None:
+    """What an attacker with write access can do: change the cost, recompute the checksum."""
+    path = header_path(root, vault_id)
+    header = decode_header(path.read_bytes(), label="header")
+    path.write_bytes(encode_header(dataclasses.replace(header, kdf=kdf)))
+
+
+def header_kdf(root: Path, vault_id: str) -> KdfParams:
+    return decode_header(header_path(root, vault_id).read_bytes(), label="header").kdf
+
+
+STRONGER = KdfParams(memory_kib=16 * 1024, iterations=2, lanes=2)
+TINY = KdfParams(memory_kib=8, iterations=1, lanes=1)
+
+
+def test_recovery_after_a_lowered_header_kdf_wraps_the_new_pin_at_the_device_cost(
+    root: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    device = Device(root, kdf=STRONGER, clock=clock)
+    vault, code = new_vault(device)
+    vault.lock()
+    tamper_kdf(root, vault.id, TINY)
+    with pytest.raises(WrongPin):  # the cost is bound to the PIN slot: the right PIN fails
+        device.unlock(vault.id, PIN)
+    runs = count_kdf_runs(monkeypatch)
+    device.recover(vault.id, code, RECOVERED_PIN).lock()
+    assert runs == [STRONGER]  # the new PIN was never derived with the tiny cost
+    assert header_kdf(root, vault.id) == STRONGER
+    # any device — even one configured cheaper — unlocks it with the header's cost
+    make_device(root, clock).unlock(vault.id, RECOVERED_PIN)
+    assert runs[-1] == STRONGER
+
+
+def test_pin_change_never_wraps_below_the_device_cost_field_by_field(
+    root: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made_with = KdfParams(memory_kib=16 * 1024, iterations=1, lanes=1)
+    vault, _ = new_vault(Device(root, kdf=made_with, clock=clock))
+    vault.lock()
+    device = Device(root, kdf=KdfParams(memory_kib=8 * 1024, iterations=2, lanes=2), clock=clock)
+    opened = device.unlock(vault.id, PIN)
+    runs = count_kdf_runs(monkeypatch)
+    opened.change_pin(PIN, NEW_PIN)
+    stronger_of_both = KdfParams(memory_kib=16 * 1024, iterations=2, lanes=2)
+    assert runs == [made_with, stronger_of_both]  # old PIN checked, new PIN wrapped
+    assert header_kdf(root, vault.id) == stronger_of_both
+    opened.lock()
+    device.unlock(vault.id, NEW_PIN)
+
+
+@pytest.mark.parametrize(
+    "kdf",
+    [
+        KdfParams(memory_kib=1024 * 1024 + 1, iterations=1, lanes=1),
+        KdfParams(memory_kib=8 * 1024, iterations=11, lanes=1),
+        KdfParams(memory_kib=8 * 1024, iterations=1, lanes=17),
+        KdfParams(memory_kib=8, iterations=1, lanes=2),
+    ],
+)
+def test_a_header_asking_for_an_unsafe_kdf_cost_is_corrupt_and_never_run(
+    device: Device, root: Path, monkeypatch: pytest.MonkeyPatch, kdf: KdfParams
+) -> None:
+    vault, _ = new_vault(device)
+    vault.lock()
+    tamper_kdf(root, vault.id, kdf)
+    before = snapshot(root)
+    runs = count_kdf_runs(monkeypatch)
+    with pytest.raises(CorruptFile) as caught:
+        device.unlock(vault.id, PIN)
+    assert caught.value.file == f"vaults/{vault.id}/header"
+    assert runs == []
+    assert snapshot(root) == before  # no attempt counted
+    assert device.profiles() == []
+    assert [p.file for p in device.problems] == [f"vaults/{vault.id}/header"]
+
+
+def test_a_device_refuses_an_unsafe_configured_kdf_cost(root: Path) -> None:
+    with pytest.raises(ValueError, match="iterations"):
+        Device(root, kdf=KdfParams(memory_kib=8 * 1024, iterations=11, lanes=1))
+
+
 def test_change_pin_rewraps_only(device: Device, root: Path) -> None:
     vault, _ = new_vault(device)
     cid = conversation_id()
@@ -241,19 +334,20 @@ def test_change_pin_rewraps_only(device: Device, root: Path) -> None:
     vault.put_catalog({cid: {"kind": "MUS"}})
     shards_before = snapshot(root / "vaults" / vault.id / "shards")
     header_before = header_path(root, vault.id).read_bytes()
-    vault.change_pin(PIN, "13579")
+    vault.change_pin(PIN, NEW_PIN)
+    vault.lock()
     assert snapshot(root / "vaults" / vault.id / "shards") == shards_before
     assert header_path(root, vault.id).read_bytes() != header_before
     with pytest.raises(WrongPin):
         device.unlock(vault.id, PIN)
-    assert device.unlock(vault.id, "13579").read_shard(cid)["preparations"]["p1"]["id"] == "p1"
+    assert device.unlock(vault.id, NEW_PIN).read_shard(cid)["preparations"]["p1"]["id"] == "p1"
 
 
 def test_change_pin_with_wrong_old_pin_changes_nothing(device: Device, root: Path) -> None:
     vault, _ = new_vault(device)
     before = snapshot(root, skip=("attempts",))
     with pytest.raises(WrongPin):
-        vault.change_pin("0000", "13579")
+        vault.change_pin(WRONG_PIN, NEW_PIN)
     assert snapshot(root, skip=("attempts",)) == before
     device.unlock(vault.id, PIN)
 
@@ -273,20 +367,21 @@ def test_recovery_sets_a_new_pin_and_the_old_stops_working(device: Device, root:
     cid = conversation_id()
     vault.put_record(cid, "preparations", preparation("p1"))
     shards_before = snapshot(root / "vaults" / vault.id / "shards")
-    recovered = device.recover(vault.id, code.lower().replace("-", " "), "97531")
+    vault.lock()  # so the recovered vault reads from disk, not from the open one's cache
+    recovered = device.recover(vault.id, code.lower().replace("-", " "), RECOVERED_PIN)
     assert recovered.read_shard(cid)["preparations"]["p1"] == preparation("p1")
     assert snapshot(root / "vaults" / vault.id / "shards") == shards_before
     with pytest.raises(WrongPin):
         device.unlock(vault.id, PIN)
-    device.unlock(vault.id, "97531")
+    device.unlock(vault.id, RECOVERED_PIN)
 
 
 def test_recovery_lifts_the_delay(device: Device) -> None:
     vault, code = new_vault(device)
     for _ in range(4):
         with pytest.raises((WrongPin, TooSoon)):
-            device.unlock(vault.id, "0000")
-    device.recover(vault.id, code, "97531")
+            device.unlock(vault.id, WRONG_PIN)
+    device.recover(vault.id, code, RECOVERED_PIN)
     assert device.retry_after(vault.id) == 0
 
 
@@ -302,7 +397,7 @@ def test_wrong_recovery_code_is_refused(device: Device, root: Path, mangle: str)
     }[mangle]
     before = snapshot(root)
     with pytest.raises(WrongRecoveryCode) as caught:
-        device.recover(vault.id, attempt, "97531")
+        device.recover(vault.id, attempt, RECOVERED_PIN)
     assert caught.value.key == "error.wrong_recovery_code"
     assert snapshot(root) == before
 
@@ -419,13 +514,8 @@ def test_meta_round_trips_and_is_missing_as_none(device: Device, root: Path) -> 
 # -- locking ------------------------------------------------------------------------
 
 
-def test_lock_forgets_and_refuses_every_call(device: Device) -> None:
-    vault, _ = new_vault(device)
-    cid = conversation_id()
-    vault.put_record(cid, "t", {"id": "x"})
-    vault.lock()
-    assert vault.locked
-    calls = [
+def every_call(vault: Vault, cid: str) -> list[Callable[[], object]]:
+    return [
         lambda: vault.read_shard(cid),
         lambda: vault.put_record(cid, "t", {"id": "y"}),
         lambda: vault.put_records(cid, "t", [{"id": "y"}]),
@@ -435,18 +525,122 @@ def test_lock_forgets_and_refuses_every_call(device: Device) -> None:
         lambda: vault.get_meta("k"),
         lambda: vault.put_meta("k", {}),
         vault.shard_ids,
-        lambda: vault.change_pin(PIN, "13579"),
+        lambda: vault.change_pin(PIN, NEW_PIN),
     ]
-    for call in calls:
+
+
+def test_lock_forgets_and_refuses_every_call(device: Device) -> None:
+    vault, _ = new_vault(device)
+    cid = conversation_id()
+    vault.put_record(cid, "t", {"id": "x"})
+    vault.lock()
+    assert vault.locked
+    for call in every_call(vault, cid):
         with pytest.raises(VaultLocked):
             call()
     vault.lock()  # locking twice is harmless
 
 
-def test_unlocking_again_locks_the_earlier_vault(device: Device) -> None:
-    vault, _ = new_vault(device)
-    again = device.unlock(vault.id, PIN)
-    assert vault.locked and not again.locked
+def test_a_second_unlock_shares_the_open_vault_and_both_handles_save(
+    device: Device, root: Path
+) -> None:
+    first, _ = new_vault(device)
+    second = device.unlock(first.id, PIN)  # a second browser tab
+    assert not first.locked and not second.locked
+    assert first._core is second._core  # one cache, one set of shard locks
+    cid = conversation_id()
+    first.put_record(cid, "preparations", preparation("p1", "fra fane A"))
+    second.put_record(cid, "preparations", preparation("p2", "fra fane B"))
+    second.put_catalog({cid: {"from": "B"}})
+    first.put_meta("settings", {"from": "A"})
+    for handle in (first, second):
+        assert handle.read_shard(cid)["preparations"] == {
+            "p1": preparation("p1", "fra fane A"),
+            "p2": preparation("p2", "fra fane B"),
+        }
+        assert handle.catalog() == {cid: {"from": "B"}}
+        assert handle.get_meta("settings") == {"from": "A"}
+    on_disk = make_device(root).unlock(first.id, PIN)
+    assert set(on_disk.read_shard(cid)["preparations"]) == {"p1", "p2"}
+
+
+def test_a_second_unlock_still_needs_the_right_pin(device: Device) -> None:
+    first, _ = new_vault(device)
+    with pytest.raises(WrongPin):
+        device.unlock(first.id, WRONG_PIN)
+    assert not first.locked
+
+
+def test_locking_one_handle_leaves_the_other_working(device: Device) -> None:
+    first, _ = new_vault(device)
+    second = device.unlock(first.id, PIN)
+    cid = conversation_id()
+    first.put_record(cid, "t", {"id": "x", "v": 1})
+    first.lock()
+    assert first.locked and not second.locked
+    for call in every_call(first, cid):
+        with pytest.raises(VaultLocked):
+            call()
+    second.put_record(cid, "t", {"id": "x", "v": 2})  # the other tab's autosave goes on
+    assert second.read_shard(cid) == {"t": {"x": {"id": "x", "v": 2}}}
+    assert not second._core.locked  # type: ignore[union-attr]
+    second.change_pin(PIN, NEW_PIN)
+    assert device.unlock(first.id, NEW_PIN).read_shard(cid)["t"]["x"]["v"] == 2
+
+
+def test_locking_the_last_handle_forgets_the_keys_and_caches(device: Device) -> None:
+    first, _ = new_vault(device)
+    second = device.unlock(first.id, PIN)
+    cid = conversation_id()
+    second.put_record(cid, "t", {"id": "x"})
+    core = first._core
+    assert core is not None
+    first.lock()
+    assert not core.locked
+    second.lock()
+    assert core.locked
+    assert core._vault_key is None and core._shard_key is None and not core._open
+    assert device._cores == {}
+    with pytest.raises(VaultLocked):
+        second.read_shard(cid)
+    with pytest.raises(WrongPin):  # nothing left open to hand out without the PIN
+        device.unlock(first.id, WRONG_PIN)
+    again = device.unlock(first.id, PIN)
+    assert again._core is not core
+    assert again.read_shard(cid) == {"t": {"x": {"id": "x"}}}
+
+
+def test_handles_opened_and_locked_from_many_threads_share_one_vault(
+    device: Device, root: Path
+) -> None:
+    keeper, _ = new_vault(device)  # stays open all along, like a tab left open
+    shared = conversation_id()
+    errors: list[BaseException] = []
+
+    def tab(n: int) -> None:
+        try:
+            for i in range(5):
+                handle = device.unlock(keeper.id, PIN)
+                handle.put_record(shared, "answers", {"id": f"{n}-{i}"})
+                keeper.put_record(shared, "keeper", {"id": f"{n}-{i}"})
+                handle.lock()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=tab, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert not keeper.locked
+    assert keeper._core is not None and keeper._core.handles == 1
+    tables = keeper.read_shard(shared)
+    assert len(tables["answers"]) == len(tables["keeper"]) == 6 * 5
+    keeper.lock()
+    assert device._cores == {}
+    on_disk = make_device(root).unlock(keeper.id, PIN).read_shard(shared)
+    assert on_disk == tables
 
 
 def test_lock_waits_for_a_running_save(device: Device) -> None:
@@ -498,6 +692,7 @@ def test_threads_saving_into_same_and_different_shards_keep_everything(device: D
         thread.join()
     assert errors == []
     check_threads_work(vault, shared, own)
+    vault.lock()
     check_threads_work(device.unlock(vault.id, PIN), shared, own)
 
 
@@ -527,7 +722,7 @@ def test_no_plaintext_ever_reaches_the_disk(device: Device, root: Path) -> None:
     vault.put_records(cid, "goals", [{"id": "g", "what": SECRET_ANSWER}])
     vault.put_catalog({cid: {"title": SECRET_ANSWER}})
     vault.put_meta("profile", {"name": SECRET_ANSWER})
-    vault.change_pin(PIN, "13579")
+    vault.change_pin(PIN, NEW_PIN)
     forms = {
         SECRET_ANSWER.encode(),
         json.dumps(SECRET_ANSWER).encode(),  # \u00c6 escapes

@@ -7,7 +7,10 @@ from pathlib import Path
 
 from storage import Device, KdfParams, Vault
 
-PIN = "2468"
+PIN = "246813"
+WRONG_PIN = "000000"
+NEW_PIN = "135790"
+RECOVERED_PIN = "975310"
 SECRET_ANSWER = "Hemmeligt svar ÆØÅ 12345"
 
 

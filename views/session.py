@@ -33,9 +33,9 @@ from conversations.model import (
 )
 from conversations.sheets import QuestionSheet, SheetLibrary, progress_items
 from conversations.texts import DEFAULT_LANGUAGE, Texts
-from storage import Device, ProfileInfo, Vault
+from storage import MIN_PIN_LENGTH, Device, ProfileInfo, Vault
 
-MIN_PIN = 6
+MIN_PIN = MIN_PIN_LENGTH
 SYMBOL_COUNT = 8
 PROFILE_KEY = "profile"
 DIRECTORY_KEY = "directory"
