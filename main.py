@@ -5,7 +5,7 @@
     python3 main.py bench storage [--quick]
 
 Each form first makes sure ``.venv`` exists with what it needs (pip, and for tests
-Debian's chromium and poppler-utils), then runs inside it. The first form serves the
+Debian's chromium, poppler-utils, samba and rsync), then runs inside it. The first form serves the
 app in the browser, offline (no CDN), on loopback, and prints the address once it
 answers.
 The first form serves the app in the browser, offline (no CDN), on loopback, and
@@ -30,7 +30,13 @@ START = time.perf_counter()
 DEFAULT_PORT = 8550
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
-TEST_SYSTEM_PACKAGES = {"chromium": "chromium", "pdftoppm": "poppler-utils"}
+TEST_SYSTEM_PACKAGES = {
+    "chromium": "chromium",
+    "pdftoppm": "poppler-utils",
+    "smbd": "samba",
+    "rsync": "rsync",
+}
+SBIN = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
 
 
 def in_venv() -> bool:
@@ -61,7 +67,9 @@ def ensure_environment(purpose: str, argv: list[str]) -> None:
 
 
 def install_system_packages(wanted: dict[str, str]) -> None:
-    missing = sorted({pkg for command, pkg in wanted.items() if shutil.which(command) is None})
+    missing = sorted(
+        {pkg for command, pkg in wanted.items() if shutil.which(command, path=SBIN) is None}
+    )
     if not missing:
         return
     print(f"Installing system packages: {' '.join(missing)} …", flush=True)

@@ -17,6 +17,7 @@ DYNAMIC_FAMILIES = {
     "task.{task.value}": "task.",
     "state.{item.state.value}": "state.",
     "language.{code}": "language.",
+    "sync.{status.state.value}": "sync.",
 }
 
 
@@ -33,10 +34,10 @@ def test_every_text_key_used_in_code_exists() -> None:
     known = set(load("da"))
     missing = []
     for path in [*ROOT.glob("views/*.py"), *ROOT.glob("conversations/*.py"),
-                 *ROOT.glob("storage/*.py")]:
+                 *ROOT.glob("storage/*.py"), *ROOT.glob("sync/*.py")]:
         source = path.read_text()
-        keys = KEY_CALL.findall(source) + re.findall(r'"((?:error|level|symbol)\.[a-z_]+)"',
-                                                     source)
+        keys = KEY_CALL.findall(source) + re.findall(
+            r'"((?:error|level|symbol|sync)\.[a-z_]+)"', source)
         for key in keys:
             if "{" in key:
                 prefix = DYNAMIC_FAMILIES.get(key)
