@@ -30,6 +30,11 @@ def canonical_json(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def hash_content(content: Any) -> str:
+    """The version id of a record's content (everything but the version id itself)."""
+    return hashlib.sha256(canonical_json(content)).hexdigest()[:32]
+
+
 def encode(value: Any) -> Any:
     """Turns dataclasses, enums, dates and tuples into JSON-ready values."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -106,7 +111,7 @@ class Versioned:
         return data
 
     def content_hash(self) -> str:
-        return hashlib.sha256(canonical_json(self.content())).hexdigest()[:32]
+        return hash_content(self.content())
 
     def revised(self, author: str | None = None, **changes: Any) -> Self:
         """A new version with ``changes``; its parent is this version."""
