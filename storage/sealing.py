@@ -16,19 +16,38 @@ Choices, and why:
   keyboards is the same PIN.
 - HKDF-SHA256 for recovery codes: a code carries 140 random bits, so guessing is
   hopeless whatever the KDF, and a memory-hard KDF would only add seconds on a tablet.
+
+For the share (``sync/``), one person's ``Identity`` is an X25519 key (others encrypt to
+it) and an Ed25519 key (it signs). ``seal_for`` encrypts once, with a fresh random
+content key, and wraps that key for each recipient: an ephemeral X25519 agreement with
+the recipient's public key, HKDF-SHA256 over the shared secret and both public keys,
+and AES-256-GCM whose associated data names the recipient and the caller's associated
+data — so a wrap moved under another recipient's name, or next to other associated
+data, fails. ``open_for`` says ``NotARecipient`` when there is no wrap for you and
+``InvalidSealError`` for anything damaged. ``sign``/``verify`` are plain Ed25519 (RFC
+8032, deterministic). Public keys travel as base64 text; ``fingerprint`` makes them
+comparable by eye.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import os
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import ClassVar
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -174,3 +193,175 @@ def recovery_key(code: str, salt: bytes) -> bytes:
     return HKDF(hashes.SHA256(), KEY_SIZE, salt=salt, info=b"samtale recovery code v1").derive(
         symbols.encode()
     )
+
+
+# -- identities for the share: X25519 to receive, Ed25519 to sign ----------------------
+
+PUBLIC_KEY_SIZE = 32
+SIGNATURE_SIZE = 64
+_IDENTITY_MAGIC = b"SMID\x01"
+_WRAP_INFO = b"samtale wrap v1"
+_WRAP_SIZE = PUBLIC_KEY_SIZE + SEAL_OVERHEAD + KEY_SIZE
+_CONTENT_AD = b"samtale content v1|"
+_FINGERPRINT_AD = b"samtale fingerprint v1|"
+
+
+class NotARecipient(Exception):
+    """``open_for``: the sealed content holds no key for this person."""
+
+
+@dataclass(frozen=True)
+class PublicKeys:
+    """What others need to write to a person (``enc``) and to check them (``sign``): base64."""
+
+    enc: str
+    sign: str
+
+
+class Identity:
+    """A person's two private keys. Keep it in the vault (``to_bytes``), never on the share."""
+
+    __slots__ = ("_enc", "_sign")
+
+    def __init__(self, enc: X25519PrivateKey, sign: Ed25519PrivateKey) -> None:
+        self._enc = enc
+        self._sign = sign
+
+    def public(self) -> PublicKeys:
+        return PublicKeys(enc=_b64(_raw_public(self._enc)), sign=_b64(_raw_public(self._sign)))
+
+    def to_bytes(self) -> bytes:
+        return _IDENTITY_MAGIC + _raw_private(self._enc) + _raw_private(self._sign)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Identity:
+        """The identity ``to_bytes`` made; ValueError for anything else."""
+        size = len(_IDENTITY_MAGIC) + 2 * KEY_SIZE
+        if len(data) != size or not data.startswith(_IDENTITY_MAGIC):
+            raise ValueError("not a stored identity")
+        body = data[len(_IDENTITY_MAGIC) :]
+        return cls(
+            X25519PrivateKey.from_private_bytes(body[:KEY_SIZE]),
+            Ed25519PrivateKey.from_private_bytes(body[KEY_SIZE:]),
+        )
+
+    def __repr__(self) -> str:  # never the private keys, not even in a traceback
+        return f"Identity(sign={fingerprint(self.public().sign)})"
+
+
+def new_identity() -> Identity:
+    return Identity(X25519PrivateKey.generate(), Ed25519PrivateKey.generate())
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """Content sealed once, with its key wrapped for each recipient id."""
+
+    ciphertext: bytes
+    wrapped: dict[str, bytes] = field(default_factory=dict)
+
+
+def seal_for(plaintext: bytes, associated: bytes, recipients: Mapping[str, str]) -> Sealed:
+    """Seals ``plaintext`` (bound to ``associated``) so that exactly ``recipients`` —
+    person id -> public encryption key (base64) — can open it. ValueError for a bad key."""
+    content_key = new_key()
+    wrapped = {
+        rid: _wrap(content_key, rid, _x25519_public(pub), associated)
+        for rid, pub in recipients.items()
+    }
+    return Sealed(seal(content_key, plaintext, _CONTENT_AD + associated), wrapped)
+
+
+def open_for(sealed: Sealed, associated: bytes, me_id: str, identity: Identity) -> bytes:
+    """The plaintext, for the recipient ``me_id`` holding ``identity``.
+
+    NotARecipient when nothing was wrapped for ``me_id``; InvalidSealError when the wrap,
+    the ciphertext or ``associated`` differ in any byte from what was sealed.
+    """
+    wrap = sealed.wrapped.get(me_id)
+    if wrap is None:
+        raise NotARecipient(me_id)
+    content_key = _unwrap(wrap, me_id, identity, associated)
+    return open_sealed(content_key, sealed.ciphertext, _CONTENT_AD + associated)
+
+
+def sign(identity: Identity, message: bytes) -> bytes:
+    """An Ed25519 signature (64 bytes) over ``message``."""
+    return identity._sign.sign(message)
+
+
+def verify(sign_pub: str, message: bytes, signature: bytes) -> bool:
+    """Whether ``signature`` is ``sign_pub``'s over ``message``; False for a bad key too."""
+    try:
+        key = Ed25519PublicKey.from_public_bytes(_public_bytes(sign_pub))
+        key.verify(signature, message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def fingerprint(pub: str) -> str:
+    """A public key as four groups of four hex digits (``3f2a 9c01 77de 0b45``): short
+    enough to read aloud and compare with the one on a colleague's screen."""
+    digest = hashlib.sha256(_FINGERPRINT_AD + _public_bytes(pub)).hexdigest()[:16]
+    return " ".join(digest[i : i + 4] for i in range(0, 16, 4))
+
+
+def _wrap(content_key: bytes, rid: str, recipient: X25519PublicKey, associated: bytes) -> bytes:
+    ephemeral = X25519PrivateKey.generate()
+    ephemeral_pub = _raw_public(ephemeral)
+    key = _wrap_key(ephemeral.exchange(recipient), ephemeral_pub, _raw_public(recipient))
+    return ephemeral_pub + seal(key, content_key, _wrap_associated(rid, associated))
+
+
+def _unwrap(wrap: bytes, rid: str, identity: Identity, associated: bytes) -> bytes:
+    if len(wrap) != _WRAP_SIZE:
+        raise InvalidSealError("wrapped key has the wrong size")
+    ephemeral_pub = wrap[:PUBLIC_KEY_SIZE]
+    try:
+        shared = identity._enc.exchange(X25519PublicKey.from_public_bytes(ephemeral_pub))
+    except ValueError:  # a low-order point: only a damaged or hostile wrap has one
+        raise InvalidSealError("wrapped key is damaged") from None
+    key = _wrap_key(shared, ephemeral_pub, _raw_public(identity._enc))
+    return open_sealed(key, wrap[PUBLIC_KEY_SIZE:], _wrap_associated(rid, associated))
+
+
+def _wrap_key(shared: bytes, ephemeral_pub: bytes, recipient_pub: bytes) -> bytes:
+    return HKDF(
+        hashes.SHA256(), KEY_SIZE, salt=ephemeral_pub + recipient_pub, info=_WRAP_INFO
+    ).derive(shared)
+
+
+def _wrap_associated(rid: str, associated: bytes) -> bytes:
+    """Recipient id and associated data, length-prefixed so no two pairs read the same."""
+    rid_bytes = rid.encode()
+    return _WRAP_INFO + b"|" + len(rid_bytes).to_bytes(4, "big") + rid_bytes + associated
+
+
+def _x25519_public(pub: str) -> X25519PublicKey:
+    return X25519PublicKey.from_public_bytes(_public_bytes(pub))
+
+
+def _public_bytes(pub: str) -> bytes:
+    try:
+        raw = base64.b64decode(pub, validate=True)
+    except (binascii.Error, ValueError, TypeError):
+        raise ValueError("not a base64 public key") from None
+    if len(raw) != PUBLIC_KEY_SIZE:
+        raise ValueError("a public key has 32 bytes")
+    return raw
+
+
+def _raw_public(key: X25519PrivateKey | Ed25519PrivateKey | X25519PublicKey) -> bytes:
+    public = key if isinstance(key, X25519PublicKey) else key.public_key()
+    return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def _raw_private(key: X25519PrivateKey | Ed25519PrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()

@@ -1,8 +1,12 @@
-"""The central file share: backends (a mounted folder, SMB), end-to-end encrypted
-envelopes for their readers, per-device write-once journals, and the engine that moves
-record versions between the vault and the share.
+"""The central file share, end-to-end encrypted: nothing on it is readable by anyone but
+the people a record is for.
+
+- ``share.py``: what the engine may ask of any share; ``folder.py`` (a local or mounted
+  folder) and ``smb.py`` (SMB spoken directly) implement it; ``locations.py`` picks one.
+- ``envelope.py`` and ``journal.py``: the on-share format — sealed, signed, write-once
+  envelopes and each device's numbered journal segments.
+- ``identity.py``: a person's keys and a vault's device id, kept in the vault.
+- ``engine.py``: publish to the outbox, push, pull, merge; ``bench.py`` measures it.
 
 Must not touch: Flet, or the vault's files directly (it goes through ``storage``).
-Nothing is synchronised yet: the app works fully offline on one device, and the README
-says what the share will hold.
 """

@@ -1,0 +1,757 @@
+"""The sync engine: moves record versions between this vault and the share.
+
+``publish`` is all the app does when a record version is ready to share: the version
+goes into a durable **outbox** in the vault and into the vault's own tables at once;
+nothing touches the share, so the app never waits for it. ``sync`` (on a worker thread,
+whenever the share is reachable) pushes, then pulls:
+
+- **Push**: each outbox item is sealed for ``readers(record, conversation, directory)``
+  plus the author (so their other devices get it) and the sealed envelope is kept in
+  the outbox *before* it goes out, so a cut connection or a crash re-sends the very
+  same bytes (``write_once`` says False, nothing changes). Then the objects, then ONE
+  journal segment listing them, then a hint naming that segment (``sync.journal``), and
+  only then are the items dropped from the outbox.
+- **Pull**: the hints since the last sync name the journals with something new (on a
+  first sync, and about once a day, every journal is looked at instead); each is read
+  from this vault's cursor on. Each segment is checked, each envelope opened
+  (``sync.envelope``); envelopes for others are passed over, rejected ones are logged
+  (``rejected envelope <hash>: <reason>`` — never their content) and the rest goes on.
+  Accepted versions are applied per conversation shard in one write per table; the
+  cursor moves after the segments it covers are applied, so an interrupted pull resumes
+  where it stopped and applying a segment twice is harmless.
+
+Applying a version, without any clock: a record the vault lacks is stored; a version
+already seen, or an ancestor of ours, changes nothing; one that descends from ours
+fast-forwards; otherwise ``merge(base, lower, higher)`` with the nearest common ancestor
+as base (found in the shard's ``versions`` table, every version seen). The two sides go
+in ordered by version id, not as "ours" and "theirs", so every device that merges the
+same pair makes the same version with the same conflicts: a conflict stays local (both
+values in the shard's ``conflicts`` table, and in the report) until a person settles it,
+and a merge is shared only as the parent of a later published version. A signed
+agreement is never merged (``AgreementSigned``): both versions are kept, and the table
+holds the one deepest in the version DAG (ties: the higher version id).
+
+Vault meta this engine keeps: ``sync.outbox`` (next journal seq, next hint number and
+the unsent items, one document so they change together), ``sync.cursors`` (last seq
+read per device, last hint read) and ``sync.maintained`` (when the share was last swept
+of stale temp files and every journal looked at). ``ShareUnavailable`` and
+``ShareFull`` propagate after everything is left consistent: unsent items stay in the
+outbox, cursors cover only what was applied.
+"""
+
+from __future__ import annotations
+
+import base64
+import enum
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from conversations.directory import Directory
+from conversations.merge import AgreementSigned, Merge, common_ancestor, merge_base, version_of
+from conversations.merge import merge as merge_versions
+from conversations.visibility import readers as readers_of
+from storage import Vault
+from storage.vault import check_shard_id
+from sync.envelope import (
+    EnvelopeRejected,
+    Opened,
+    object_path,
+    open_envelope,
+    seal_envelope,
+)
+from sync.identity import device_id_of, identity_of
+from sync.journal import (
+    FIRST_HEAD,
+    FIRST_SEQ,
+    JOURNALS,
+    head_path,
+    is_device_id,
+    make_head,
+    make_segment,
+    read_head,
+    read_segment,
+    segment_path,
+)
+from sync.share import Share, SyncError
+
+Record = dict[str, Any]
+MergeFn = Callable[[Mapping[str, Any] | None, Mapping[str, Any], Mapping[str, Any]], Merge]
+ReadersFn = Callable[[Mapping[str, Any], Mapping[str, Any] | None, Directory], frozenset[str]]
+Progress = Callable[[str, int], None]
+
+VERSIONS_TABLE = "versions"
+CONFLICTS_TABLE = "conflicts"
+RESERVED_TABLES = frozenset({VERSIONS_TABLE, CONFLICTS_TABLE})
+OUTBOX_KEY = "sync.outbox"
+CURSORS_KEY = "sync.cursors"
+MAINTAINED_KEY = "sync.maintained"
+MAINTAIN_EVERY = 24 * 3600.0
+PUSH_CHUNK = 500  # items per journal segment
+PULL_BATCH = 5000  # envelopes applied per round of vault writes (~10 MB at most)
+_TABLE = re.compile(r"[A-Za-z0-9_]{1,64}")
+_MAX_SEQ_TRIES = 1000
+_MAX_HEAD_TRIES = 1_000_000
+
+
+@dataclass(frozen=True)
+class ConflictNote:
+    """Two versions of one record that a person must settle (or, for a signed agreement,
+    supersede). ``fields`` names what both changed (``answers.q1``)."""
+
+    shard: str
+    table: str
+    record_id: str
+    versions: tuple[str, str]
+    fields: tuple[str, ...]
+    kind: str  # "fields" or "agreement"
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    pulled: int = 0
+    rejected: list[str] = field(default_factory=list)
+    conflicts: list[ConflictNote] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    """Conversation shards whose records changed: the app refreshes those summaries."""
+    synced_at: float | None = None
+
+
+@dataclass
+class _Applied:
+    new_versions: int = 0
+    changed: bool = False
+    conflicts: list[ConflictNote] = field(default_factory=list)
+
+
+class SyncEngine:
+    """Publishes this vault's record versions to a share and takes in the others'.
+
+    ``merge``/``readers`` default to ``conversations.merge.merge`` and
+    ``conversations.visibility.readers``; ``clock`` is only for the report's
+    ``synced_at`` and the daily maintenance — never for ordering versions.
+    Thread-safe, also across engines made for the same vault (the app may make one per
+    call): ``publish`` may run while ``sync`` does; syncs of one vault run one at a time.
+    """
+
+    def __init__(
+        self,
+        vault: Vault,
+        share: Share,
+        directory: Directory,
+        me_id: str,
+        *,
+        merge: MergeFn = merge_versions,
+        readers: ReadersFn = readers_of,
+        log: logging.Logger | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.vault = vault
+        self.share = share
+        self.directory = directory
+        self.me_id = me_id
+        self.device = device_id_of(vault)
+        self._identity = identity_of(vault)
+        self._merge = merge
+        self._readers = readers
+        self._log = log or logging.getLogger("samtale.sync")
+        self._clock = clock
+        self._state, self._syncing = _locks_of(vault)
+
+    # -- the app's side ----------------------------------------------------------------
+
+    def publish(self, shard_id: str, table: str, record: Mapping[str, Any]) -> None:
+        """Keeps ``record`` (a version: ``version`` is the hash of its content) in the
+        vault and in the outbox; durable when it returns. Never touches the share.
+
+        Merges this engine made and never shared go into the outbox first, as the new
+        version's ancestors, so other devices can follow its history. Autosaved versions
+        in between that were never published are not sent: the envelope's ``links``
+        name the shared versions they came from instead.
+        """
+        check_shard_id(shard_id)
+        _check_table(table)
+        record = dict(record)
+        if record.get("version") != version_of(record) or not isinstance(record.get("id"), str):
+            raise ValueError("publish a record version: an id, and a version that is its hash")
+        with self._state:
+            versions = self.vault.read_shard(shard_id).get(VERSIONS_TABLE, {})
+            version = Incoming(table, record, _links_for(record, _dag(versions)))
+            unshared = _unshared_ancestors(versions, record)
+            self._add_to_outbox(shard_id, [*unshared, version])
+            self._apply(shard_id, [version])
+            if unshared:
+                docs = [{**versions[v.record["version"]], "local": False} for v in unshared]
+                self.vault.put_records(shard_id, VERSIONS_TABLE, docs)
+
+    def pending(self) -> int:
+        """Versions waiting in the outbox."""
+        return len(self._outbox()["items"])
+
+    def sync(self, progress: Progress | None = None) -> SyncReport:
+        """Push, then pull. ShareUnavailable / ShareFull propagate, with the outbox and
+        cursors consistent: the next sync goes on from there."""
+        report = SyncReport()
+        with self._syncing:
+            maintain = self._maintenance_due()
+            if maintain:
+                removed = self.share.sweep_temps()
+                if removed:
+                    self._log.info("removed %d stale temp files from the share", removed)
+            waiting = self._push(report, progress)
+            self._pull(report, progress, everywhere=maintain)
+            if waiting and report.changed:  # their conversation may have come in
+                self._push(report, progress)
+            if maintain:
+                self.vault.put_meta(MAINTAINED_KEY, {"at": self._clock()})
+        report.synced_at = self._clock()
+        self._log.info(
+            "synced: %d pushed, %d pulled, %d rejected, %d conflicts",
+            report.pushed, report.pulled, len(report.rejected), len(report.conflicts),
+        )
+        return report
+
+    # -- push --------------------------------------------------------------------------
+
+    def _push(self, report: SyncReport, progress: Progress | None) -> int:
+        """Sends the outbox; returns how many items wait for their conversation."""
+        items = self._outbox()["items"]
+        if not items:
+            return 0
+        self._reapply(items)  # a crash may have come between outbox and tables
+        waiting = 0
+        for start in range(0, len(items), PUSH_CHUNK):
+            chunk = self._sealed(items[start : start + PUSH_CHUNK])
+            waiting += len(items[start : start + PUSH_CHUNK]) - len(chunk)
+            if not chunk:
+                continue
+            for item in chunk:
+                self.share.write_once(object_path(item["hash"]), _unb64(item["envelope"]))
+            seq, again = self._write_segment([item["hash"] for item in chunk])
+            head = self._announce(seq, again=again)
+            self._sent(chunk, seq, head)
+            report.pushed += len(chunk)
+            if progress:
+                progress("push", report.pushed)
+        return waiting
+
+    def _reapply(self, items: list[dict[str, Any]]) -> None:
+        by_shard: dict[str, list[Incoming]] = {}
+        for item in items:
+            by_shard.setdefault(item["shard"], []).append(
+                Incoming(item["table"], item["record"], tuple(item.get("links", ())))
+            )
+        for shard, records in by_shard.items():
+            with self._state:
+                self._apply(shard, records)
+
+    def _sealed(self, chunk: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The chunk's items with their envelopes, sealed now where not yet, and kept in
+        the outbox before any of them goes out. Left out: records of a conversation this
+        vault does not hold yet — who reads them depends on it (they wait, not shrink
+        to their author)."""
+        if all(item.get("hash") for item in chunk):
+            return chunk
+        with self._state:
+            outbox = self._outbox()
+            wanted = {item["version"] for item in chunk}
+            conversations: dict[str, Record | None] = {}
+            waiting: set[str] = set()
+            for item in outbox["items"]:
+                if item["version"] not in wanted or item.get("hash"):
+                    continue
+                shard = item["shard"]
+                if shard not in conversations:
+                    conversations[shard] = self._conversation(shard)
+                if conversations[shard] is None and item["record"].get("conversation_id"):
+                    waiting.add(item["version"])
+                    continue
+                digest, blob = seal_envelope(
+                    item["record"],
+                    shard=shard,
+                    table=item["table"],
+                    sender=self.me_id,
+                    device=self.device,
+                    identity=self._identity,
+                    recipients=self._recipients(item["record"], conversations[shard]),
+                    links=item.get("links", ()),
+                )
+                item["hash"], item["envelope"] = digest, _b64(blob)
+            if len(waiting) < len(wanted):
+                self.vault.put_meta(OUTBOX_KEY, outbox)
+            ready = wanted - waiting
+            return [item for item in outbox["items"] if item["version"] in ready]
+
+    def _recipients(self, record: Record, conversation: Record | None) -> dict[str, str]:
+        """Person id -> public encryption key: the record's readers, and always me."""
+        try:
+            people = set(self._readers(record, conversation, self.directory))
+        except ValueError as exc:  # fails closed: only the author reads
+            self._log.warning("readers of record %s: %s; sealed for its author", record["id"], exc)
+            people = set()
+        keys = {self.me_id: self._identity.public().enc}
+        for person in sorted(people - {self.me_id}):
+            member = self.directory.members.get(person)
+            if member is None or not member.enc_key:
+                self._log.warning("reader %s has no public key; not sealed for them", person)
+                continue
+            keys[person] = member.enc_key
+        return keys
+
+    def _conversation(self, shard: str) -> Record | None:
+        """The shard's conversation record (its id is the shard id), wherever it is kept."""
+        for table in self.vault.read_shard(shard).values():
+            record = table.get(shard)
+            if record is not None and record.get("type") == "conversation":
+                return record
+        return None
+
+    def _write_segment(self, hashes: list[str]) -> tuple[int, bool]:
+        """Writes the next segment of this device's journal; returns its seq, and whether
+        it was there already.
+
+        A segment already at that seq that is byte-for-byte ours was written before a cut
+        or a crash (signatures are deterministic); anything else there makes us go on to
+        the next number.
+        """
+        seq = int(self._outbox()["next_seq"])
+        for _ in range(_MAX_SEQ_TRIES):
+            blob = make_segment(
+                self._identity, sender=self.me_id, device=self.device, seq=seq, objects=hashes
+            )
+            path = segment_path(self.device, seq)
+            if self.share.write_once(path, blob):
+                return seq, False
+            if self.share.read(path) == blob:
+                return seq, True
+            self._log.warning("journal segment %s is taken; writing the next one", path)
+            seq += 1
+        raise SyncError("no free journal segment number", device=self.device)
+
+    def _announce(self, seq: int, *, again: bool) -> int:
+        """Writes the hint for segment ``seq`` at the first free number; returns it.
+
+        Numbers others took since this vault last read the hints are skipped. ``again``
+        (the segment was on the share already: this is a retry after a cut or a crash):
+        look from this device's last own hint on instead, to find a hint it may have
+        written then — byte-for-byte ours — rather than write a second one."""
+        hint = make_head(self.device, seq)
+        n = int(self._outbox().get("next_head", FIRST_HEAD))
+        if not again:
+            read_up_to = (self.vault.get_meta(CURSORS_KEY) or {}).get("heads") or 0
+            n = max(n, int(read_up_to) + 1)
+        for _ in range(_MAX_HEAD_TRIES):
+            path = head_path(n)
+            if self.share.write_once(path, hint) or (again and self.share.read(path) == hint):
+                return n
+            n += 1
+        raise SyncError("no free hint number on the share", device=self.device)
+
+    def _sent(self, chunk: list[dict[str, Any]], seq: int, head: int) -> None:
+        sent = {item["version"] for item in chunk}
+        with self._state:
+            outbox = self._outbox()
+            outbox["items"] = [item for item in outbox["items"] if item["version"] not in sent]
+            outbox["next_seq"] = max(int(outbox["next_seq"]), seq + 1)
+            outbox["next_head"] = max(int(outbox.get("next_head", FIRST_HEAD)), head + 1)
+            self.vault.put_meta(OUTBOX_KEY, outbox)
+
+    def _outbox(self) -> dict[str, Any]:
+        return self.vault.get_meta(OUTBOX_KEY) or {"next_seq": FIRST_SEQ, "items": []}
+
+    def _add_to_outbox(self, shard: str, versions: Iterable[Incoming]) -> None:
+        outbox = self._outbox()
+        known = {item["version"] for item in outbox["items"]}
+        added = False
+        for table, record, links in versions:
+            if record["version"] in known:
+                continue
+            known.add(record["version"])
+            outbox["items"].append(
+                {"shard": shard, "table": table, "version": record["version"],
+                 "record": record, "links": list(links)}
+            )
+            added = True
+        if added:
+            self.vault.put_meta(OUTBOX_KEY, outbox)
+
+    # -- pull --------------------------------------------------------------------------
+
+    def _pull(self, report: SyncReport, progress: Progress | None, *, everywhere: bool) -> None:
+        """Reads the hints since the last sync, then the journals they name — or every
+        journal on a first sync and when ``everywhere`` — each from its cursor on.
+        Envelopes are applied in batches that may span devices (one write per shard and
+        table per batch, not per device); cursors move only past what was applied, and
+        the hint cursor only once every journal it named was read."""
+        state = self.vault.get_meta(CURSORS_KEY) or {}
+        intake = _Intake(dict(state.get("devices", {})), state.get("heads"))
+        intake.waiting = set(state.get("waiting", ()))
+        named, heads = self._hints(intake.heads or FIRST_HEAD - 1)
+        if everywhere or intake.heads is None:
+            devices = [d for d in self.share.list(JOURNALS) if is_device_id(d)]
+        else:
+            devices = list(dict.fromkeys([*named, *sorted(intake.waiting)]))
+        try:
+            for device in devices:
+                if device == self.device:
+                    continue
+                self._pull_device(device, intake, report)
+                if len(intake.batch) >= PULL_BATCH:
+                    self._take(intake, report)
+                if progress:
+                    progress("pull", report.pulled + len(intake.batch))
+        finally:  # also when the share goes away: keep what was read in full
+            self._take(intake, report)
+        if heads != intake.heads or intake.waiting != set(state.get("waiting", ())):
+            intake.heads = heads
+            self.vault.put_meta(CURSORS_KEY, intake.state())
+
+    def _hints(self, read_up_to: int) -> tuple[list[str], int]:
+        """The devices named by hints after ``read_up_to``, and the last hint there is."""
+        named: dict[str, None] = {}
+        while (blob := self.share.read(head_path(read_up_to + 1))) is not None:
+            read_up_to += 1
+            hint = read_head(blob)
+            if hint is None:
+                self._log.info("skipped a hint that is not one: %s", head_path(read_up_to))
+            elif hint[0] != self.device:
+                named[hint[0]] = None
+        return list(named), read_up_to
+
+    def _pull_device(self, device: str, intake: _Intake, report: SyncReport) -> None:
+        read_up_to = intake.read_up_to(device)
+        intake.waiting.discard(device)
+        while True:
+            path = segment_path(device, read_up_to + 1)
+            blob = self.share.read(path)
+            if blob is None:
+                return
+            try:
+                segment = read_segment(
+                    blob, device=device, seq=read_up_to + 1, directory=self.directory
+                )
+            except EnvelopeRejected as exc:
+                self._rejected(report, f"journal segment {path}", exc.reason)
+                if exc.reason == "unknown_sender":  # they may join the directory:
+                    intake.waiting.add(device)  # look at this journal again next time
+                    return
+                read_up_to += 1
+                intake.read[device] = read_up_to
+                continue
+            intake.batch.extend(self._opened(segment.objects, segment.sender, report))
+            read_up_to += 1
+            intake.read[device] = read_up_to
+            if len(intake.batch) >= PULL_BATCH:
+                self._take(intake, report)
+
+    def _opened(self, hashes: Iterable[str], signer: str, report: SyncReport) -> list[Opened]:
+        opened = []
+        for digest in hashes:
+            blob = self.share.read(object_path(digest))
+            if blob is None:
+                self._rejected(report, f"envelope {digest}", "missing")
+                continue
+            try:
+                envelope = open_envelope(
+                    blob, digest, self.directory, self.me_id, self._identity, vouched_by=signer
+                )
+            except EnvelopeRejected as exc:
+                if exc.reason != "not_for_me":
+                    self._rejected(report, f"envelope {digest}", exc.reason)
+                continue
+            if envelope.header.table in RESERVED_TABLES or not _TABLE.fullmatch(
+                envelope.header.table
+            ):
+                self._rejected(report, f"envelope {digest}", "bad_table")
+                continue
+            opened.append(envelope)
+        return opened
+
+    def _take(self, intake: _Intake, report: SyncReport) -> None:
+        """Applies the batch of accepted envelopes, then moves the cursors past it."""
+        by_shard: dict[str, list[Incoming]] = {}
+        for envelope in intake.batch:
+            header = envelope.header
+            by_shard.setdefault(header.shard, []).append(
+                Incoming(header.table, envelope.record, header.links)
+            )
+        for shard, records in by_shard.items():
+            with self._state:
+                applied = self._apply(shard, records)
+            report.pulled += applied.new_versions
+            report.conflicts.extend(applied.conflicts)
+            if applied.changed and shard not in report.changed:
+                report.changed.append(shard)
+        intake.batch = []
+        if intake.read != intake.saved:
+            self.vault.put_meta(CURSORS_KEY, intake.state())
+            intake.saved = dict(intake.read)
+
+    def _rejected(self, report: SyncReport, what: str, reason: str) -> None:
+        self._log.warning("rejected %s: %s", what, reason)
+        report.rejected.append(f"{what}: {reason}")
+
+    # -- applying versions to a shard ------------------------------------------------------
+
+    def _apply(self, shard: str, incoming: list[Incoming]) -> _Applied:
+        """Takes record versions into one shard: at most one write per table, in the
+        order conflicts, records, versions — so a crash in between is repaired by
+        applying the same versions again. Caller holds ``self._state``."""
+        tables = self.vault.read_shard(shard)
+        seen: dict[str, dict[str, Any]] = tables.get(VERSIONS_TABLE, {})
+        dag = _dag(seen)
+        new: dict[str, dict[str, Any]] = {}
+        records: dict[str, dict[str, Record]] = {}
+        conflicts: dict[str, dict[str, Any]] = {}
+        result = _Applied()
+        for table, theirs, links in incoming:
+            version = theirs["version"]
+            if version in seen or version in new:
+                continue
+            result.new_versions += 1
+            ours = records.get(table, {}).get(theirs["id"]) or tables.get(table, {}).get(
+                theirs["id"]
+            )
+            if ours is not None:
+                ours = _as_known(ours, table, dag, new)
+            dag[version] = _with_links(theirs, links)
+            new[version] = _version_doc(table, theirs, local=False, links=links)
+            chosen, conflict = self._choose(shard, table, ours, theirs, dag=dag, new=new)
+            if chosen is not None:
+                records.setdefault(table, {})[chosen["id"]] = chosen
+            if conflict is not None:
+                note, doc = conflict
+                conflicts[doc["id"]] = doc
+                result.conflicts.append(note)
+        if conflicts:
+            self.vault.put_records(shard, CONFLICTS_TABLE, conflicts.values())
+        for table, changed in records.items():
+            self.vault.put_records(shard, table, changed.values())
+        if new:
+            self.vault.put_records(shard, VERSIONS_TABLE, new.values())
+        result.changed = bool(records)
+        return result
+
+    def _choose(
+        self,
+        shard: str,
+        table: str,
+        ours: Record | None,
+        theirs: Record,
+        *,
+        dag: dict[str, Record],
+        new: dict[str, dict[str, Any]],
+    ) -> tuple[Record | None, tuple[ConflictNote, dict[str, Any]] | None]:
+        """The record the table should hold now (None: leave it), and any conflict."""
+        if ours is None:
+            return theirs, None
+        our_version = str(ours["version"])
+        if our_version == theirs["version"]:
+            return None, None
+        common = common_ancestor(dag, our_version, theirs["version"])
+        if common == our_version:
+            return theirs, None
+        if common == theirs["version"]:
+            return None, None
+        low, high = sorted((ours, theirs), key=lambda r: str(r["version"]))
+        low_v, high_v = str(low["version"]), str(high["version"])
+        try:
+            merged = self._merge(merge_base(dag, low_v, high_v), low, high)
+        except AgreementSigned:
+            keep = max((ours, theirs), key=lambda r: (_depth(dag, r), str(r.get("version"))))
+            note = ConflictNote(shard, table, theirs["id"], (low_v, high_v), (), "agreement")
+            doc = _conflict_doc(note, [], low, high, merged=None)
+            return (keep if keep is theirs else None), (note, doc)
+        record = merged.record
+        version = record["version"]
+        if version not in dag:
+            dag[version] = record
+            new[version] = _version_doc(table, record, local=True)
+        chosen = None if version == our_version else record
+        if not merged.conflicts:
+            return chosen, None
+        fields = tuple(
+            c.field if c.key is None else f"{c.field}.{c.key}" for c in merged.conflicts
+        )
+        note = ConflictNote(shard, table, theirs["id"], (low_v, high_v), fields, "fields")
+        return chosen, (note, _conflict_doc(note, merged.conflicts, low, high, merged=version))
+
+    def _maintenance_due(self) -> bool:
+        """About once a day a sync also sweeps temp files that cut connections left on
+        the share and looks at every journal, not only those hints name: both walk the
+        whole share, which a sync otherwise never does."""
+        last = (self.vault.get_meta(MAINTAINED_KEY) or {}).get("at")
+        return not (isinstance(last, int | float) and abs(self._clock() - last) < MAINTAIN_EVERY)
+
+
+_LOCKS: dict[str, tuple[threading.RLock, threading.Lock]] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _locks_of(vault: Vault) -> tuple[threading.RLock, threading.Lock]:
+    """Per vault: one lock around this module's read-modify-writes of it (outbox,
+    shards), one that lets a single sync run at a time."""
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(vault.id, (threading.RLock(), threading.Lock()))
+
+
+class _Intake:
+    """What a pull has read: accepted envelopes not applied yet, how far each device's
+    journal was read (``read``) against what the vault's cursors say (``saved``), the
+    last hint read, and the journals to look at again whatever the hints say
+    (``waiting``: their sender is not in the directory yet)."""
+
+    def __init__(self, saved: dict[str, int], heads: int | None) -> None:
+        self.saved = saved
+        self.read = dict(saved)
+        self.heads = heads
+        self.waiting: set[str] = set()
+        self.batch: list[Opened] = []
+
+    def read_up_to(self, device: str) -> int:
+        return self.read.get(device, FIRST_SEQ - 1)
+
+    def state(self) -> dict[str, Any]:
+        return {"devices": self.read, "heads": self.heads, "waiting": sorted(self.waiting)}
+
+
+def _check_table(table: str) -> None:
+    if not isinstance(table, str) or not _TABLE.fullmatch(table) or table in RESERVED_TABLES:
+        raise ValueError(f"not a table the engine can publish from: {table!r}")
+
+
+class Incoming(NamedTuple):
+    """A record version on its way into a shard, with the links its envelope carries."""
+
+    table: str
+    record: Record
+    links: tuple[str, ...] = ()
+
+
+def _version_doc(
+    table: str, record: Record, *, local: bool, links: Iterable[str] = ()
+) -> dict[str, Any]:
+    """A ``versions`` entry; ``local``: made here and not shared yet (a merge, or an
+    autosaved version found in the table); ``links``: see ``_links_for``."""
+    return {"id": record["version"], "table": table, "record": record, "local": local,
+            "links": list(links)}
+
+
+def _dag(docs: Mapping[str, dict[str, Any]]) -> dict[str, Record]:
+    """Version id -> record, with each entry's links counted among its parents: the
+    history ``common_ancestor`` and ``merge_base`` walk."""
+    return {v: _with_links(doc["record"], doc.get("links", ())) for v, doc in docs.items()}
+
+
+def _with_links(record: Record, links: Iterable[str]) -> Record:
+    links = list(links)
+    if not links:
+        return record
+    return {**record, "parents": [*record.get("parents", ()), *links]}
+
+
+def _links_for(record: Mapping[str, Any], dag: Mapping[str, Record]) -> tuple[str, ...]:
+    """The newest known versions of this record, when ``record`` descends from versions
+    this vault never saw (autosaves between two publishes): that is where those began.
+    Nothing when every parent is known."""
+    if all(str(p) in dag for p in record.get("parents", ())):
+        return ()
+    mine = {v for v, r in dag.items() if r.get("id") == record.get("id") and v != record["version"]}
+    behind = {str(p) for v in mine for p in dag[v].get("parents", ())}
+    return tuple(sorted(mine - behind))
+
+
+def _as_known(
+    ours: Record, table: str, dag: dict[str, Record], new: dict[str, dict[str, Any]]
+) -> Record:
+    """The table's record, entered in the history when it is not there yet: an edit the
+    app kept but never published, linked to where it began (see ``_links_for``)."""
+    if not ours.get("version"):  # kept by the app without one: name it by its content
+        ours = {**ours, "version": version_of(ours)}
+    version = str(ours["version"])
+    if version not in dag:
+        links = _links_for(ours, dag)
+        dag[version] = _with_links(ours, links)
+        new[version] = _version_doc(table, ours, local=True, links=links)
+    return ours
+
+
+def _unshared_ancestors(versions: Mapping[str, dict[str, Any]], record: Record) -> list[Incoming]:
+    """Versions made on this device that ``record`` descends from and that were never
+    shared (merges, autosaves met by a pull), parents before children."""
+    found: list[Incoming] = []
+    done: set[str] = set()
+
+    def visit(version: str) -> None:
+        doc = versions.get(version)
+        if version in done or doc is None or not doc.get("local"):
+            return
+        done.add(version)
+        for parent in [*doc["record"].get("parents", ()), *doc.get("links", ())]:
+            visit(str(parent))
+        found.append(Incoming(doc["table"], doc["record"], tuple(doc.get("links", ()))))
+
+    for parent in record.get("parents", ()):
+        visit(str(parent))
+    return found
+
+
+def _depth(dag: Mapping[str, Record], record: Record) -> int:
+    """The longest chain of known versions behind ``record``: "newest" without a clock."""
+    memo: dict[str, int] = {}
+
+    def depth(version: str) -> int:
+        if version in memo:
+            return memo[version]
+        memo[version] = 0  # guards against a (hostile) cycle
+        parents = [str(p) for p in dag.get(version, {}).get("parents", ()) if str(p) in dag]
+        memo[version] = 1 + max((depth(p) for p in parents), default=0)
+        return memo[version]
+
+    return depth(str(record.get("version")))
+
+
+def _conflict_doc(
+    note: ConflictNote, conflicts: Iterable[Any], low: Record, high: Record, *, merged: str | None
+) -> dict[str, Any]:
+    """A ``conflicts`` entry: both full versions, and what clashed in them."""
+    return {
+        "id": f"{note.record_id}:{note.versions[0]}:{note.versions[1]}",
+        "record": note.record_id,
+        "table": note.table,
+        "kind": note.kind,
+        "versions": list(note.versions),
+        "merged": merged,
+        "fields": [
+            {"field": c.field, "key": c.key, "base": _plain(c.base), "ours": _plain(c.ours),
+             "theirs": _plain(c.theirs)}
+            for c in conflicts
+        ],
+        "records": {note.versions[0]: low, note.versions[1]: high},
+    }
+
+
+def _plain(value: Any) -> Any:
+    """JSON for a conflict's value; "absent"/"disputed" markers as ``{"no_value": ...}``."""
+    if isinstance(value, enum.Enum):
+        return {"no_value": value.value}
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text)
+
+

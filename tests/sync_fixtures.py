@@ -1,0 +1,183 @@
+"""Helpers for the sync tests: people with their own vaults, a directory of their public
+keys, one folder share, and records from the real domain model."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from conversations.directory import Directory, Member
+from conversations.merge import version_of
+from conversations.model import Conversation, Kind, Minutes, Preparation, Role, State
+from conversations.records import new_id
+from storage import Device, KdfParams, Vault
+from storage.sealing import Identity
+from sync.engine import SyncEngine
+from sync.envelope import digest_of, is_object_hash
+from sync.folder import FolderShare
+from sync.identity import device_id_of, identity_of
+from sync.share import Share, is_temp
+from tests.vault_fixtures import PIN, FakeClock
+
+LOG = "samtale.sync"
+
+
+@dataclass
+class Person:
+    """One person on one device: a data folder, an unlocked vault, its identity."""
+
+    id: str
+    root: Path
+    vault: Vault
+    profile_id: str
+    roles: frozenset[Role]
+
+    @property
+    def identity(self) -> Identity:
+        return identity_of(self.vault)
+
+    @property
+    def device(self) -> str:
+        return device_id_of(self.vault)
+
+    def engine(self, share: Share, directory: Directory, **options: Any) -> SyncEngine:
+        options.setdefault("log", logging.getLogger(LOG))
+        return SyncEngine(self.vault, share, directory, self.id, **options)
+
+
+def make_person(
+    tmp: Path, person_id: str, *roles: Role, clock: FakeClock | None = None, device: str = ""
+) -> Person:
+    root = tmp / f"device-{person_id}{device}"
+    root.mkdir(parents=True, exist_ok=True)
+    vaults = Device(root, kdf=KdfParams.FAST_FOR_TESTS, clock=clock or FakeClock())
+    vault, _code = vaults.create_profile(PIN, symbol=1)
+    return Person(person_id, root, vault, vault.id, frozenset(roles or {Role.EMPLOYEE}))
+
+
+def reopen(person: Person) -> Person:
+    """The same person's vault unlocked anew from disk (as after a restart)."""
+    person.vault.lock()
+    device = Device(person.root, kdf=KdfParams.FAST_FOR_TESTS, clock=FakeClock())
+    vault = device.unlock(person.profile_id, PIN)
+    return Person(person.id, person.root, vault, person.profile_id, person.roles)
+
+
+def directory_of(people: Iterable[Person], leaders: Mapping[str, str] | None = None) -> Directory:
+    """A directory listing ``people`` with their public keys; ``leaders``: id -> leader id."""
+    leaders = leaders or {}
+    members = {}
+    for person in people:
+        keys = person.identity.public()
+        members[person.id] = Member(
+            id=person.id,
+            name=person.id.title(),
+            roles=person.roles,
+            leader_id=leaders.get(person.id),
+            enc_key=keys.enc,
+            sign_key=keys.sign,
+            devices=(person.device,),
+        )
+    return Directory(1, members)
+
+
+def share_in(tmp: Path) -> FolderShare:
+    root = tmp / "share"
+    root.mkdir(parents=True, exist_ok=True)
+    return FolderShare(root)
+
+
+def conversation(employee: str, leader: str, conversation_id: str = "") -> dict[str, Any]:
+    return Conversation(
+        id=conversation_id or new_id(),
+        kind=Kind.MUS,
+        sheet_id="mus",
+        sheet_version=1,
+        leader_id=leader,
+        participant_ids=(employee,),
+        planned_at=dt.datetime(2031, 3, 4, 9, 0),
+        state=State.PREPARING,
+        author=leader,
+    ).to_dict()
+
+
+def preparation(
+    conversation_id: str,
+    author: str,
+    answers: Mapping[str, str],
+    *,
+    shared: bool = True,
+    record_id: str = "",
+) -> dict[str, Any]:
+    return Preparation(
+        id=record_id or new_id(),
+        conversation_id=conversation_id,
+        answers=dict(answers),
+        shared_with_leader=shared,
+        author=author,
+    ).to_dict()
+
+
+def minutes(
+    conversation_id: str, author: str, notes: Mapping[str, str], *, record_id: str = ""
+) -> dict[str, Any]:
+    return Minutes(
+        id=record_id or new_id(), conversation_id=conversation_id, notes=dict(notes),
+        author=author,
+    ).to_dict()
+
+
+def revised(record: Mapping[str, Any], **changes: Any) -> dict[str, Any]:
+    """The next version of a record dict: ``changes`` applied, parent = this version."""
+    data = {k: v for k, v in record.items() if k != "version"}
+    data.update(changes)
+    data["parents"] = [record["version"]]
+    data["version"] = version_of(data)
+    return data
+
+
+def records_of(vault: Vault) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every conversation shard's app tables and conflicts (not the engine's bookkeeping)."""
+    return {
+        shard: {t: rows for t, rows in vault.read_shard(shard).items() if t != "versions"}
+        for shard in vault.shard_ids()
+    }
+
+
+def share_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+def unverifiable_files(root: Path) -> list[str]:
+    """Non-temp files on the share that are not whole: an object whose bytes do not hash
+    to its name, a journal file that is not a segment, a hint that is not one."""
+    from sync.envelope import EnvelopeRejected, read_header
+    from sync.journal import read_head, seq_of
+
+    bad = []
+    for path in share_files(root):
+        rel = path.relative_to(root).as_posix()
+        if any(is_temp(part) for part in rel.split("/")):
+            continue
+        data = path.read_bytes()
+        if rel.startswith("objects/"):
+            if not is_object_hash(path.name) or digest_of(data) != path.name:
+                bad.append(rel)
+                continue
+            try:
+                read_header(data)
+            except EnvelopeRejected:
+                bad.append(rel)
+        elif rel.startswith("journals/"):
+            if seq_of(path.name) is None or not data.startswith(b"SMTJ"):
+                bad.append(rel)
+        elif rel.startswith("heads/"):
+            if read_head(data) is None:
+                bad.append(rel)
+        else:
+            bad.append(rel)
+    return bad

@@ -1,0 +1,36 @@
+"""The sync benchmark runs in quick mode, prints its table and meets its budgets."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+NUMBER = r"[\d.,]+"
+
+
+def test_quick_sync_bench_passes_and_prints_its_numbers(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "main.py", "bench", "sync", "--quick", "--dir", str(tmp_path)],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr
+    assert out.rstrip().endswith("bench sync: PASS")
+    for size in ("5,000", "10,000"):
+        assert re.search(rf"sync finding 1 change among {size} +\| {NUMBER} ms +\| {NUMBER} ms",
+                         out), size
+        assert re.search(rf"rsync -a of the same share, {size} +\| {NUMBER} ms", out), size
+        assert re.search(rf"rsync / sync at {size} \(p50s\) +\| {NUMBER}×", out), size
+    assert re.search(rf"growth of that p50, 5,000 → 10,000 +\| {NUMBER}× .*\| ok", out)
+    assert re.search(rf"first sync of 2,000 records into a new vault +\| {NUMBER} s", out)
+    assert re.search(rf"cp -r of the same share +\| {NUMBER} s", out)
+    assert re.search(rf"first sync / cp -r +\| {NUMBER}× .*\| ok", out)
+    assert "MISSED" not in out
+    assert list(tmp_path.iterdir()) == []  # the bench cleans up after itself
