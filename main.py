@@ -2,7 +2,8 @@
 
     python3 main.py [--data DIR] [--host 127.0.0.1] [--port 8550] [--lang da|en] [--open]
     python3 main.py test [pytest arguments]
-    python3 main.py bench storage [--quick]
+    python3 main.py sync [--data DIR] [--profile ID]
+    python3 main.py bench storage|startup|sync [--quick]
 
 Each form first makes sure ``.venv`` exists with what it needs (pip, and for tests
 Debian's chromium, poppler-utils, samba and rsync), then runs inside it. The first form serves the
@@ -162,7 +163,52 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-BENCHMARKS = ("storage", "startup")
+SYNC_OFFLINE_EXIT = 3
+
+
+def sync_command(argv: list[str]) -> int:
+    """``sync``: one sync of one profile, for a scheduled task on an office PC. The PIN
+    comes from SAMTALE_PIN or is asked for; nothing readable is printed."""
+    import getpass
+
+    parser = argparse.ArgumentParser(prog="main.py sync", description=sync_command.__doc__)
+    parser.add_argument("--data", type=Path, help="data folder (default: the user data folder)")
+    parser.add_argument("--profile", help="profile id (needed when the device has several)")
+    args = parser.parse_args(argv)
+
+    from conversations.sheets import load_library
+    from storage import Device, StorageError
+    from sync.share import ShareFull, ShareUnavailable
+    from views.session import AppSession
+
+    device = Device((args.data or default_data_dir()).expanduser())
+    session = AppSession(device, load_library())
+    profiles = session.profiles()
+    chosen = [p for p in profiles if args.profile in (None, p.id)]
+    if len(chosen) != 1:
+        listing = ", ".join(f"{p.id} (created {p.created[:10]})" for p in profiles) or "none"
+        print(f"Choose one profile with --profile: {listing}", file=sys.stderr)
+        return 2
+    pin = os.environ.get("SAMTALE_PIN") or (
+        getpass.getpass("PIN: ") if sys.stdin.isatty() else ""
+    )
+    try:
+        session.unlock(chosen[0].id, pin)
+        report = session.sync()
+    except ShareUnavailable:
+        print("The share cannot be reached; nothing was lost. Try again later.")
+        return SYNC_OFFLINE_EXIT
+    except (ShareFull, StorageError) as err:
+        print(f"Sync stopped: {session.texts(err.key, **err.params)}", file=sys.stderr)
+        return 1
+    finally:
+        session.lock()
+    print(f"Synced: sent {report.pushed}, fetched {report.pulled}, "
+          f"rejected {len(report.rejected)}, conflicts {len(report.conflicts)}")
+    return 0
+
+
+BENCHMARKS = ("storage", "startup", "sync")
 STARTUP_BUDGET_S = 3.0
 NOT_AT_STARTUP = ("fpdf",)
 
@@ -245,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_tests(argv[1:])
     if argv[:1] == ["bench"]:
         return bench(argv[1:])
+    if argv[:1] == ["sync"]:
+        return sync_command(argv[1:])
     return serve(parse_args(argv))
 
 

@@ -22,10 +22,11 @@ TEAM = "Hjemmeplejen Nord"
 class DemoOrganisation:
     leader: Person
     employees: tuple[Person, ...]
+    hr: Person
 
     @property
     def people(self) -> tuple[Person, ...]:
-        return (self.leader, *self.employees)
+        return (self.leader, *self.employees, self.hr)
 
 
 def organisation() -> DemoOrganisation:
@@ -55,28 +56,33 @@ def organisation() -> DemoOrganisation:
         )
         for pid, name, title in staff
     )
-    return DemoOrganisation(leader=leader, employees=employees)
+    hr = Person(
+        id="d0000000000000000000000000000009",
+        name="Henrik Lund",
+        roles=frozenset({Role.HR}),
+        unit="HR og Personale",
+        title="HR-konsulent",
+    )
+    return DemoOrganisation(leader=leader, employees=employees, hr=hr)
 
 
-def conversations_for(
-    me: Person,
+def conversations(
     org: DemoOrganisation,
     today: dt.date,
     sheet: QuestionSheet | None,
     profiles: Mapping[str, JobProfile],
 ) -> list[tuple[Conversation, list[Preparation]]]:
-    """What a demo person's tablet holds: this year's MUS, a team conversation and last
-    year's MUS with its follow-up coming up."""
-    leader = org.leader
-    others = [p for p in org.employees if p.id != me.id]
-    partner = me if me.id != leader.id else others[0]
+    """The team's year so far: Anna's MUS coming up (she has started preparing), a team
+    conversation, and last year's MUS with its follow-up due soon. Each conversation
+    exists once; everyone taking part keeps the same record."""
+    leader, anna = org.leader, org.employees[0]
     at_ten = dt.time(10, 0)
     mus = Conversation(
         kind=Kind.MUS,
         sheet_id="mus",
         sheet_version=1,
         leader_id=leader.id,
-        participant_ids=(partner.id,),
+        participant_ids=(anna.id,),
         planned_at=dt.datetime.combine(today + dt.timedelta(days=14), at_ten),
         state=State.PREPARING,
         author=leader.id,
@@ -96,13 +102,13 @@ def conversations_for(
         sheet_id="mus",
         sheet_version=1,
         leader_id=leader.id,
-        participant_ids=(partner.id,),
+        participant_ids=(anna.id,),
         planned_at=dt.datetime.combine(today - dt.timedelta(days=170), at_ten),
         state=State.AGREED,
         follow_up_due=today + dt.timedelta(days=10),
         author=leader.id,
     )
-    started = Preparation(conversation_id=mus.id, author=me.id)
+    started = Preparation(conversation_id=mus.id, author=anna.id)
     questions = sheet.all_questions() if sheet else ()
     text = next((q for q in questions if q.type is QuestionType.TEXT), None)
     if text is not None:
@@ -114,3 +120,9 @@ def conversations_for(
     if profile is not None and profile.competences:
         started = started.with_rating(profile.competences[0].id, Level.PROFICIENT)
     return [(mus, [started]), (tus, []), (last_year, [])]
+
+
+def takes_part(person_id: str, conversation: Conversation) -> bool:
+    return person_id in (
+        conversation.leader_id, conversation.delegate_leader_id, *conversation.participant_ids
+    )

@@ -76,10 +76,15 @@ def test_home_groups_conversations_by_what_they_need(session: AppSession) -> Non
     assert 0 < mus.answered < mus.total
 
 
-def test_the_demo_makes_an_employee_and_a_leader_profile(session: AppSession) -> None:
+def test_the_demo_makes_an_employee_a_leader_and_an_hr_profile_in_one_directory(
+    session: AppSession,
+) -> None:
     session.create_demo()
-    assert len(session.profiles()) == 2
+    assert len(session.profiles()) == 3
     assert session.me is not None and session.me.name == "Anna Sørensen"
+    with_keys = {m.name for m in session.directory.members.values() if m.enc_key and m.sign_key}
+    assert with_keys == {"Anna Sørensen", "Mette Holm", "Henrik Lund"}
+    assert len(session.directory.hr_ids()) == 1
 
 
 def test_progress_on_home_follows_the_saved_answers(session: AppSession) -> None:
@@ -204,3 +209,139 @@ def test_a_new_profile_is_offered_a_symbol_nobody_else_has(session: AppSession) 
     session.create_profile("Anna", "246810", "246810", leader=False, symbol=0)
     session.lock()
     assert session.free_symbol() == 1
+
+
+def test_a_shared_preparation_reaches_the_leader_through_the_share_and_nobody_else(
+    data_dir: Path,
+) -> None:
+    from conversations.demo import DEMO_PIN
+
+    anna = session_on(data_dir)
+    anna.create_demo()
+    mus = next(s for _, items in anna.home() for s in items if s.answered)
+    anna.open_draft(mus.id)
+    question = first_text_question(anna, mus.id)
+    anna.set_answer(mus.id, question, "Jeg vil gerne lære mere om demens og rehabilitering")
+    anna.set_shared(mus.id, True)
+    anna.close_draft(mus.id)
+    assert anna.sync().pushed >= 1
+    anna.lock()
+
+    by_name = {}
+    for info in session_on(data_dir).profiles():
+        other = session_on(data_dir)
+        other.unlock(info.id, DEMO_PIN)
+        assert other.me is not None
+        by_name[other.me.name] = other
+    mette, henrik = by_name["Mette Holm"], by_name["Henrik Lund"]
+    mette.sync()
+    henrik.sync()
+
+    received = mette._vault().read_shard(mus.id).get("preparations", {})
+    answers = [p["answers"].get(question) for p in received.values()]
+    assert "Jeg vil gerne lære mere om demens og rehabilitering" in answers
+    assert henrik._vault().read_shard(mus.id) == {}
+    share = Path(anna.default_share())
+    for path in share.rglob("*"):
+        if path.is_file():
+            assert b"demens" not in path.read_bytes()
+            assert b"Anna" not in path.read_bytes()
+
+
+def second_device_for(first: AppSession, data: Path, share: str) -> AppSession:
+    """The same person on another device: their keys, profile and directory, a device id
+    of its own, and the same share."""
+    from views.session import DIRECTORY_KEY, PROFILE_KEY, SETTINGS_KEY
+
+    source = first._vault()
+    other = session_on(data)
+    vault, _code = other.device.create_profile("246810", symbol=3)
+    for key in ("identity", PROFILE_KEY, SETTINGS_KEY, DIRECTORY_KEY):
+        value = source.get_meta(key)
+        assert value is not None, key
+        vault.put_meta(key, value)
+    for cid in source.shard_ids():
+        for table, records in source.read_shard(cid).items():
+            if table == "conversation":
+                vault.put_records(cid, table, records.values())
+    vault.put_catalog(source.catalog())
+    vault.put_meta("share", {"location": share, "username": "", "password": ""})
+    vault.lock()
+    other.unlock(other.profiles()[0].id, "246810")
+    return other
+
+
+def test_the_same_answer_changed_on_two_devices_becomes_a_conflict_the_person_settles(
+    tmp_path: Path,
+) -> None:
+    tablet = session_on(tmp_path / "tablet")
+    tablet.create_demo()
+    share = tablet.default_share()
+    office = second_device_for(tablet, tmp_path / "office", share)
+    mus = next(s for _, items in tablet.home() for s in items if s.answered)
+
+    def write(session: AppSession, text: str) -> str:
+        session.open_draft(mus.id)
+        question = first_text_question(session, mus.id)
+        session.set_answer(mus.id, question, text)
+        session.close_draft(mus.id)
+        session.sync()
+        return question
+
+    question = write(tablet, "Genoptræning")
+    office.sync()
+    write(office, "Genoptræning og hjælpemidler (skrevet på kontoret)")
+    write(tablet, "Genoptræning i hjemmet (skrevet på tabletten)")
+    office.sync()
+
+    [clash] = tablet.open_conflicts()
+    assert clash.key == question
+    assert {clash.ours, clash.theirs} == {"Genoptræning og hjælpemidler (skrevet på kontoret)",
+                                          "Genoptræning i hjemmet (skrevet på tabletten)"}
+    assert "Hvilke opgaver" in clash.label
+    keep = "ours" if "tabletten" in str(clash.ours) else "theirs"
+    tablet.settle(clash, keep)
+    assert tablet.open_conflicts() == []
+    tablet.sync()
+    office.sync()
+    if keep == "theirs":  # settled elsewhere with the other value: nothing left to choose
+        assert office.open_conflicts() == []
+    for device in (tablet, office):
+        device.drafts.clear()
+        answers = device.open_draft(mus.id).preparation.answers
+        assert answers[question] == "Genoptræning i hjemmet (skrevet på tabletten)"
+
+
+def test_a_clash_is_open_only_while_the_record_holds_the_first_value() -> None:
+    from views.session import still_open
+
+    clash = {"field": "answers", "key": "q1", "ours": "A", "theirs": "B"}
+    assert still_open({"answers": {"q1": "A"}}, clash)
+    assert not still_open({"answers": {"q1": "B"}}, clash)
+    assert not still_open({"answers": {"q1": "something new"}}, clash)
+    removed = {"field": "answers", "key": "q1", "ours": {"no_value": "absent"}, "theirs": "B"}
+    assert still_open({"answers": {}}, removed)
+    assert not still_open({"answers": {"q1": "B"}}, removed)
+
+
+def test_a_removed_answer_in_a_clash_is_the_absent_marker_again() -> None:
+    from conversations.merge import ABSENT
+    from views.session import marker
+
+    assert marker({"no_value": "absent"}) is ABSENT
+    assert marker("tekst") == "tekst"
+
+
+def test_a_preparation_reads_as_draft_then_ready_to_send_then_sent(data_dir: Path) -> None:
+    session = session_on(data_dir)
+    session.create_demo()
+    mus = next(s for _, items in session.home() for s in items if s.answered)
+    session.open_draft(mus.id)
+    assert session.preparation_state(mus.id) == "record.draft"
+    session.set_shared(mus.id, True)
+    assert session.preparation_state(mus.id) == "record.ready"
+    session.close_draft(mus.id)
+    session.open_draft(mus.id)
+    assert session.preparation_state(mus.id) == "record.ready"  # in the outbox
+    session.sync()
+    assert session.preparation_state(mus.id) == "record.sent"

@@ -19,6 +19,7 @@ DYNAMIC_FAMILIES = {
     "language.{code}": "language.",
     "sync.{status.state.value}": "sync.",
     "sync.{status.phase}_count": "sync.",
+    "conflict.field.{clash['field']}": "conflict.field.",
 }
 
 
@@ -38,7 +39,7 @@ def test_every_text_key_used_in_code_exists() -> None:
                  *ROOT.glob("storage/*.py"), *ROOT.glob("sync/*.py")]:
         source = path.read_text()
         keys = KEY_CALL.findall(source) + re.findall(
-            r'"((?:error|level|symbol)\.[a-z_]+)"', source)
+            r'"((?:error|level|symbol|record)\.[a-z_]+)"', source)
         for key in keys:
             if "{" in key:
                 prefix = DYNAMIC_FAMILIES.get(key)

@@ -39,9 +39,16 @@ def unlabelled(client: FakeClient) -> list[str]:
             if not control.tooltip:
                 problems.append(f"{type(control).__name__}({control.icon})")
         elif isinstance(
-            control, ft.Button | ft.FilledButton | ft.OutlinedButton | ft.TextButton
+            control,
+            ft.Button | ft.FilledButton | ft.OutlinedButton | ft.TextButton
+            | ft.FilledTonalButton,
         ) and not (control.content or control.tooltip):
             problems.append(type(control).__name__)
+        elif isinstance(control, ft.Chip) and not control.label:
+            problems.append("Chip")
+        elif isinstance(control, ft.Container | ft.ListTile) and control.on_click \
+                and not control.tooltip:
+            problems.append(f"clickable {type(control).__name__}")
     return problems
 
 
@@ -231,3 +238,34 @@ def test_pressing_enter_and_tapping_create_at_once_makes_one_profile(data_dir: P
 
     run(scenario())
     assert len(Device(data_dir).profiles()) == 1
+
+
+def test_a_conflict_shows_on_home_and_is_settled_on_its_screen(tmp_path: Path) -> None:
+    from tests.test_session import first_text_question, second_device_for, session_on
+
+    tablet = session_on(tmp_path / "tablet")
+    tablet.create_demo()
+    office = second_device_for(tablet, tmp_path / "office", tablet.default_share())
+    mus = next(s for _, items in tablet.home() for s in items if s.answered)
+    for device, text in ((tablet, "første"), (office, "fra kontoret"), (tablet, "fra tabletten")):
+        if device is office:
+            office.sync()
+        device.open_draft(mus.id)
+        device.set_answer(mus.id, first_text_question(device, mus.id), text)
+        device.close_draft(mus.id)
+        device.sync()
+    tablet.lock()
+
+    async def scenario() -> None:
+        client = await started(tmp_path / "tablet")
+        await click(client, ft.Container, tooltip="Profil: Båd")
+        client.type_into(client.find(ft.TextField, label="PIN-kode"), DEMO_PIN)
+        await click(client, ft.FilledButton, content="Lås op")
+        assert "1 svar skal afklares" in client.texts()
+        await click(client, ft.ListTile, tooltip="Afklar konflikter")
+        assert {"fra kontoret", "fra tabletten"} <= set(client.texts())
+        assert not unlabelled(client)
+        await click(client, ft.FilledTonalButton, tooltip="Behold Version 2 for konflikt 1")
+        assert "Der er ingen konflikter. Alt er afklaret." in client.texts()
+
+    run(scenario())

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import flet as ft
 
+from conversations.model import InputRejected
 from conversations.sheets import SheetLibrary
 from storage import Device, StorageError
+from sync.share import ShareFull, ShareUnavailable, SyncError
 from views.common import centred, describe
 from views.session import AppSession
+from views.sync_bar import SyncBar
+from views.syncing import SyncSchedule, SyncState, SyncStatus
 
 IDLE_CHECK_SECONDS = 5.0
+SHARE_CHECK_SECONDS = 1.0
 log = logging.getLogger("samtale")
 
 Screen = Callable[..., Awaitable[None]]
@@ -27,6 +34,10 @@ class Shell:
         self.page = page
         self.session = session
         self._current: Callable[[], Awaitable[None]] = self.start
+        self.sync_status = SyncStatus()
+        self.schedule = SyncSchedule(time.monotonic)
+        self.sync_bar: SyncBar | None = None
+        self.on_home = False
 
     def show(self, content: ft.Control, appbar: ft.AppBar | None = None,
              floating: ft.FloatingActionButton | None = None) -> None:
@@ -37,6 +48,8 @@ class Shell:
 
     async def go(self, screen: Screen, *args: Any) -> None:
         self.session.touch()
+        self.on_home = False
+        self.sync_bar = None
 
         async def again() -> None:
             await screen(self, *args)
@@ -87,6 +100,67 @@ class Shell:
         await asyncio.to_thread(self.session.lock)
         await self.go(show_unlock, notice)
 
+    # --- the share ------------------------------------------------------------------
+
+    def new_sync_bar(self) -> ft.Control:
+        """The status line for the screen being built; it follows every sync."""
+        self.sync_bar = SyncBar(self.session.texts, self.sync_now)
+        self.sync_bar.show(self.sync_status)
+        return self.sync_bar.control
+
+    def sync_soon(self) -> None:
+        self.schedule.now()
+
+    async def sync_now(self) -> None:
+        if self.sync_status.state is not SyncState.SYNCING:
+            await self.sync_once()
+
+    def _show_status(self) -> None:
+        if self.sync_bar is not None:
+            self.sync_bar.show(self.sync_status)
+            self.sync_bar.control.update()
+
+    async def sync_once(self) -> None:
+        """One sync in a worker thread; the screen stays usable throughout."""
+        loop = asyncio.get_running_loop()
+        status = self.sync_status
+        status.state, status.phase, status.done, status.total = SyncState.SYNCING, "", 0, 0
+        self._show_status()
+
+        def progress(phase: str, done: int) -> None:
+            def show() -> None:
+                status.phase, status.done = phase, done
+                self._show_status()
+
+            loop.call_soon_threadsafe(show)
+
+        try:
+            report = await asyncio.to_thread(self.session.sync, progress)
+        except (ShareUnavailable, ShareFull) as err:
+            self.schedule.unreachable()
+            status.state = SyncState.OFFLINE if isinstance(err, ShareUnavailable) \
+                else SyncState.FAILED
+            status.problem_key = err.key
+        except (StorageError, InputRejected, SyncError) as err:
+            self.schedule.unreachable()
+            status.state, status.problem_key = SyncState.FAILED, err.key
+        else:
+            self.schedule.succeeded()
+            status.synced_at = dt.datetime.now()
+            status.conflicts = len(report.conflicts)
+            status.state = SyncState.CONFLICTS if report.conflicts else SyncState.SYNCED
+            if report.pulled and self.on_home:
+                await self.home()
+                return
+        self._show_status()
+
+    async def watch_share(self) -> None:
+        """Syncs whenever the share can be reached, without ever making anyone wait."""
+        while True:
+            await asyncio.sleep(SHARE_CHECK_SECONDS)
+            if self.session.vault is not None and self.schedule.due():
+                await self.sync_once()
+
     def toast(self, message: str) -> None:
         self.page.show_dialog(ft.SnackBar(ft.Text(message)))
 
@@ -110,7 +184,8 @@ def make_main(
         page.padding = 0
         shell = Shell(page, session)
         page.data = shell
-        watcher = asyncio.get_running_loop().create_task(shell.watch_idle())
+        loop = asyncio.get_running_loop()
+        watchers = [loop.create_task(shell.watch_idle()), loop.create_task(shell.watch_share())]
 
         async def disconnected(e: Any) -> None:
             # The tab may come back (a flaky network, a sleeping tablet): save what was
@@ -121,7 +196,8 @@ def make_main(
                 log.warning("could not save drafts on disconnect: %s", type(err).__name__)
 
         async def closed(e: Any) -> None:
-            watcher.cancel()
+            for watcher in watchers:
+                watcher.cancel()
             try:
                 await asyncio.to_thread(session.save_all)
             except StorageError as err:

@@ -30,11 +30,25 @@ async def show_home(shell: Shell, notice: str = "") -> None:
     me = session.me
     assert me is not None
     groups = await asyncio.to_thread(session.home)
+    conflicts = len(await asyncio.to_thread(session.open_conflicts))
     body: list[ft.Control] = [
-        ft.Text(t("home.hello", name=me.name), theme_style=ft.TextThemeStyle.HEADLINE_SMALL)
+        shell.new_sync_bar(),
+        ft.Text(t("home.hello", name=me.name), theme_style=ft.TextThemeStyle.HEADLINE_SMALL),
     ]
     if notice:
         body.append(ft.Text(notice, color=ft.Colors.PRIMARY))
+    if conflicts:
+        body.append(
+            ft.Card(
+                ft.ListTile(
+                    leading=ft.Icon(ft.Icons.WARNING_AMBER, color=ft.Colors.ERROR),
+                    title=ft.Text(t("conflict.banner", count=conflicts)),
+                    subtitle=ft.Text(t("conflict.banner_help")),
+                    on_click=shell.to(_conflicts),
+                    tooltip=t("conflict.open"),
+                )
+            )
+        )
     if not groups:
         body.append(ft.Text(t("home.empty")))
     for task, items in groups:
@@ -52,6 +66,7 @@ async def show_home(shell: Shell, notice: str = "") -> None:
         icon=ft.Icons.ADD, tooltip=t("home.new_conversation"),
         on_click=shell.to(show_new_conversation),
     )
+    shell.on_home = True
     shell.show(
         page_column(body),
         ft.AppBar(
@@ -65,6 +80,12 @@ async def show_home(shell: Shell, notice: str = "") -> None:
         ),
         new,
     )
+
+
+async def _conflicts(shell: Shell) -> None:
+    from views.conflicts import show_conflicts
+
+    await show_conflicts(shell)
 
 
 async def _settings(shell: Shell) -> None:

@@ -354,6 +354,9 @@ class PrepareScreen:
         t = self.t
         answered, total = self.draft.answered, len(self.draft.items)
 
+        state = ft.Text(self.t(self.session.preparation_state(self.cid)),
+                        color=ft.Colors.ON_SURFACE_VARIANT)
+
         async def shared(e: ft.Event[ft.Switch]) -> None:
             try:
                 self.session.set_shared(self.cid, bool(e.control.value))
@@ -361,6 +364,9 @@ class PrepareScreen:
                 self.failed(err)
                 return
             await self.saver.flush()
+            state.value = self.t(await asyncio.to_thread(self.session.preparation_state,
+                                                         self.cid))
+            state.update()
 
         leader = self.session.person_name(self.draft.conversation.leader_id)
         return [
@@ -371,6 +377,7 @@ class PrepareScreen:
                 value=self.draft.preparation.shared_with_leader,
                 on_change=shared,
             ),
+            state,
             ft.FilledButton(t("prepare.done"), icon=ft.Icons.CHECK, on_click=self.back_home),
         ]
 

@@ -16,10 +16,12 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from conversations import demo
 from conversations.competence import JobProfile, Level, default_job_profile
+from conversations.directory import Directory, Member
 from conversations.model import (
     Conversation,
     InputRejected,
@@ -31,15 +33,22 @@ from conversations.model import (
     Task,
     task_for,
 )
+from conversations.records import canonical_json
 from conversations.sheets import QuestionSheet, SheetLibrary, progress_items
 from conversations.texts import DEFAULT_LANGUAGE, Texts
 from storage import MIN_PIN_LENGTH, Device, ProfileInfo, Vault
+
+if TYPE_CHECKING:
+    from sync.engine import SyncReport
 
 MIN_PIN = MIN_PIN_LENGTH
 SYMBOL_COUNT = 8
 PROFILE_KEY = "profile"
 DIRECTORY_KEY = "directory"
 SETTINGS_KEY = "settings"
+SHARE_KEY = "share"
+CONFLICTS_KEY = "open_conflicts"
+CONFLICTS_TABLE = "conflicts"
 CONVERSATION_TABLE = "conversation"
 PREPARATION_TABLE = "preparations"
 TASK_ORDER = (Task.PREPARE, Task.HOLD, Task.SIGN, Task.FOLLOW_UP, Task.DONE)
@@ -82,6 +91,7 @@ class Draft:
     preparation: Preparation
     items: tuple[str, ...]
     saved: Preparation | None = None
+    opened: Preparation | None = None
     edits: int = 0
     saved_edits: int = 0
     closing: bool = False
@@ -93,6 +103,23 @@ class Draft:
     @property
     def dirty(self) -> bool:
         return self.edits != self.saved_edits
+
+
+@dataclasses.dataclass(frozen=True)
+class ConflictItem:
+    """One answer (or field) that two devices changed differently."""
+
+    shard: str
+    conflict_id: str
+    index: int
+    table: str
+    record_id: str
+    field: str
+    key: str | None
+    ours: Any
+    theirs: Any
+    base: Any
+    label: str
 
 
 class AppSession:
@@ -114,7 +141,7 @@ class AppSession:
         self.clock = clock
         self.vault: Vault | None = None
         self.me: Person | None = None
-        self.directory: dict[str, Person] = {}
+        self.directory = Directory(version=0)
         self.drafts: dict[str, Draft] = {}
         self._last_activity = clock()
         self._save_lock = threading.RLock()
@@ -156,34 +183,44 @@ class AppSession:
         me = Person(name=name.strip(), roles=frozenset({role}), job_profile=self._profile_for(role))
         vault.put_meta(PROFILE_KEY, me.to_dict())
         vault.put_meta(SETTINGS_KEY, {"lang": self.texts.lang})
+        directory = Directory(version=1, members={me.id: member_of(me, vault)})
+        vault.put_meta(DIRECTORY_KEY, directory.to_dict())
         self._enter(vault)
         return code
 
     def create_demo(self) -> None:
-        """Blocking. Two demo profiles (employee and leader), opens the employee's."""
+        """Blocking. The demo organisation: profiles for Anna (therapist), her leader
+        Mette and Henrik from HR, all in one directory with their public keys, sharing
+        the local folder share. Opens Anna's."""
         self.touch()
         org = demo.organisation()
         sheet = self.library.sheets.get("mus")
-        anna, mette = org.employees[0], org.leader
-        opened: Vault | None = None
-        for symbol, person in ((1, anna), (6, mette)):
-            vault, _code = self.device.create_profile(demo.DEMO_PIN, symbol=symbol)
+        vaults = {
+            person.id: self.device.create_profile(demo.DEMO_PIN, symbol=symbol)[0]
+            for symbol, person in ((1, org.employees[0]), (6, org.leader), (2, org.hr))
+        }
+        members = {
+            person.id: member_of(person, vaults.get(person.id)) for person in org.people
+        }
+        directory = Directory(version=1, members=members)
+        year = demo.conversations(org, self.today(), sheet, self.library.job_profiles)
+        for person in org.people:
+            vault = vaults.get(person.id)
+            if vault is None:
+                continue
             vault.put_meta(PROFILE_KEY, person.to_dict())
             vault.put_meta(SETTINGS_KEY, {"lang": self.texts.lang})
-            vault.put_meta(DIRECTORY_KEY, {p.id: p.to_dict() for p in org.people})
-            self.vault = vault
-            self.me = person
-            self.directory = {p.id: p for p in org.people}
-            for conversation, preparations in demo.conversations_for(
-                person, org, self.today(), sheet, self.library.job_profiles
-            ):
-                self._store_conversation(conversation, preparations)
-            if person is anna:
-                opened = vault
-            else:
+            vault.put_meta(DIRECTORY_KEY, directory.to_dict())
+            self.vault, self.me, self.directory = vault, person, directory
+            for conversation, preparations in year:
+                if demo.takes_part(person.id, conversation):
+                    own = [p for p in preparations if p.author == person.id]
+                    self._store_conversation(conversation, own)
+        for person_id, vault in vaults.items():
+            if person_id != org.employees[0].id:
                 vault.lock()
-        assert opened is not None
-        self._enter(opened)
+        Path(self.default_share()).mkdir(parents=True, exist_ok=True)
+        self._enter(vaults[org.employees[0].id])
 
     def unlock(self, profile_id: str, pin: str) -> None:
         """Blocking (KDF). Raises storage errors for a wrong PIN or a damaged file."""
@@ -209,7 +246,7 @@ class AppSession:
             self.vault.lock()
         self.vault = None
         self.me = None
-        self.directory = {}
+        self.directory = Directory(version=0)
         self.drafts = {}
 
     def _enter(self, vault: Vault) -> None:
@@ -218,9 +255,11 @@ class AppSession:
         if profile is None:
             raise InputRejected("error.profile_missing")
         self.me = Person.from_dict(profile)
-        people = vault.get_meta(DIRECTORY_KEY) or {}
-        self.directory = {pid: Person.from_dict(p) for pid, p in people.items()}
-        self.directory[self.me.id] = self.me
+        stored = vault.get_meta(DIRECTORY_KEY)
+        self.directory = (
+            Directory.from_dict(stored) if stored else
+            Directory(version=1, members={self.me.id: member_of(self.me, vault)})
+        )
         settings = vault.get_meta(SETTINGS_KEY) or {}
         self.texts = Texts(settings.get("lang", self.texts.lang))
         self.drafts = {}
@@ -244,6 +283,180 @@ class AppSession:
         taken = {info.symbol for info in self.profiles()}
         return next((n for n in range(SYMBOL_COUNT) if n not in taken), 0)
 
+    # --- the central file share -----------------------------------------------------
+
+    def default_share(self) -> str:
+        """The embedded default: a folder beside the vaults, so the app syncs between the
+        profiles on this device until a network drive is chosen."""
+        return str(self.device.root / "share")
+
+    def share_settings(self) -> dict[str, str]:
+        saved = self._vault().get_meta(SHARE_KEY) or {}
+        return {
+            "location": saved.get("location") or self.default_share(),
+            "username": saved.get("username", ""),
+            "password": saved.get("password", ""),
+        }
+
+    def set_share(self, location: str, username: str, password: str) -> None:
+        """Blocking. Checks the location's form (it may be offline now) and keeps it,
+        with the SMB credentials, inside the encrypted vault."""
+        from sync.locations import open_share
+
+        location = location.strip()
+        if not location:
+            raise InputRejected("error.share_location_required")
+        try:
+            open_share(location, username=username, password=password)
+        except ValueError as err:
+            raise InputRejected("error.share_location_bad", location=location) from err
+        self._vault().put_meta(
+            SHARE_KEY, {"location": location, "username": username.strip(), "password": password}
+        )
+
+    def sync(self, progress: Callable[[str, int], None] | None = None) -> SyncReport:
+        """Blocking. Sends what is waiting and fetches what is new for me; raises
+        ShareUnavailable when the share cannot be reached (nothing is lost)."""
+        from sync.engine import SyncEngine
+        from sync.locations import open_share
+
+        vault, me = self._vault(), self._person()
+        settings = self.share_settings()
+        if settings["location"] == self.default_share():
+            Path(settings["location"]).mkdir(parents=True, exist_ok=True)
+        share = open_share(settings["location"], username=settings["username"],
+                           password=settings["password"])
+        engine = SyncEngine(vault, share, self.directory, me.id)
+        # Saves wait while a sync applies what it fetched: the engine rewrites whole
+        # tables of a shard, and an autosave in between would be overwritten.
+        with self._save_lock:
+            report = engine.sync(progress=progress)
+        self._refresh_catalog(report.changed)
+        if report.conflicts:
+            shards = set(self._conflict_shards()) | {note.shard for note in report.conflicts}
+            vault.put_meta(CONFLICTS_KEY, {"shards": sorted(shards)})
+        return report
+
+    # --- conflicts ---------------------------------------------------------------------
+
+    def _conflict_shards(self) -> list[str]:
+        return list((self._vault().get_meta(CONFLICTS_KEY) or {}).get("shards", []))
+
+    def open_conflicts(self) -> list[ConflictItem]:
+        """Blocking. Every answer or field that two devices changed differently and
+        that nobody has settled yet, with both values."""
+        vault = self._vault()
+        items: list[ConflictItem] = []
+        for shard_id in self._conflict_shards():
+            shard = vault.read_shard(shard_id)
+            for doc in shard.get(CONFLICTS_TABLE, {}).values():
+                if doc.get("settled") or doc.get("kind") != "fields":
+                    continue
+                current = shard.get(doc["table"], {}).get(doc["record"], {})
+                for index, clash in enumerate(doc.get("fields", [])):
+                    if clash.get("settled") or not still_open(current, clash):
+                        continue
+                    items.append(ConflictItem(
+                        shard=shard_id, conflict_id=doc["id"], index=index,
+                        table=doc["table"], record_id=doc["record"], field=clash["field"],
+                        key=clash.get("key"), ours=clash.get("ours"),
+                        theirs=clash.get("theirs"), base=clash.get("base"),
+                        label=self._conflict_label(shard, doc["table"], clash),
+                    ))
+        return items
+
+    def _conflict_label(self, shard: dict[str, Any], table: str, clash: dict[str, Any]) -> str:
+        """The question a clashing answer belongs to, in the person's language."""
+        conversation = shard.get(CONVERSATION_TABLE, {})
+        record = next(iter(conversation.values()), None)
+        sheet = self.library.sheets.get(record.get("sheet_id", "")) if record else None
+        key = clash.get("key")
+        if sheet is not None and key:
+            question = sheet.question(key)
+            if question is not None:
+                return self.texts.localize(question.text)
+        return self.texts(f"conflict.field.{clash['field']}")
+
+    def settle(self, item: ConflictItem, choice: str) -> None:
+        """Blocking. Keeps the chosen value ("ours" or "theirs"), makes the settled
+        version and, once a record has no open clash left, sends it."""
+        from conversations.merge import Conflict, resolve
+
+        if choice not in ("ours", "theirs"):
+            raise InputRejected("error.conflict_choice")
+        vault, me = self._vault(), self._person()
+        with self._save_lock:
+            shard = vault.read_shard(item.shard)
+            doc = shard.get(CONFLICTS_TABLE, {}).get(item.conflict_id)
+            current = shard.get(item.table, {}).get(item.record_id)
+            if doc is None or current is None:
+                raise InputRejected("error.conflict_gone")
+            clash = Conflict(item.field, item.key, *(
+                marker(value) for value in (item.base, item.ours, item.theirs)))
+            settled = resolve(current, clash, choice, author=me.id)
+            vault.put_record(item.shard, item.table, settled)
+            fields = [dict(f) for f in doc["fields"]]
+            fields[item.index]["settled"] = choice
+            done = all(f.get("settled") for f in fields)
+            vault.put_record(item.shard, CONFLICTS_TABLE,
+                             {**doc, "fields": fields, "settled": done})
+            self.drafts.pop(item.shard, None)
+        if done:
+            self.publish(item.shard, item.table, settled)
+            remaining = [s for s in self._conflict_shards()
+                         if s != item.shard or self._shard_has_conflicts(s)]
+            vault.put_meta(CONFLICTS_KEY, {"shards": remaining})
+
+    def _shard_has_conflicts(self, shard_id: str) -> bool:
+        docs = self._vault().read_shard(shard_id).get(CONFLICTS_TABLE, {}).values()
+        return any(not doc.get("settled") for doc in docs)
+
+    def publish(self, conversation_id: str, table: str, record: dict[str, Any]) -> None:
+        """Blocking. Puts a record version in the outbox; the next sync sends it to
+        exactly the people the visibility rules name. Never waits for the share."""
+        from sync.engine import SyncEngine
+        from sync.locations import open_share
+
+        settings = self.share_settings()
+        share = open_share(settings["location"], username=settings["username"],
+                           password=settings["password"])
+        SyncEngine(self._vault(), share, self.directory, self._person().id).publish(
+            conversation_id, table, record
+        )
+
+    def preparation_state(self, conversation_id: str) -> str:
+        """Blocking. The preparation's state in the person's words: a draft only they
+        see, ready to send (waiting for the share), or sent."""
+        from sync.engine import OUTBOX_KEY
+
+        draft = self.drafts.get(conversation_id)
+        if draft is None or not draft.preparation.shared_with_leader:
+            return "record.draft"
+        outbox = (self._vault().get_meta(OUTBOX_KEY) or {}).get("items", [])
+        waiting = any(item.get("shard") == conversation_id and item.get("table") ==
+                      PREPARATION_TABLE for item in outbox)
+        edited = draft.dirty or draft.saved is not draft.opened
+        return "record.ready" if waiting or edited else "record.sent"
+
+    def _refresh_catalog(self, conversation_ids: list[str]) -> None:
+        """Home-screen summaries for conversations a sync brought or changed."""
+        vault, me = self._vault(), self._person()
+        entries = {}
+        for cid in conversation_ids:
+            shard = vault.read_shard(cid)
+            record = shard.get(CONVERSATION_TABLE, {}).get(cid)
+            if record is None:
+                continue
+            conversation = Conversation.from_dict(record)
+            mine = next(
+                (Preparation.from_dict(p) for p in shard.get(PREPARATION_TABLE, {}).values()
+                 if p.get("author") == me.id),
+                None,
+            )
+            entries[cid] = self._summary_entry(conversation, mine)
+        if entries:
+            vault.put_catalog(entries)
+
     # --- home --------------------------------------------------------------------
 
     def home(self) -> list[tuple[Task, list[Summary]]]:
@@ -261,8 +474,8 @@ class AppSession:
         ]
 
     def person_name(self, person_id: str) -> str:
-        person = self.directory.get(person_id)
-        return person.name if person else ""
+        member = self.directory.member(person_id)
+        return member.name if member else ""
 
     def start_conversation(
         self, kind: Kind, leader_name: str, planned_on: dt.date | None
@@ -277,10 +490,8 @@ class AppSession:
         if not sheets:
             raise InputRejected("error.no_sheet", kind=kind.value)
         leader = Person(name=leader_name.strip(), roles=frozenset({Role.LEADER}))
-        self.directory[leader.id] = leader
-        self._vault().put_meta(
-            DIRECTORY_KEY, {pid: p.to_dict() for pid, p in self.directory.items() if pid != me.id}
-        )
+        self.directory = self.directory.with_member(member_of(leader, None))
+        self._vault().put_meta(DIRECTORY_KEY, self.directory.to_dict())
         planned = dt.datetime.combine(planned_on, dt.time(9, 0)) if planned_on else None
         conversation = Conversation(
             kind=kind,
@@ -293,6 +504,7 @@ class AppSession:
             author=me.id,
         )
         self._store_conversation(conversation, [])
+        self.publish(conversation.id, CONVERSATION_TABLE, conversation.to_dict())
         return conversation.id
 
     def _store_conversation(
@@ -361,6 +573,7 @@ class AppSession:
             preparation=preparation,
             items=progress_items(sheet, self.library.job_profiles),
             saved=preparation if mine else None,
+            opened=preparation if mine else None,
         )
         self.drafts[conversation_id] = draft
         return draft
@@ -426,6 +639,8 @@ class AppSession:
                 self.persist(conversation_id)
                 entry = self._summary_entry(draft.conversation, draft.preparation)
                 self.vault.put_catalog({conversation_id: entry})
+                if draft.saved is not None and draft.saved is not draft.opened:
+                    self.publish(conversation_id, PREPARATION_TABLE, draft.saved.to_dict())
             except BaseException:
                 draft.closing = False
                 raise
@@ -443,6 +658,56 @@ class AppSession:
                 entries[conversation_id] = self._summary_entry(draft.conversation,
                                                                draft.preparation)
             self.vault.put_catalog(entries)
+
+
+def still_open(record: dict[str, Any], clash: dict[str, Any]) -> bool:
+    """A clash is open while the record still holds the first version's value there;
+    once the value is the other one (settled on another device) or a new answer the
+    person wrote, there is nothing left to choose."""
+    value = record.get(clash["field"], NOTHING)
+    if clash.get("key") is not None:
+        value = value.get(clash["key"], NOTHING) if isinstance(value, dict) else NOTHING
+    ours = clash.get("ours")
+    if isinstance(ours, dict) and "no_value" in ours:
+        return value is NOTHING
+    return value is not NOTHING and canonical_json(value) == canonical_json(ours)
+
+
+NOTHING = object()
+
+
+def marker(value: Any) -> Any:
+    """A stored clash value back as the merge knows it: ``{"no_value": "absent"}`` is
+    the ABSENT marker (the answer was removed on that side)."""
+    from conversations.merge import NoValue
+
+    if isinstance(value, dict) and set(value) == {"no_value"}:
+        return NoValue(value["no_value"])
+    return value
+
+
+def member_of(person: Person, vault: Vault | None) -> Member:
+    """A person as the directory lists them; with their public keys and device when
+    their vault is on this device (blocking the first time: keys are made)."""
+    enc_key = sign_key = ""
+    devices: tuple[str, ...] = ()
+    if vault is not None:
+        from sync.identity import device_id_of, identity_of
+
+        public = identity_of(vault).public()
+        enc_key, sign_key, devices = public.enc, public.sign, (device_id_of(vault),)
+    return Member(
+        id=person.id,
+        name=person.name,
+        roles=person.roles,
+        unit=person.unit,
+        team=person.team,
+        leader_id=person.leader_id,
+        job_profile=person.job_profile,
+        enc_key=enc_key,
+        sign_key=sign_key,
+        devices=devices,
+    )
 
 
 def _task_from_catalog(entry: dict[str, Any], me: str, today: dt.date) -> Task:

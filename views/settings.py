@@ -36,6 +36,8 @@ async def show_settings(shell: Shell) -> None:
     change = ft.FilledButton(t("settings.change_pin"), icon=ft.Icons.PASSWORD)
 
     async def change_pin() -> None:
+        if change.disabled:
+            return
         with busy(change):
             try:
                 await asyncio.to_thread(session.change_pin, old.value or "", new.value or "",
@@ -47,6 +49,30 @@ async def show_settings(shell: Shell) -> None:
             message.value, message.color = t("settings.pin_changed"), ft.Colors.PRIMARY
 
     change.on_click = change_pin
+
+    current = await asyncio.to_thread(session.share_settings)
+    location = ft.TextField(label=t("settings.share_location"), value=current["location"])
+    username = ft.TextField(label=t("settings.share_username"), value=current["username"])
+    password = ft.TextField(label=t("settings.share_password"), value=current["password"],
+                            password=True, can_reveal_password=True)
+    share_message = ft.Text("")
+    save_share = ft.FilledButton(t("settings.share_save"), icon=ft.Icons.FOLDER_SHARED)
+
+    async def keep_share() -> None:
+        if save_share.disabled:
+            return
+        with busy(save_share):
+            try:
+                await asyncio.to_thread(session.set_share, location.value or "",
+                                        username.value or "", password.value or "")
+            except (InputRejected, StorageError) as err:
+                share_message.value, share_message.color = describe(err, t), ft.Colors.ERROR
+                return
+            share_message.value = t("settings.share_saved")
+            share_message.color = ft.Colors.PRIMARY
+        shell.sync_soon()
+
+    save_share.on_click = keep_share
     minutes = round(session.idle_seconds / 60)
     shell.show(
         page_column(
@@ -60,6 +86,14 @@ async def show_settings(shell: Shell) -> None:
                 again,
                 change,
                 message,
+                ft.Divider(),
+                ft.Text(t("settings.share"), theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
+                ft.Text(t("settings.share_body")),
+                location,
+                username,
+                password,
+                save_share,
+                share_message,
                 ft.Divider(),
                 ft.Text(t("settings.security"), theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
                 ft.Text(t("settings.security_body", minutes=minutes)),

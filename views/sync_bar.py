@@ -25,6 +25,8 @@ def status_text(status: SyncStatus, t: Texts) -> str:
         return t("sync.synced_at", time=clock_time(status.synced_at, t))
     if status.state is SyncState.SYNCING and status.total:
         return t("sync.syncing_count", done=status.done, total=status.total)
+    if status.state is SyncState.SYNCING and status.phase in ("push", "pull") and status.done:
+        return t(f"sync.{status.phase}_count", count=status.done)
     if status.state is SyncState.CONFLICTS:
         return t("sync.conflicts", count=status.conflicts)
     if status.state is SyncState.FAILED and status.problem_key:

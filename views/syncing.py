@@ -32,6 +32,7 @@ class SyncStatus:
     """What the status line says: state, progress while syncing, when it last worked."""
 
     state: SyncState = SyncState.NEVER
+    phase: str = ""
     done: int = 0
     total: int = 0
     synced_at: dt.datetime | None = None
