@@ -14,6 +14,7 @@ from conversations.model import Conversation, Kind, Person, Preparation, Role, S
 from conversations.sheets import QuestionSheet, QuestionType
 
 DEMO_PIN = "123456"
+ORGANISATION = "Demo Kommune"
 UNIT = "Sundhed og Omsorg"
 TEAM = "Hjemmeplejen Nord"
 

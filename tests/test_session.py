@@ -345,3 +345,41 @@ def test_a_preparation_reads_as_draft_then_ready_to_send_then_sent(data_dir: Pat
     assert session.preparation_state(mus.id) == "record.ready"  # in the outbox
     session.sync()
     assert session.preparation_state(mus.id) == "record.sent"
+
+
+def test_a_new_person_asks_to_join_and_hr_approves_through_the_share(tmp_path: Path) -> None:
+    from conversations.demo import DEMO_PIN, ORGANISATION
+
+    office = session_on(tmp_path / "office")
+    office.create_demo()
+    share = office.default_share()
+    office.lock()
+
+    birgitte = session_on(tmp_path / "tablet")
+    birgitte.create_profile("Birgitte Holm", "246810", "246810", leader=False, symbol=4)
+    birgitte.set_share(share, "", "")
+    assert birgitte.organisation() is None
+    card = birgitte.find_organisation()
+    assert card.name == ORGANISATION and len(card.fingerprint) >= 16
+    birgitte.request_to_join(card, "Sundhed og Omsorg", "Hjemmeplejen Nord")
+    pin = birgitte.organisation()
+    assert pin is not None and not pin.get("listed")
+
+    hr = session_on(tmp_path / "office")
+    henrik = next(info for info in hr.profiles() if info.symbol == 2)
+    hr.unlock(henrik.id, DEMO_PIN)
+    [request] = hr.join_requests()
+    assert request.claim.name == "Birgitte Holm" and request.claim.team == "Hjemmeplejen Nord"
+    assert hr.fingerprint_of(request)
+    hr.decide_join(request, approve=True)
+    assert hr.join_requests() == []
+
+    birgitte.sync()
+    pin = birgitte.organisation()
+    assert pin is not None and pin.get("listed")
+    assert birgitte.me is not None
+    assert birgitte.directory.member(birgitte.me.id) is not None
+    assert birgitte.directory.member("d0000000000000000000000000000001") is not None  # Mette
+    for path in Path(share).rglob("*"):
+        if path.is_file():
+            assert b"Birgitte" not in path.read_bytes()

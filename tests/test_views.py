@@ -269,3 +269,45 @@ def test_a_conflict_shows_on_home_and_is_settled_on_its_screen(tmp_path: Path) -
         assert "Der er ingen konflikter. Alt er afklaret." in client.texts()
 
     run(scenario())
+
+
+def test_joining_an_organisation_and_hr_approving_on_screen(tmp_path: Path) -> None:
+    from tests.test_session import session_on
+
+    office = session_on(tmp_path / "office")
+    office.create_demo()
+    share = office.default_share()
+    office.lock()
+    newcomer = session_on(tmp_path / "tablet")
+    newcomer.create_profile("Birgitte Holm", "246810", "246810", leader=False, symbol=4)
+    newcomer.set_share(share, "", "")
+    newcomer.lock()
+
+    async def ask() -> None:
+        client = await started(tmp_path / "tablet")
+        client.type_into(client.find(ft.TextField, label="PIN-kode"), "246810")
+        await click(client, ft.FilledButton, content="Lås op")
+        await click(client, ft.IconButton, tooltip="Indstillinger")
+        await click(client, ft.OutlinedButton, content="Organisation")
+        await click(client, ft.FilledButton, content="Find organisationen på fællesdrevet")
+        assert "Fundet: Demo Kommune" in client.texts()
+        assert not unlabelled(client)
+        client.type_into(client.find(ft.TextField, label="Dit team (fx Hjemmeplejen Nord)"),
+                         "Hjemmeplejen Nord")
+        await click(client, ft.FilledButton, content="Anmod om adgang")
+        assert "Din anmodning er sendt. HR skal godkende den." in client.texts()
+
+    async def approve() -> None:
+        client = await started(tmp_path / "office")
+        await click(client, ft.Container, tooltip="Profil: Sol")
+        client.type_into(client.find(ft.TextField, label="PIN-kode"), DEMO_PIN)
+        await click(client, ft.FilledButton, content="Lås op")
+        await click(client, ft.IconButton, tooltip="Indstillinger")
+        await click(client, ft.OutlinedButton, content="Organisation")
+        assert "Anmodninger om adgang (1)" in client.texts()
+        assert not unlabelled(client)
+        await click(client, ft.FilledButton, tooltip="Godkend Birgitte Holm")
+        assert "Birgitte Holm er godkendt og står nu på medarbejderlisten." in client.texts()
+
+    run(ask())
+    run(approve())

@@ -40,6 +40,8 @@ from storage import MIN_PIN_LENGTH, Device, ProfileInfo, Vault
 
 if TYPE_CHECKING:
     from sync.engine import SyncReport
+    from sync.organisation import JoinRequest, OrgCard
+    from sync.share import Share
 
 MIN_PIN = MIN_PIN_LENGTH
 SYMBOL_COUNT = 8
@@ -49,6 +51,7 @@ SETTINGS_KEY = "settings"
 SHARE_KEY = "share"
 CONFLICTS_KEY = "open_conflicts"
 CONFLICTS_TABLE = "conflicts"
+ORG_PIN_KEY = "organisation_pin"
 CONVERSATION_TABLE = "conversation"
 PREPARATION_TABLE = "preparations"
 TASK_ORDER = (Task.PREPARE, Task.HOLD, Task.SIGN, Task.FOLLOW_UP, Task.DONE)
@@ -216,11 +219,41 @@ class AppSession:
                 if demo.takes_part(person.id, conversation):
                     own = [p for p in preparations if p.author == person.id]
                     self._store_conversation(conversation, own)
+        self._found_demo_organisation(vaults, directory, org.hr.id)
         for person_id, vault in vaults.items():
             if person_id != org.employees[0].id:
                 vault.lock()
-        Path(self.default_share()).mkdir(parents=True, exist_ok=True)
         self._enter(vaults[org.employees[0].id])
+
+    def _found_demo_organisation(
+        self, vaults: dict[str, Vault], directory: Directory, hr_id: str
+    ) -> None:
+        """Henrik from HR keeps the demo organisation's key; its card and signed
+        directory go to the local share, and every demo profile trusts that key."""
+        from sync.organisation import (
+            found_organisation,
+            org_identity_of,
+            organisation_card,
+            publish_card,
+            publish_directory,
+        )
+
+        hr_vault = vaults[hr_id]
+        hr_member = directory.member(hr_id)
+        assert hr_member is not None
+        found_organisation(hr_vault, hr_member, demo.ORGANISATION, directory.policy)
+        keeper = org_identity_of(hr_vault)
+        assert keeper is not None
+        self.vault = hr_vault
+        share = self._open_share()
+        publish_card(share, demo.ORGANISATION, keeper)
+        publish_directory(share, directory, keeper, name=demo.ORGANISATION)
+        card = organisation_card(share)
+        assert card is not None
+        pin = {"name": card.name, "sign_pub": card.sign_pub, "fingerprint": card.fingerprint,
+               "listed": True}
+        for vault in vaults.values():
+            vault.put_meta(ORG_PIN_KEY, pin)
 
     def unlock(self, profile_id: str, pin: str) -> None:
         """Blocking (KDF). Raises storage errors for a wrong PIN or a damaged file."""
@@ -318,14 +351,10 @@ class AppSession:
         """Blocking. Sends what is waiting and fetches what is new for me; raises
         ShareUnavailable when the share cannot be reached (nothing is lost)."""
         from sync.engine import SyncEngine
-        from sync.locations import open_share
 
         vault, me = self._vault(), self._person()
-        settings = self.share_settings()
-        if settings["location"] == self.default_share():
-            Path(settings["location"]).mkdir(parents=True, exist_ok=True)
-        share = open_share(settings["location"], username=settings["username"],
-                           password=settings["password"])
+        share = self._open_share()
+        self._take_directory(share)
         engine = SyncEngine(vault, share, self.directory, me.id)
         # Saves wait while a sync applies what it fetched: the engine rewrites whole
         # tables of a shard, and an autosave in between would be overwritten.
@@ -336,6 +365,101 @@ class AppSession:
             shards = set(self._conflict_shards()) | {note.shard for note in report.conflicts}
             vault.put_meta(CONFLICTS_KEY, {"shards": sorted(shards)})
         return report
+
+    # --- the organisation ----------------------------------------------------------------
+
+    def organisation(self) -> dict[str, Any] | None:
+        """The organisation this profile trusts: name, key fingerprint; None until pinned."""
+        pin = self._vault().get_meta(ORG_PIN_KEY)
+        return dict(pin) if pin else None
+
+    def _take_directory(self, share: Share) -> None:
+        """A newer directory signed by the pinned organisation key replaces ours, once it
+        lists this person with their own keys (until HR approves, ours stays)."""
+        pin = self.organisation()
+        if pin is None:
+            return
+        from sync.identity import identity_of
+        from sync.organisation import read_directory
+
+        vault, me = self._vault(), self._person()
+        mine = identity_of(vault)
+        newer = read_directory(share, pin["sign_pub"], me.id, mine)
+        if newer is None or (newer.version <= self.directory.version and pin.get("listed")):
+            return
+        listed = newer.member(me.id)
+        if listed is None or listed.enc_key != mine.public().enc:
+            return
+        self.directory = newer
+        vault.put_meta(DIRECTORY_KEY, newer.to_dict())
+        vault.put_meta(ORG_PIN_KEY, {**pin, "listed": True})
+
+    def find_organisation(self) -> OrgCard:
+        """Blocking. The organisation's public card on the share, for the person to
+        compare its fingerprint with HR before asking to join."""
+        from sync.organisation import organisation_card
+
+        card = organisation_card(self._open_share())
+        if card is None:
+            raise InputRejected("error.no_organisation")
+        return card
+
+    def request_to_join(self, card: OrgCard, unit: str, team: str) -> None:
+        """Blocking. Pins the organisation's key and sends a join request that only the
+        organisation can read."""
+        from sync.organisation import JoinClaim, request_to_join
+
+        me, vault = self._person(), self._vault()
+        claim = JoinClaim(person_id=me.id, name=me.name, roles=me.roles,
+                          unit=unit.strip(), team=team.strip(), leader_id=None,
+                          job_profile=me.job_profile)
+        request_to_join(self._open_share(), card, vault, claim)
+        vault.put_meta(ORG_PIN_KEY, {"name": card.name, "sign_pub": card.sign_pub,
+                                     "fingerprint": card.fingerprint, "requested": True})
+
+    def join_requests(self) -> list[JoinRequest]:
+        """Blocking. For HR: requests to join that wait for a decision."""
+        from sync.organisation import org_identity_of, pending_requests
+
+        org = org_identity_of(self._vault())
+        if org is None:
+            return []
+        return pending_requests(self._open_share(), org, self.directory)
+
+    @staticmethod
+    def fingerprint_of(request: JoinRequest) -> str:
+        """The requester's signing key as HR reads it aloud to compare with them."""
+        from storage.sealing import fingerprint
+
+        return fingerprint(request.keys.sign)
+
+    def decide_join(self, request: JoinRequest, approve: bool) -> None:
+        """Blocking. For HR: approve (the next directory version goes to the share) or
+        refuse a request."""
+        from sync.organisation import approve as approve_request
+        from sync.organisation import org_identity_of, publish_directory, refuse
+
+        vault = self._vault()
+        org = org_identity_of(vault)
+        if org is None:
+            raise InputRejected("error.not_org_keeper")
+        share = self._open_share()
+        if approve:
+            directory = approve_request(request, self.directory)
+            publish_directory(share, directory, org)
+            self.directory = directory
+            vault.put_meta(DIRECTORY_KEY, directory.to_dict())
+        else:
+            refuse(share, request, org)
+
+    def _open_share(self) -> Share:
+        from sync.locations import open_share
+
+        settings = self.share_settings()
+        if settings["location"] == self.default_share():
+            Path(settings["location"]).mkdir(parents=True, exist_ok=True)
+        return open_share(settings["location"], username=settings["username"],
+                          password=settings["password"])
 
     # --- conflicts ---------------------------------------------------------------------
 
@@ -415,12 +539,8 @@ class AppSession:
         """Blocking. Puts a record version in the outbox; the next sync sends it to
         exactly the people the visibility rules name. Never waits for the share."""
         from sync.engine import SyncEngine
-        from sync.locations import open_share
 
-        settings = self.share_settings()
-        share = open_share(settings["location"], username=settings["username"],
-                           password=settings["password"])
-        SyncEngine(self._vault(), share, self.directory, self._person().id).publish(
+        SyncEngine(self._vault(), self._open_share(), self.directory, self._person().id).publish(
             conversation_id, table, record
         )
 

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
     from views.app import Shell
 
 
+async def _organisation(shell: Shell) -> None:
+    from views.organisation import show_organisation
+
+    await show_organisation(shell)
+
+
 async def show_settings(shell: Shell) -> None:
     session, t = shell.session, shell.session.texts
 
@@ -94,6 +100,8 @@ async def show_settings(shell: Shell) -> None:
                 password,
                 save_share,
                 share_message,
+                ft.OutlinedButton(t("org.title"), icon=ft.Icons.APARTMENT,
+                                  on_click=shell.to(_organisation)),
                 ft.Divider(),
                 ft.Text(t("settings.security"), theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
                 ft.Text(t("settings.security_body", minutes=minutes)),

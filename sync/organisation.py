@@ -1,0 +1,583 @@
+"""The organisation on the share: its keys, its signed directory, and how people join.
+
+Owns: founding an organisation (an org ``Identity`` kept in the HR person's vault), the
+signed directory versions and the organisation's card on the share, and join requests
+from new devices with HR's approval or refusal. ``conversations.directory`` owns what a
+directory *says*; this module owns how one travels and why it can be believed.
+
+**On the share** (every file write-once, see ``sync.share``)::
+
+    organisation/card                   b"SMTO" | 1 | card body      | org signature
+    organisation/directory/<v:010d>     b"SMTO" | 1 | directory body | org signature
+    organisation/requests/<request id>  b"SMTR" | 1 | header length (4, big-endian)
+                                        | header | ciphertext
+    organisation/refused/<request id>   b"SMTO" | 1 | refusal body   | org signature
+
+Bodies are canonical JSON (sorted keys, no spaces), each naming its ``kind`` so that no
+org signature can be passed off as another kind of file::
+
+    card:      {"format": 1, "kind": "card", "name": ..., "org": {"enc": ..., "sign": ...}}
+    directory: {"format": 1, "kind": "directory", "name": ..., "org": {...},
+                "directory": Directory.to_dict()}
+    refused:   {"format": 1, "kind": "refused", "request": request id}
+
+A join request's header is ``{"format": 1, "org": org signing key, "wrap": base64}``;
+its ciphertext is ``storage.sealing.seal_for`` for the org's encryption key alone
+(recipient id ``"organisation"``, associated data the header without ``wrap``), so the
+share sees neither the person's name nor their claim. Inside: canonical JSON
+``{"format": 1, "org": ..., "claim": {...}, "keys": {"enc", "sign"}, "device": ...}``
+followed by the person's Ed25519 signature over ``b"SMTR" | 1 | that JSON``. The
+request id is the SHA-256 (hex) of the request's bytes, so a copy under another name is
+noticed.
+
+**Trust model.** The share is trusted with nothing. The org's signing key is the root:
+a device pins it once, on first contact, by reading the card and having the person
+compare its fingerprint with the one HR shows (trust on first use, done by a person;
+the card's own signature proves only that it is whole). From then on a directory is
+believed only when it verifies under the pinned key *and* sits under the number it
+claims — so a forged, damaged, truncated or replayed file is skipped (logged, never its
+content) and the previous valid version stays. The org's private keys live only in the
+vault of the HR person who founded it (meta ``"organisation"``). A join request proves
+that its sender holds the private signing key whose public half it encloses; it does
+not prove who the person is — HR checks that with them before approving.
+
+Not covered here: the share may *withhold* the newest directory (delete it); a reader
+that must never go back should remember the highest version it has seen.
+
+Must not touch: Flet, cryptography (through ``storage.sealing`` only).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import json
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from conversations.directory import Directory, Member, Policy
+from conversations.model import InputRejected, Role
+from conversations.records import canonical_json
+from storage import Vault, sealing
+from storage.sealing import Identity, InvalidSealError, NotARecipient, PublicKeys, Sealed
+from sync.envelope import digest_of
+from sync.identity import device_id_of, identity_of
+from sync.share import Share, SyncError
+
+FORMAT = 1
+MAGIC = b"SMTO"
+REQUEST_MAGIC = b"SMTR"
+_PREFIX = MAGIC + bytes([FORMAT])
+_REQUEST_PREFIX = REQUEST_MAGIC + bytes([FORMAT])
+_LENGTH_SIZE = 4
+_SIG = sealing.SIGNATURE_SIZE
+
+ROOT = "organisation"
+CARD_PATH = f"{ROOT}/card"
+DIRECTORIES = f"{ROOT}/directory"
+REQUESTS = f"{ROOT}/requests"
+REFUSED = f"{ROOT}/refused"
+META_KEY = "organisation"
+ORG_RECIPIENT = "organisation"
+
+_VERSION = re.compile(r"[0-9]{10}")
+_REQUEST_ID = re.compile(r"[0-9a-f]{64}")
+_ROLES = frozenset(role.value for role in Role)
+
+_log = logging.getLogger("samtale.sync.organisation")
+
+
+class AlreadyPublished(SyncError):
+    """The path already holds something else: another directory with this version (two
+    HR devices published at once — read the newest, apply the change again, publish),
+    or another organisation's card."""
+
+    key = "error.organisation_already_published"
+
+
+@dataclass(frozen=True)
+class OrgCard:
+    """The public part of the organisation, for a new device's first contact."""
+
+    name: str
+    sign_pub: str
+    enc_pub: str
+    fingerprint: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class JoinClaim:
+    """What a new person says about themselves; HR may correct it when approving."""
+
+    person_id: str
+    name: str
+    roles: frozenset[Role] = frozenset({Role.EMPLOYEE})
+    unit: str = ""
+    team: str = ""
+    leader_id: str | None = None
+    job_profile: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.person_id.strip():
+            raise InputRejected("error.directory_invalid", field="id")
+        if not self.name.strip():
+            raise InputRejected("error.name_required")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "person_id": self.person_id,
+            "name": self.name,
+            "roles": sorted(role.value for role in self.roles),
+            "unit": self.unit,
+            "team": self.team,
+            "leader_id": self.leader_id,
+            "job_profile": self.job_profile,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> JoinClaim:
+        """ValueError (or InputRejected, a ValueError) for anything but a claim."""
+        if not isinstance(data, dict) or set(data) != set(_CLAIM_FIELDS):
+            raise ValueError("not a join claim")
+        for name, kinds in _CLAIM_FIELDS.items():
+            if not isinstance(data[name], kinds):
+                raise ValueError(f"bad claim field {name}")
+        roles = data["roles"]
+        if not all(isinstance(r, str) and r in _ROLES for r in roles):
+            raise ValueError("bad claim roles")
+        return cls(
+            person_id=data["person_id"],
+            name=data["name"],
+            roles=frozenset(Role(r) for r in roles),
+            unit=data["unit"],
+            team=data["team"],
+            leader_id=data["leader_id"],
+            job_profile=data["job_profile"],
+        )
+
+
+_CLAIM_FIELDS: Mapping[str, type | tuple[type, ...]] = {
+    "person_id": str,
+    "name": str,
+    "roles": list,
+    "unit": str,
+    "team": str,
+    "leader_id": (str, type(None)),
+    "job_profile": (str, type(None)),
+}
+
+
+@dataclass(frozen=True)
+class JoinRequest:
+    """A checked join request: the claim, the keys its sender proved to hold, the device.
+
+    ``replaces`` is the directory member with the same person id but other keys, if any:
+    approving would give that person new keys — HR should be sure it is them.
+    """
+
+    id: str
+    claim: JoinClaim
+    keys: PublicKeys
+    device: str
+    replaces: Member | None = None
+
+
+# -- org keys, kept in the HR person's vault -------------------------------------------
+
+
+def found_organisation(
+    hr_vault: Vault, hr_member: Member, name: str, policy: Policy
+) -> Directory:
+    """Makes the organisation's identity, keeps it in ``hr_vault`` and returns directory
+    version 1 holding ``hr_member`` — with the HR role, this vault's public keys and
+    device. Publish it with ``publish_card`` and ``publish_directory``.
+
+    ValueError when the vault already keeps an organisation (a second one would orphan
+    the first's directory) or when ``hr_member`` names keys other than this vault's."""
+    if not name.strip():
+        raise InputRejected("error.name_required")
+    if hr_vault.get_meta(META_KEY) is not None:
+        raise ValueError("this vault already keeps an organisation")
+    keys = identity_of(hr_vault).public()
+    if (hr_member.enc_key or keys.enc) != keys.enc or (hr_member.sign_key or keys.sign) != (
+        keys.sign
+    ):
+        raise ValueError("the HR member's keys are not this vault's")
+    device = device_id_of(hr_vault)
+    member = dataclasses.replace(
+        hr_member,
+        roles=hr_member.roles | {Role.HR},
+        enc_key=keys.enc,
+        sign_key=keys.sign,
+        devices=_with_device(hr_member.devices, device),
+    )
+    directory = Directory(1, {member.id: member}, policy)  # checks the member's leader
+    org = sealing.new_identity()
+    hr_vault.put_meta(
+        META_KEY,
+        {"format": FORMAT, "name": name, "identity": base64.b64encode(org.to_bytes()).decode()},
+    )
+    return directory
+
+
+def org_identity_of(vault: Vault) -> Identity | None:
+    """The organisation's identity when this vault keeps it (HR), else None."""
+    stored = vault.get_meta(META_KEY)
+    if stored is None:
+        return None
+    return Identity.from_bytes(base64.b64decode(stored["identity"]))
+
+
+def org_name_of(vault: Vault) -> str | None:
+    stored = vault.get_meta(META_KEY)
+    return None if stored is None else str(stored["name"])
+
+
+def is_org_keeper(vault: Vault) -> bool:
+    return vault.get_meta(META_KEY) is not None
+
+
+# -- the card: first contact ------------------------------------------------------------
+
+
+def publish_card(share: Share, name: str, org: Identity) -> None:
+    """Writes the organisation's public card once; AlreadyPublished when another org's card
+    is already there."""
+    keys = org.public()
+    blob = _signed(org, {"kind": "card", "name": name, "org": _keys_dict(keys)})
+    _write_once(share, CARD_PATH, blob)
+
+
+def organisation_card(share: Share) -> OrgCard | None:
+    """The card on the share, or None when there is none or it is not whole. Show its
+    fingerprint to the person to compare with HR's before pinning ``sign_pub``."""
+    blob = share.read(CARD_PATH)
+    if blob is None:
+        return None
+    try:
+        data = _body(blob, "card")
+        name, keys = data["name"], _keys_from(data["org"])
+        if not isinstance(name, str) or not sealing.verify(keys.sign, blob[:-_SIG], blob[-_SIG:]):
+            raise ValueError("bad card")
+        return OrgCard(name, keys.sign, keys.enc, sealing.fingerprint(keys.sign))
+    except (ValueError, KeyError, TypeError):
+        _log.warning("organisation card rejected")
+        return None
+
+
+# -- the signed directory ------------------------------------------------------------------
+
+
+def directory_path(version: int) -> str:
+    if not 0 < version < 10**10:
+        raise ValueError(f"directory version out of range: {version}")
+    return f"{DIRECTORIES}/{version:010d}"
+
+
+def publish_directory(
+    share: Share, directory: Directory, org: Identity, *, name: str = ""
+) -> None:
+    """Writes ``directory`` once under its version: sealed for its members (and the
+    organisation, which HR holds) so colleagues' names never sit on the share in clear,
+    and signed by the org. Publishing the same version again is harmless;
+    AlreadyPublished when another directory holds it."""
+    keys = org.public()
+    recipients = {m.id: m.enc_key for m in directory.members.values() if m.enc_key}
+    recipients[ORG_RECIPIENT] = keys.enc
+    sealed = sealing.seal_for(
+        canonical_json(directory.to_dict()),
+        _directory_associated(directory.version, keys.sign),
+        recipients,
+    )
+    blob = _signed(
+        org,
+        {"kind": "directory", "name": name, "org": _keys_dict(keys),
+         "version": directory.version,
+         "ciphertext": base64.b64encode(sealed.ciphertext).decode(),
+         "wrapped": {rid: base64.b64encode(w).decode() for rid, w in sealed.wrapped.items()}},
+    )
+    path = directory_path(directory.version)
+    if share.write_once(path, blob):
+        return
+    existing = share.read(path) or b""
+    # Sealing is randomised: the same directory published twice differs in its bytes,
+    # so compare what the version already there holds.
+    held = _directory_problem(existing, directory.version, keys.sign, ORG_RECIPIENT, org)
+    if held != directory:
+        raise AlreadyPublished(f"{path} already holds something else", path=path)
+
+
+def _directory_associated(version: int, org_sign_pub: str) -> bytes:
+    return f"samtale-directory|{version}|{org_sign_pub}".encode()
+
+
+def read_directory(
+    share: Share, org_sign_pub: str, me_id: str, identity: Identity
+) -> Directory | None:
+    """The highest directory version on the share that the pinned org key signed, that
+    sits under its own number and that ``me_id`` can open; None when there is none.
+    Others are logged (never their content) and skipped. The organisation itself reads
+    as ``ORG_RECIPIENT`` with its own identity."""
+    versions = sorted(
+        (int(name) for name in share.list(DIRECTORIES) if _VERSION.fullmatch(name)),
+        reverse=True,
+    )
+    for version in versions:
+        if version == 0:
+            continue
+        blob = share.read(directory_path(version))
+        if blob is None:
+            continue
+        reason = _directory_problem(blob, version, org_sign_pub, me_id, identity)
+        if isinstance(reason, Directory):
+            return reason
+        _log.warning("rejected directory %010d: %s", version, reason)
+    return None
+
+
+def _directory_problem(
+    blob: bytes, version: int, org_sign_pub: str, me_id: str, identity: Identity
+) -> Directory | str:
+    """The directory in ``blob``, or why it is not taken."""
+    if len(blob) < len(_PREFIX) + _SIG or not blob.startswith(_PREFIX):
+        return "bad_format"
+    if not sealing.verify(org_sign_pub, blob[:-_SIG], blob[-_SIG:]):
+        return "bad_signature"
+    try:
+        data = _body(blob, "directory")
+        if _keys_from(data["org"]).sign != org_sign_pub:
+            return "bad_format"
+        if data["version"] != version:
+            return "misplaced"
+        sealed = Sealed(
+            base64.b64decode(data["ciphertext"], validate=True),
+            {rid: base64.b64decode(w, validate=True) for rid, w in data["wrapped"].items()},
+        )
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
+        return "bad_format"
+    try:
+        plain = sealing.open_for(sealed, _directory_associated(version, org_sign_pub), me_id,
+                                 identity)
+    except NotARecipient:
+        return "not_for_me"
+    except InvalidSealError:
+        return "undecryptable"
+    try:
+        directory = Directory.from_dict(json.loads(plain))
+    except (ValueError, KeyError, TypeError):  # InputRejected is a ValueError
+        return "bad_format"
+    if directory.version != version:
+        return "misplaced"
+    return directory
+
+
+# -- join requests ----------------------------------------------------------------------------
+
+
+def request_to_join(share: Share, card: OrgCard, person_vault: Vault, claim: JoinClaim) -> str:
+    """Writes this person's join request, sealed for the organisation alone and signed
+    with their own key; returns its id."""
+    identity = identity_of(person_vault)
+    inner = canonical_json(
+        {"format": FORMAT, "org": card.sign_pub, "claim": claim.to_dict(),
+         "keys": _keys_dict(identity.public()), "device": device_id_of(person_vault)}
+    )
+    plain = inner + sealing.sign(identity, _REQUEST_PREFIX + inner)
+    header = {"format": FORMAT, "org": card.sign_pub}
+    sealed = sealing.seal_for(plain, canonical_json(header), {ORG_RECIPIENT: card.enc_pub})
+    wrap = base64.b64encode(sealed.wrapped[ORG_RECIPIENT]).decode()
+    header_bytes = canonical_json({**header, "wrap": wrap})
+    blob = (
+        _REQUEST_PREFIX + len(header_bytes).to_bytes(_LENGTH_SIZE, "big") + header_bytes
+        + sealed.ciphertext
+    )
+    request_id = digest_of(blob)
+    share.write_once(f"{REQUESTS}/{request_id}", blob)
+    return request_id
+
+
+def pending_requests(share: Share, org: Identity, directory: Directory) -> list[JoinRequest]:
+    """The join requests addressed to ``org`` that still wait for HR: checked, neither
+    refused nor already approved (person and keys in ``directory``), by name."""
+    refused = set(share.list(REFUSED))
+    pending: list[JoinRequest] = []
+    for name in share.list(REQUESTS):
+        if not _REQUEST_ID.fullmatch(name):
+            continue
+        if name in refused and _is_refused(share, name, org):
+            continue
+        blob = share.read(f"{REQUESTS}/{name}")
+        if blob is None:
+            continue
+        opened = _open_request(blob, name, org)
+        if isinstance(opened, str):
+            if opened != "other_org":
+                _log.warning("rejected join request %s: %s", name, opened)
+            continue
+        member = directory.member(opened.claim.person_id)
+        if member is not None and (member.enc_key, member.sign_key) == (
+            opened.keys.enc, opened.keys.sign
+        ):
+            continue  # approved
+        pending.append(dataclasses.replace(opened, replaces=member))
+    return sorted(pending, key=lambda r: (r.claim.name, r.id))
+
+
+def approve(
+    request: JoinRequest,
+    directory: Directory,
+    *,
+    roles: frozenset[Role] | None = None,
+    leader_id: str | None = None,
+) -> Directory:
+    """The next directory version with the requester as a member: their claim, their
+    keys and device; ``roles``/``leader_id`` given by HR replace what was asked.
+    InputRejected when the leader is not in the directory."""
+    claim = request.claim
+    existing = directory.member(claim.person_id)
+    same_keys = existing is not None and (existing.enc_key, existing.sign_key) == (
+        request.keys.enc, request.keys.sign
+    )
+    devices = existing.devices if existing is not None and same_keys else ()
+    member = Member(
+        id=claim.person_id,
+        name=claim.name,
+        roles=roles if roles is not None else claim.roles,
+        unit=claim.unit,
+        team=claim.team,
+        leader_id=leader_id if leader_id is not None else claim.leader_id,
+        job_profile=claim.job_profile,
+        enc_key=request.keys.enc,
+        sign_key=request.keys.sign,
+        devices=_with_device(devices, request.device),
+    )
+    return directory.with_member(member)
+
+
+def refuse(share: Share, request: JoinRequest, org: Identity) -> None:
+    """Marks the request refused (signed by the org), so it stops showing."""
+    if not _REQUEST_ID.fullmatch(request.id):
+        raise ValueError(f"not a request id: {request.id!r}")
+    share.write_once(f"{REFUSED}/{request.id}", _refusal(org, request.id))
+
+
+def _refusal(org: Identity, request_id: str) -> bytes:
+    return _signed(org, {"kind": "refused", "request": request_id})
+
+
+def _is_refused(share: Share, request_id: str, org: Identity) -> bool:
+    blob = share.read(f"{REFUSED}/{request_id}")
+    if blob is None:
+        return False
+    if blob == _refusal(org, request_id):  # Ed25519 and canonical JSON: deterministic
+        return True
+    _log.warning("rejected refusal marker %s", request_id)
+    return False
+
+
+def _open_request(blob: bytes, name: str, org: Identity) -> JoinRequest | str:
+    """The checked request in ``blob``, or why it is not taken."""
+    if not sealing.same_bytes(digest_of(blob).encode(), name.encode()):
+        return "hash_mismatch"
+    start = len(_REQUEST_PREFIX) + _LENGTH_SIZE
+    if len(blob) < start or not blob.startswith(_REQUEST_PREFIX):
+        return "bad_format"
+    length = int.from_bytes(blob[len(_REQUEST_PREFIX) : start], "big")
+    if start + length > len(blob):
+        return "bad_format"
+    raw = blob[start : start + length]
+    try:
+        header = json.loads(raw)
+        if (
+            not isinstance(header, dict)
+            or set(header) != {"format", "org", "wrap"}
+            or header["format"] != FORMAT
+            or canonical_json(header) != raw
+            or not isinstance(header["org"], str)
+        ):
+            return "bad_format"
+        wrap = base64.b64decode(header["wrap"], validate=True)
+    except (ValueError, TypeError, binascii.Error):
+        return "bad_format"
+    if header["org"] != org.public().sign:
+        return "other_org"
+    associated = canonical_json({"format": FORMAT, "org": header["org"]})
+    try:
+        plain = sealing.open_for(
+            Sealed(blob[start + length :], {ORG_RECIPIENT: wrap}), associated, ORG_RECIPIENT, org
+        )
+    except (InvalidSealError, NotARecipient):
+        return "undecryptable"
+    inner, signature = plain[:-_SIG], plain[-_SIG:]
+    try:
+        data = json.loads(inner)
+        if (
+            not isinstance(data, dict)
+            or set(data) != {"format", "org", "claim", "keys", "device"}
+            or data["format"] != FORMAT
+            or data["org"] != header["org"]
+            or canonical_json(data) != inner
+            or not isinstance(data["device"], str)
+        ):
+            return "bad_format"
+        claim = JoinClaim.from_dict(data["claim"])
+        keys = _keys_from(data["keys"])
+    except (ValueError, KeyError, TypeError):
+        return "bad_format"
+    if not sealing.verify(keys.sign, _REQUEST_PREFIX + inner, signature):
+        return "bad_signature"
+    return JoinRequest(name, claim, keys, data["device"])
+
+
+# -- shared helpers --------------------------------------------------------------------------
+
+
+def _signed(org: Identity, fields: Mapping[str, Any]) -> bytes:
+    body = _PREFIX + canonical_json({"format": FORMAT, **fields})
+    return body + sealing.sign(org, body)
+
+
+def _body(blob: bytes, kind: str) -> dict[str, Any]:
+    """The canonical body of an org-signed file of ``kind`` (signature not checked here);
+    ValueError for anything else."""
+    if len(blob) < len(_PREFIX) + _SIG or not blob.startswith(_PREFIX):
+        raise ValueError("not an organisation file")
+    raw = blob[len(_PREFIX) : -_SIG]
+    data = json.loads(raw)
+    if (
+        not isinstance(data, dict)
+        or data.get("format") != FORMAT
+        or data.get("kind") != kind
+        or canonical_json(data) != raw
+    ):
+        raise ValueError(f"not an organisation {kind}")
+    return data
+
+
+def _keys_dict(keys: PublicKeys) -> dict[str, str]:
+    return {"enc": keys.enc, "sign": keys.sign}
+
+
+def _keys_from(data: Any) -> PublicKeys:
+    """Public keys from their dict form; ValueError unless both are 32-byte keys."""
+    if not isinstance(data, dict) or set(data) != {"enc", "sign"}:
+        raise ValueError("not a pair of public keys")
+    enc, sign = data["enc"], data["sign"]
+    if not isinstance(enc, str) or not isinstance(sign, str):
+        raise ValueError("not a pair of public keys")
+    sealing.fingerprint(enc)  # ValueError unless a 32-byte base64 key
+    sealing.fingerprint(sign)
+    return PublicKeys(enc=enc, sign=sign)
+
+
+def _with_device(devices: tuple[str, ...], device: str) -> tuple[str, ...]:
+    return devices if device in devices else (*devices, device)
+
+
+def _write_once(share: Share, path: str, blob: bytes) -> None:
+    if not share.write_once(path, blob) and share.read(path) != blob:
+        raise AlreadyPublished(f"{path} already holds something else", path=path)

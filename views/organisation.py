@@ -1,0 +1,137 @@
+"""The organisation: which one this profile trusts, asking to join, and HR's decisions."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from conversations.model import InputRejected
+from storage import StorageError
+from sync.share import SyncError
+from views.common import busy, describe, page_column
+
+if TYPE_CHECKING:
+    from views.app import Shell
+
+
+async def show_organisation(shell: Shell, notice: str = "") -> None:
+    session, t = shell.session, shell.session.texts
+    pinned = await asyncio.to_thread(session.organisation)
+    message = ft.Text(notice, color=ft.Colors.PRIMARY)
+    body: list[ft.Control] = [message]
+    if pinned is None:
+        body.extend(await find_part(shell, message))
+    else:
+        body.append(ft.Text(t("org.trusted", name=pinned["name"]),
+                            theme_style=ft.TextThemeStyle.TITLE_MEDIUM))
+        body.append(ft.Text(t("org.fingerprint", fingerprint=pinned["fingerprint"]),
+                            selectable=True))
+        body.append(ft.Text(t("org.directory", version=session.directory.version,
+                              count=len(session.directory.members))))
+        if not pinned.get("listed"):
+            body.append(ft.Text(t("org.waiting"), color=ft.Colors.ON_SURFACE_VARIANT))
+    body.extend(await requests_part(shell, message))
+    shell.show(
+        page_column(body),
+        ft.AppBar(
+            leading=ft.IconButton(ft.Icons.ARROW_BACK, tooltip=t("common.back"),
+                                  on_click=shell.go_home),
+            title=ft.Text(t("org.title")),
+        ),
+    )
+
+
+async def find_part(shell: Shell, message: ft.Text) -> list[ft.Control]:
+    t = shell.session.texts
+    found = ft.Column([])
+    look = ft.FilledButton(t("org.find"), icon=ft.Icons.TRAVEL_EXPLORE)
+
+    async def find() -> None:
+        if look.disabled:
+            return
+        with busy(look):
+            try:
+                card = await asyncio.to_thread(shell.session.find_organisation)
+            except (InputRejected, StorageError, SyncError) as err:
+                message.value, message.color = describe(err, t), ft.Colors.ERROR
+                return
+            found.controls = join_form(shell, card, message)
+
+    look.on_click = find
+    return [ft.Text(t("org.none")), look, found]
+
+
+def join_form(shell: Shell, card: Any, message: ft.Text) -> list[ft.Control]:
+    t = shell.session.texts
+    unit = ft.TextField(label=t("org.unit"))
+    team = ft.TextField(label=t("org.team"))
+    ask = ft.FilledButton(t("org.request"), icon=ft.Icons.SEND)
+
+    async def request() -> None:
+        if ask.disabled:
+            return
+        with busy(ask):
+            try:
+                await asyncio.to_thread(shell.session.request_to_join, card, unit.value or "",
+                                        team.value or "")
+            except (InputRejected, StorageError, SyncError) as err:
+                message.value, message.color = describe(err, t), ft.Colors.ERROR
+                return
+        await shell.go(show_organisation, t("org.requested"))
+
+    ask.on_click = request
+    return [
+        ft.Text(t("org.found", name=card.name), theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
+        ft.Text(t("org.compare", fingerprint=card.fingerprint), selectable=True),
+        unit,
+        team,
+        ask,
+    ]
+
+
+async def requests_part(shell: Shell, message: ft.Text) -> list[ft.Control]:
+    session, t = shell.session, shell.session.texts
+    try:
+        requests = await asyncio.to_thread(session.join_requests)
+    except (StorageError, SyncError) as err:
+        return [ft.Text(t("org.requests_unreadable", reason=describe(err, t)),
+                        color=ft.Colors.ERROR)]
+    if not requests:
+        return []
+    parts: list[ft.Control] = [ft.Divider(), ft.Text(t("org.requests", count=len(requests)),
+                                                     theme_style=ft.TextThemeStyle.TITLE_MEDIUM)]
+    for request in requests:
+        claim = request.claim
+        details = " · ".join(x for x in (claim.unit, claim.team) if x)
+        buttons: list[ft.Control] = []
+
+        def decide(request: Any, approve: bool, name: str, buttons: list[ft.Control]) -> Any:
+            async def handler() -> None:
+                with busy(*buttons):
+                    try:
+                        await asyncio.to_thread(session.decide_join, request, approve)
+                    except (InputRejected, StorageError, SyncError) as err:
+                        message.value, message.color = describe(err, t), ft.Colors.ERROR
+                        return
+                done = t("org.approved" if approve else "org.refused", name=name)
+                await shell.go(show_organisation, done)
+
+            return handler
+
+        buttons.extend([
+            ft.FilledButton(t("org.approve"), icon=ft.Icons.CHECK,
+                            tooltip=t("org.approve_named", name=claim.name),
+                            on_click=decide(request, True, claim.name, buttons)),
+            ft.OutlinedButton(t("org.refuse"), icon=ft.Icons.CLOSE,
+                              tooltip=t("org.refuse_named", name=claim.name),
+                              on_click=decide(request, False, claim.name, buttons)),
+        ])
+        parts.append(ft.Card(ft.Container(ft.Column([
+            ft.Text(claim.name, weight=ft.FontWeight.BOLD),
+            ft.Text(details or t("org.no_details")),
+            ft.Text(t("org.person_key", fingerprint=session.fingerprint_of(request)), size=12),
+            ft.Row(buttons, wrap=True),
+        ]), padding=12)))
+    return parts
