@@ -59,3 +59,20 @@ def test_every_state_has_words_in_both_languages() -> None:
             assert text and not text.startswith("sync."), (lang, state, text)
     assert status_text(SyncStatus(SyncState.SYNCED, synced_at=dt.datetime(2026, 11, 22, 9, 5)),
                        Texts("da")) == "Synkroniseret kl. 09.05"
+
+
+def test_a_sync_in_progress_shows_a_moving_bar_and_what_it_is_doing() -> None:
+    from conversations.texts import Texts
+    from views.sync_bar import SyncBar
+
+    async def sync_now() -> None:
+        return None
+
+    bar = SyncBar(Texts("da"), sync_now)
+    bar.show(SyncStatus(SyncState.SYNCING, phase="pull", done=12))
+    assert bar.bar.visible and bar.bar.value is None  # indeterminate: no made-up percentage
+    assert bar.text.value == "Henter … 12"
+    assert bar.button.disabled
+    bar.show(SyncStatus(SyncState.OFFLINE))
+    assert not bar.bar.visible and not bar.button.disabled
+    assert bar.text.value is not None and bar.text.value.startswith("Offline")
