@@ -32,5 +32,10 @@ def test_quick_sync_bench_passes_and_prints_its_numbers(tmp_path: Path) -> None:
     assert re.search(rf"first sync of 2,000 records into a new vault +\| {NUMBER} s", out)
     assert re.search(rf"cp -r of the same share +\| {NUMBER} s", out)
     assert re.search(rf"first sync / cp -r +\| {NUMBER}× .*\| ok", out)
+    assert re.search(rf"Samba push of 100 records \(employee\) +\| {NUMBER} ms", out)
+    assert re.search(rf"Samba pull of 100 records \(leader\) +\| {NUMBER} ms", out)
+    assert re.search(
+        rf"100 changed records over loopback Samba \(push \+ pull\) +\| {NUMBER} ms "
+        rf"+\| {NUMBER} ms +\| ≤ 3 s +\| ok", out)
     assert "MISSED" not in out
     assert list(tmp_path.iterdir()) == []  # the bench cleans up after itself
