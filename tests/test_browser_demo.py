@@ -36,7 +36,7 @@ def test_a_newcomer_tries_the_demo_in_english_and_rates_a_competence(
         page.get_by_role("button", name="Lås op").click()
         expect(page.get_by_text("Hello Anna Sørensen")).to_be_visible(timeout=20_000)
         screenshot(page, artifacts / "phone-10-demo-home-en.png")
-        page.get_by_label(re.compile("^Open MUS with Mette Holm, 6")).click()
+        page.get_by_role("button", name=re.compile("^Open MUS with Mette Holm, 6")).click()
         expect(page.get_by_text(re.compile(r"1 of 4: "))).to_be_visible()
         for step in (2, 3):
             page.get_by_role("button", name="Next").click()

@@ -44,7 +44,7 @@ async def show_conflicts(shell: Shell) -> None:
 
 def conflict_card(shell: Shell, item: ConflictItem, number: int, wide: bool) -> ft.Control:
     t = shell.session.texts
-    message = ft.Text("", color=ft.Colors.ERROR)
+    message = ft.Text("", color=ft.Colors.ERROR, visible=False)
     buttons: list[ft.FilledTonalButton] = []
 
     def side(value: Any, choice: str, label: str) -> ft.Control:
@@ -60,7 +60,7 @@ def conflict_card(shell: Shell, item: ConflictItem, number: int, wide: bool) -> 
                 try:
                     await asyncio.to_thread(shell.session.settle, item, choice)
                 except (InputRejected, StorageError) as err:
-                    message.value = describe(err, t)
+                    message.value, message.visible = describe(err, t), True
                     return
             await shell.go(show_conflicts)
 
