@@ -26,6 +26,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 START = time.perf_counter()
 DEFAULT_PORT = 8550
@@ -150,17 +151,50 @@ def serve(args: argparse.Namespace) -> int:
     print(f"Data folder: {data_dir}", flush=True)
     os.environ.setdefault("FLET_FORCE_WEB_SERVER", "1")
     os.environ.setdefault("FLET_WEB_NO_CDN", "1")
-    announce_when_serving(args.host, args.port, open_browser=args.open)
-    ft.run(
+    app = ft.run(
         make_main(device, library, lang=args.lang, idle_seconds=args.idle_minutes * 60),
         view=ft.AppView.WEB_BROWSER,
-        host=args.host,
-        port=args.port,
         assets_dir=str(ROOT / "assets"),
         no_cdn=True,
         name="",
+        export_asgi_app=True,
     )
+    import uvicorn
+
+    announce_when_serving(args.host, args.port, open_browser=args.open)
+    guarded = OriginGuard(app, own_origins(args.host, args.port))
+    # Open tabs keep their connection; stopping waits a moment for them, then goes
+    # (their drafts are saved when they disconnect).
+    uvicorn.run(guarded, host=args.host, port=args.port, log_level="warning",
+                timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
     return 0
+
+
+def own_origins(host: str, port: int) -> frozenset[str]:
+    names = {host, "127.0.0.1", "localhost"} if host in ("127.0.0.1", "localhost") else {host}
+    return frozenset(f"http://{name}:{port}" for name in names)
+
+
+class OriginGuard:
+    """Lets the app's live connection in only from pages the app itself served.
+
+    Flet's web socket accepts any origin, so any web page open in the same browser could
+    otherwise drive the app on 127.0.0.1: try PINs until the profile locks, or create
+    profiles. Browsers always send Origin on a web socket; a handshake from another
+    origin is refused (HTTP 403), everything else passes through untouched."""
+
+    def __init__(self, app: Any, allowed: frozenset[str]) -> None:
+        self.app = app
+        self.allowed = allowed
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "websocket":
+            origin = dict(scope.get("headers") or []).get(b"origin")
+            if origin is not None and origin.decode("latin-1") not in self.allowed:
+                await receive()  # the handshake request
+                await send({"type": "websocket.close", "code": 1008})
+                return
+        await self.app(scope, receive, send)
 
 
 SYNC_OFFLINE_EXIT = 3
@@ -210,6 +244,7 @@ def sync_command(argv: list[str]) -> int:
 
 BENCHMARKS = ("storage", "startup", "sync")
 STARTUP_BUDGET_S = 3.0
+SHUTDOWN_GRACE_S = 5
 NOT_AT_STARTUP = ("fpdf",)
 
 
