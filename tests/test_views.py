@@ -52,6 +52,18 @@ def unlabelled(client: FakeClient) -> list[str]:
     return problems
 
 
+def no_space(*_args: object) -> None:
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+async def demo_mus(data_dir: Path) -> FakeClient:
+    """The app on Anna's demo MUS preparation."""
+    client = await started(data_dir)
+    await click(client, ft.OutlinedButton, content="Prøv med demodata")
+    await click(client, ft.ListTile, tooltip="Åbn MUS med Mette Holm, 6")
+    return client
+
+
 async def click(client: FakeClient, kind: type[Any], **props: Any) -> None:
     await client.fire(client.find(kind, **props), "click")
     await asyncio.sleep(0)
@@ -99,9 +111,7 @@ def test_an_answer_typed_on_the_prepare_screen_is_saved_on_leaving_the_field(
     data_dir: Path,
 ) -> None:
     async def scenario() -> None:
-        client = await started(data_dir)
-        await click(client, ft.OutlinedButton, content="Prøv med demodata")
-        await click(client, ft.ListTile, tooltip="Åbn MUS med Mette Holm, 6")
+        client = await demo_mus(data_dir)
         assert not unlabelled(client)
         field = client.find(ft.TextField, multiline=True)
         client.type_into(field, "Jeg vil gerne lære mere om demens")
@@ -117,13 +127,8 @@ def test_an_answer_typed_on_the_prepare_screen_is_saved_on_leaving_the_field(
 def test_a_full_disk_while_typing_is_shown_and_the_answer_is_saved_once_there_is_room(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def no_space(*_args: object) -> None:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
     async def scenario() -> None:
-        client = await started(data_dir)
-        await click(client, ft.OutlinedButton, content="Prøv med demodata")
-        await click(client, ft.ListTile, tooltip="Åbn MUS med Mette Holm, 6")
+        client = await demo_mus(data_dir)
         field = client.find(ft.TextField, label="Svar på spørgsmål 2")
         client.type_into(field, "Borgerne siger tak")
         with monkeypatch.context() as patched:
@@ -152,9 +157,7 @@ def test_choosing_a_level_on_the_scale_saves_the_rating_and_marks_only_that_leve
     data_dir: Path,
 ) -> None:
     async def scenario() -> None:
-        client = await started(data_dir)
-        await click(client, ft.OutlinedButton, content="Prøv med demodata")
-        await click(client, ft.ListTile, tooltip="Åbn MUS med Mette Holm, 6")
+        client = await demo_mus(data_dir)
         for _ in range(2):
             await click(client, ft.FilledButton, content="Næste")
         chips = [c for c in client.controls() if isinstance(c, ft.Chip)]
@@ -175,9 +178,7 @@ def test_choosing_a_level_on_the_scale_saves_the_rating_and_marks_only_that_leve
 
 def test_typing_after_a_lost_connection_is_still_saved(data_dir: Path) -> None:
     async def scenario() -> None:
-        client = await started(data_dir)
-        await click(client, ft.OutlinedButton, content="Prøv med demodata")
-        await click(client, ft.ListTile, tooltip="Åbn MUS med Mette Holm, 6")
+        client = await demo_mus(data_dir)
         field = client.find(ft.TextField, label="Svar på spørgsmål 2")
         client.type_into(field, "før")
         await client.fire(field, "change")
@@ -204,13 +205,8 @@ def test_typing_after_a_lost_connection_is_still_saved(data_dir: Path) -> None:
 def test_a_failed_save_keeps_the_vault_open_instead_of_locking(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def no_space(*_args: object) -> None:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
     async def scenario() -> None:
-        client = await started(data_dir)
-        await click(client, ft.OutlinedButton, content="Prøv med demodata")
-        await click(client, ft.ListTile, tooltip="Åbn MUS med Mette Holm, 6")
+        client = await demo_mus(data_dir)
         field = client.find(ft.TextField, label="Svar på spørgsmål 2")
         client.type_into(field, "vigtigt svar")
         await client.fire(field, "change")
