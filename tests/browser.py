@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 APP_ARTIFACTS = ROOT / "artifacts"
 PHONE: ViewportSize = {"width": 390, "height": 844}
 TABLET: ViewportSize = {"width": 1024, "height": 768}
+EXPECT_TIMEOUT_MS = 15_000  # a save includes an fsync; a busy CI disk can take seconds
 CHROME_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
     "--disable-background-networking", "--disable-component-update",
@@ -116,8 +117,9 @@ class Browser:
     @classmethod
     @contextlib.contextmanager
     def launch(cls, executable: str) -> Iterator[Browser]:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
 
+        expect.set_options(timeout=EXPECT_TIMEOUT_MS)
         with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
             context = p.chromium.launch_persistent_context(
                 profile, executable_path=executable, headless=True, args=CHROME_ARGS,

@@ -46,3 +46,9 @@ def artifacts() -> Path:
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Benchmarks run last: they load the disk with tens of thousands of files, and the
+    write-back that follows would otherwise slow the timing-free tests after them."""
+    items.sort(key=lambda item: "test_bench_" in item.nodeid)
