@@ -3,7 +3,7 @@
     python3 main.py [--data DIR] [--host 127.0.0.1] [--port 8550] [--lang da|en] [--open]
     python3 main.py test [pytest arguments]
     python3 main.py sync [--data DIR] [--profile ID]
-    python3 main.py bench storage|startup|sync [--quick]
+    python3 main.py bench storage|startup|sync|pdf [--quick]
 
 Each form first makes sure ``.venv`` exists with what it needs (pip, and for tests
 Debian's chromium, poppler-utils, samba and rsync), then runs inside it. The first form serves the
@@ -242,7 +242,8 @@ def sync_command(argv: list[str]) -> int:
     return 0
 
 
-BENCHMARKS = ("storage", "startup", "sync")
+BENCHMARKS = {"storage": "storage.bench", "sync": "sync.bench", "pdf": "conversations.bench",
+              "startup": "main"}
 STARTUP_BUDGET_S = 3.0
 SHUTDOWN_GRACE_S = 5
 NOT_AT_STARTUP = ("fpdf",)
@@ -314,7 +315,7 @@ def bench(argv: list[str]) -> int:
 
     if argv[0] == "startup":
         return bench_startup(argv[1:])
-    module = importlib.import_module(f"{argv[0]}.bench")
+    module = importlib.import_module(BENCHMARKS[argv[0]])
     return int(module.main(argv[1:]))
 
 

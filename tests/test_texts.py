@@ -9,7 +9,9 @@ from pathlib import Path
 from conversations.texts import Texts, localize
 
 ROOT = Path(__file__).resolve().parent.parent
-KEY_CALL = re.compile(r"""\b(?:t|texts)\(\s*f?["']([a-z_]+\.[A-Za-z_.{}]+)["']""")
+KEY_CALL = re.compile(
+    r"""\b(?:(?:t|texts)\(|say\(\s*\w+,)\s*f?["']([a-z_]+\.[A-Za-z_.{}]+)["']"""
+)
 DYNAMIC_FAMILIES = {
     "kind.{item.kind.value}": "kind.",
     "kind.{self.draft.conversation.kind.value}": "kind.",
@@ -20,6 +22,11 @@ DYNAMIC_FAMILIES = {
     "sync.{status.state.value}": "sync.",
     "sync.{status.phase}_count": "sync.",
     "conflict.field.{clash['field']}": "conflict.field.",
+    "kind.long.{kind.value}": "kind.long.",
+    "kind.{kind.value}": "kind.",
+    "doc.practice.{g.practice_field.value}": "doc.practice.",
+    "doc.status.{g.status.value}": "doc.status.",
+    "doc.status.{a.status.value}": "doc.status.",
 }
 
 
