@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
+from tests.benches import quick_bench
+
 NUMBER = r"[\d.,]+"
 
 
 def test_quick_sync_bench_passes_and_prints_its_numbers(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "main.py", "bench", "sync", "--quick", "--dir", str(tmp_path)],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    out = result.stdout
-    assert result.returncode == 0, out + result.stderr
-    assert out.rstrip().endswith("bench sync: PASS")
+    out = quick_bench("sync", "--dir", str(tmp_path))
     for size in ("5,000", "10,000"):
         assert re.search(rf"sync finding 1 change among {size} +\| {NUMBER} ms +\| {NUMBER} ms",
                          out), size
