@@ -9,27 +9,22 @@ import pytest
 
 from conversations.competence import Level
 from conversations.model import MAX_ANSWER_CHARS, InputRejected, Kind, Task
-from conversations.sheets import load_library
 from storage import Device, KdfParams, WrongPin
+from tests.app_fixtures import (
+    LIBRARY,
+    TODAY,
+    anna_on_two_devices,
+    conflicting_edits,
+    first_text_question,
+    newcomer_beside_demo,
+    session_on,
+)
 from views.session import AppSession
-
-TODAY = dt.date(2026, 11, 22)
-LIBRARY = load_library()
-
-
-def session_on(root: Path) -> AppSession:
-    device = Device(root, kdf=KdfParams.FAST_FOR_TESTS)
-    return AppSession(device, LIBRARY, today=lambda: TODAY)
 
 
 @pytest.fixture
 def session(data_dir: Path) -> AppSession:
     return session_on(data_dir)
-
-
-def first_text_question(session: AppSession, cid: str) -> str:
-    draft = session.drafts[cid]
-    return next(q.id for q in draft.sheet.all_questions() if q.type.value == "text")
 
 
 def test_a_new_profile_needs_a_name_and_matching_pins(session: AppSession) -> None:
@@ -248,50 +243,15 @@ def test_a_shared_preparation_reaches_the_leader_through_the_share_and_nobody_el
             assert b"Anna" not in path.read_bytes()
 
 
-def second_device_for(first: AppSession, data: Path, share: str) -> AppSession:
-    """The same person on another device: their keys, profile and directory, a device id
-    of its own, and the same share."""
-    from views.session import DIRECTORY_KEY, PROFILE_KEY, SETTINGS_KEY
-
-    source = first._vault()
-    other = session_on(data)
-    vault, _code = other.device.create_profile("246810", symbol=3)
-    for key in ("identity", PROFILE_KEY, SETTINGS_KEY, DIRECTORY_KEY):
-        value = source.get_meta(key)
-        assert value is not None, key
-        vault.put_meta(key, value)
-    for cid in source.shard_ids():
-        for table, records in source.read_shard(cid).items():
-            if table == "conversation":
-                vault.put_records(cid, table, records.values())
-    vault.put_catalog(source.catalog())
-    vault.put_meta("share", {"location": share, "username": "", "password": ""})
-    vault.lock()
-    other.unlock(other.profiles()[0].id, "246810")
-    return other
-
-
 def test_the_same_answer_changed_on_two_devices_becomes_a_conflict_the_person_settles(
     tmp_path: Path,
 ) -> None:
-    tablet = session_on(tmp_path / "tablet")
-    tablet.create_demo()
-    share = tablet.default_share()
-    office = second_device_for(tablet, tmp_path / "office", share)
-    mus = next(s for _, items in tablet.home() for s in items if s.answered)
-
-    def write(session: AppSession, text: str) -> str:
-        session.open_draft(mus.id)
-        question = first_text_question(session, mus.id)
-        session.set_answer(mus.id, question, text)
-        session.close_draft(mus.id)
-        session.sync()
-        return question
-
-    question = write(tablet, "Genoptræning")
-    office.sync()
-    write(office, "Genoptræning og hjælpemidler (skrevet på kontoret)")
-    write(tablet, "Genoptræning i hjemmet (skrevet på tabletten)")
+    tablet, office, cid = anna_on_two_devices(tmp_path)
+    question = conflicting_edits(
+        tablet, office, cid, first="Genoptræning",
+        at_office="Genoptræning og hjælpemidler (skrevet på kontoret)",
+        on_tablet="Genoptræning i hjemmet (skrevet på tabletten)",
+    )
     office.sync()
 
     [clash] = tablet.open_conflicts()
@@ -308,7 +268,7 @@ def test_the_same_answer_changed_on_two_devices_becomes_a_conflict_the_person_se
         assert office.open_conflicts() == []
     for device in (tablet, office):
         device.drafts.clear()
-        answers = device.open_draft(mus.id).preparation.answers
+        answers = device.open_draft(cid).preparation.answers
         assert answers[question] == "Genoptræning i hjemmet (skrevet på tabletten)"
 
 
@@ -350,14 +310,7 @@ def test_a_preparation_reads_as_draft_then_ready_to_send_then_sent(data_dir: Pat
 def test_a_new_person_asks_to_join_and_hr_approves_through_the_share(tmp_path: Path) -> None:
     from conversations.demo import DEMO_PIN, ORGANISATION
 
-    office = session_on(tmp_path / "office")
-    office.create_demo()
-    share = office.default_share()
-    office.lock()
-
-    birgitte = session_on(tmp_path / "tablet")
-    birgitte.create_profile("Birgitte Holm", "246810", "246810", leader=False, symbol=4)
-    birgitte.set_share(share, "", "")
+    birgitte, share = newcomer_beside_demo(tmp_path)
     assert birgitte.organisation() is None
     card = birgitte.find_organisation()
     assert card.name == ORGANISATION and len(card.fingerprint) >= 16

@@ -14,6 +14,7 @@ import pytest
 from conversations.demo import DEMO_PIN
 from conversations.sheets import load_library
 from storage import Device, KdfParams
+from tests.app_fixtures import anna_on_two_devices, conflicting_edits, newcomer_beside_demo
 from tests.flet_fake import FakeClient, run
 from views.app import make_main
 from views.session import AppSession
@@ -237,19 +238,9 @@ def test_pressing_enter_and_tapping_create_at_once_makes_one_profile(data_dir: P
 
 
 def test_a_conflict_shows_on_home_and_is_settled_on_its_screen(tmp_path: Path) -> None:
-    from tests.test_session import first_text_question, second_device_for, session_on
-
-    tablet = session_on(tmp_path / "tablet")
-    tablet.create_demo()
-    office = second_device_for(tablet, tmp_path / "office", tablet.default_share())
-    mus = next(s for _, items in tablet.home() for s in items if s.answered)
-    for device, text in ((tablet, "første"), (office, "fra kontoret"), (tablet, "fra tabletten")):
-        if device is office:
-            office.sync()
-        device.open_draft(mus.id)
-        device.set_answer(mus.id, first_text_question(device, mus.id), text)
-        device.close_draft(mus.id)
-        device.sync()
+    tablet, office, cid = anna_on_two_devices(tmp_path)
+    conflicting_edits(tablet, office, cid, first="første", at_office="fra kontoret",
+                      on_tablet="fra tabletten")
     tablet.lock()
 
     async def scenario() -> None:
@@ -268,15 +259,7 @@ def test_a_conflict_shows_on_home_and_is_settled_on_its_screen(tmp_path: Path) -
 
 
 def test_joining_an_organisation_and_hr_approving_on_screen(tmp_path: Path) -> None:
-    from tests.test_session import session_on
-
-    office = session_on(tmp_path / "office")
-    office.create_demo()
-    share = office.default_share()
-    office.lock()
-    newcomer = session_on(tmp_path / "tablet")
-    newcomer.create_profile("Birgitte Holm", "246810", "246810", leader=False, symbol=4)
-    newcomer.set_share(share, "", "")
+    newcomer, _share = newcomer_beside_demo(tmp_path)
     newcomer.lock()
 
     async def ask() -> None:

@@ -1,0 +1,94 @@
+"""Set-ups the app tests share: sessions on a data folder, a person's second device,
+conflicting edits, and a newcomer beside the demo organisation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from conversations.sheets import load_library
+from storage import Device, KdfParams
+from views.session import AppSession
+
+TODAY = dt.date(2026, 11, 22)
+LIBRARY = load_library()
+NEWCOMER_PIN = "246810"
+
+
+def session_on(root: Path) -> AppSession:
+    device = Device(root, kdf=KdfParams.FAST_FOR_TESTS)
+    return AppSession(device, LIBRARY, today=lambda: TODAY)
+
+
+def first_text_question(session: AppSession, cid: str) -> str:
+    draft = session.drafts[cid]
+    return next(q.id for q in draft.sheet.all_questions() if q.type.value == "text")
+
+
+def second_device_for(first: AppSession, data: Path, share: str) -> AppSession:
+    """The same person on another device: their keys, profile and directory, a device id
+    of its own, and the same share."""
+    from views.session import DIRECTORY_KEY, PROFILE_KEY, SETTINGS_KEY
+
+    source = first._vault()
+    other = session_on(data)
+    vault, _code = other.device.create_profile("246810", symbol=3)
+    for key in ("identity", PROFILE_KEY, SETTINGS_KEY, DIRECTORY_KEY):
+        value = source.get_meta(key)
+        assert value is not None, key
+        vault.put_meta(key, value)
+    for cid in source.shard_ids():
+        for table, records in source.read_shard(cid).items():
+            if table == "conversation":
+                vault.put_records(cid, table, records.values())
+    vault.put_catalog(source.catalog())
+    vault.put_meta("share", {"location": share, "username": "", "password": ""})
+    vault.lock()
+    other.unlock(other.profiles()[0].id, "246810")
+    return other
+
+
+def anna_on_two_devices(tmp: Path) -> tuple[AppSession, AppSession, str]:
+    """The demo on a tablet, Anna's office PC on the same share, and her MUS's id."""
+    tablet = session_on(tmp / "tablet")
+    tablet.create_demo()
+    office = second_device_for(tablet, tmp / "office", tablet.default_share())
+    mus = next(s for _, items in tablet.home() for s in items if s.answered)
+    return tablet, office, mus.id
+
+
+def write_and_sync(session: AppSession, cid: str, text: str) -> str:
+    """Writes ``text`` as the first answer, leaves the preparation and syncs; returns
+    the question's id."""
+    session.open_draft(cid)
+    question = first_text_question(session, cid)
+    session.set_answer(cid, question, text)
+    session.close_draft(cid)
+    session.sync()
+    return question
+
+
+def conflicting_edits(
+    tablet: AppSession, office: AppSession, cid: str, *, first: str, at_office: str,
+    on_tablet: str,
+) -> str:
+    """Both devices start from ``first``, then change the same answer differently."""
+    question = write_and_sync(tablet, cid, first)
+    office.sync()
+    write_and_sync(office, cid, at_office)
+    write_and_sync(tablet, cid, on_tablet)
+    return question
+
+
+def newcomer_beside_demo(tmp: Path) -> tuple[AppSession, str]:
+    """The demo organisation on an office PC, and Birgitte's new profile on a tablet
+    that uses the same share; returns her (unlocked) session and the share."""
+    office = session_on(tmp / "office")
+    office.create_demo()
+    share = office.default_share()
+    office.lock()
+    newcomer = session_on(tmp / "tablet")
+    newcomer.create_profile("Birgitte Holm", NEWCOMER_PIN, NEWCOMER_PIN, leader=False,
+                            symbol=4)
+    newcomer.set_share(share, "", "")
+    return newcomer, share
