@@ -3,7 +3,7 @@
     python3 main.py [--data DIR] [--host 127.0.0.1] [--port 8550] [--lang da|en] [--open]
     python3 main.py test [pytest arguments]
     python3 main.py sync [--data DIR] [--profile ID]
-    python3 main.py bench storage|startup|sync|pdf [--quick]
+    python3 main.py bench storage|startup|sync|pdf|overview [--quick]
 
 Each form first makes sure ``.venv`` exists with what it needs (pip, and for tests
 Debian's chromium, poppler-utils, samba and rsync), then runs inside it. The first form serves the
@@ -243,6 +243,7 @@ def sync_command(argv: list[str]) -> int:
 
 
 BENCHMARKS = {"storage": "storage.bench", "sync": "sync.bench", "pdf": "conversations.bench",
+              "overview": "conversations.overview_bench",
               "startup": "main"}
 STARTUP_BUDGET_S = 3.0
 SHUTDOWN_GRACE_S = 5

@@ -214,6 +214,7 @@ class Minutes(Versioned):
 
     conversation_id: str
     notes: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    done_cards: tuple[str, ...] = ()  # a team conversation's dialog cards talked through
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

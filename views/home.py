@@ -62,9 +62,11 @@ async def show_home(shell: Shell, notice: str = "") -> None:
             )
         )
         body.extend(conversation_card(shell, item) for item in items)
+    leader = session.meetings.leads_anyone()
     new = ft.FloatingActionButton(
-        icon=ft.Icons.ADD, tooltip=t("home.new_conversation"),
-        on_click=shell.to(show_new_conversation),
+        icon=ft.Icons.ADD,
+        tooltip=t("home.plan_conversation") if leader else t("home.new_conversation"),
+        on_click=shell.to(_plan) if leader else shell.to(show_new_conversation),
     )
     shell.on_home = True
     shell.show(
@@ -88,6 +90,12 @@ async def _conflicts(shell: Shell) -> None:
     await show_conflicts(shell)
 
 
+async def _plan(shell: Shell) -> None:
+    from views.plan import show_plan
+
+    await show_plan(shell)
+
+
 async def _settings(shell: Shell) -> None:
     from views.settings import show_settings
 
@@ -103,17 +111,28 @@ def conversation_card(shell: Shell, item: Summary) -> ft.Control:
     if preparing:
         details.append(t("home.progress", answered=item.answered, total=item.total))
     details.append(t(f"state.{item.state.value}"))
+    overdue = item.follow_up_due is not None and item.follow_up_due < shell.session.today()
+    if item.task is Task.FOLLOW_UP and item.follow_up_due is not None:
+        details.append(t("home.follow_up_overdue" if overdue else "home.follow_up_due",
+                         date=when(item.follow_up_due, t)))
 
     async def open_it() -> None:
-        from views.prepare import show_prepare
+        if item.task is Task.PREPARE and not item.leading:
+            from views.prepare import show_prepare
 
-        await shell.go(show_prepare, item.id)
+            await shell.go(show_prepare, item.id)
+            return
+        from views.conversation import show_conversation
+
+        await shell.go(show_conversation, item.id, "")
 
     planned = when(item.planned_at, t)
     name = t("home.open", title=f"{title}, {planned}" if planned else title)
     tile = ft.ListTile(
+        leading=ft.Icon(ft.Icons.WARNING_AMBER, color=ft.Colors.ERROR) if overdue else None,
         title=ft.Text(title),
-        subtitle=ft.Text(" · ".join(d for d in details if d)),
+        subtitle=ft.Text(" · ".join(d for d in details if d),
+                         color=ft.Colors.ERROR if overdue else None),
         on_click=open_it,
         tooltip=name,
     )

@@ -21,9 +21,12 @@ if TYPE_CHECKING:
 
 
 async def save_open_drafts(shell: Shell) -> None:
-    """Saves every open draft and refreshes the home screen's progress."""
+    """Saves every open draft, open conversation, and the home screen's progress."""
     for conversation_id in list(shell.session.drafts):
         await asyncio.to_thread(shell.session.close_draft, conversation_id)
+    meetings = shell.session.meetings
+    for conversation_id in list(meetings.open):
+        await asyncio.to_thread(meetings.close, conversation_id)
 
 
 class PrepareScreen:

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from sync.engine import SyncReport
     from sync.organisation import JoinRequest, OrgCard
     from sync.share import Share
+    from views.meeting import Meetings
 
 MIN_PIN = MIN_PIN_LENGTH
 SYMBOL_COUNT = 8
@@ -69,10 +70,13 @@ class Summary:
     answered: int
     total: int
     task: Task
+    leading: bool = False
+    follow_up_due: dt.date | None = None
 
     @classmethod
-    def from_catalog(cls, cid: str, entry: dict[str, Any], task: Task) -> Summary:
-        planned = entry.get("planned_at")
+    def from_catalog(cls, cid: str, entry: dict[str, Any], task: Task,
+                     me: str = "") -> Summary:
+        planned, due = entry.get("planned_at"), entry.get("follow_up_due")
         return cls(
             id=cid,
             kind=Kind(entry["kind"]),
@@ -82,6 +86,8 @@ class Summary:
             answered=int(entry.get("answered", 0)),
             total=int(entry.get("total", 0)),
             task=task,
+            leading=bool(me) and me in (entry.get("leader_id"), entry.get("delegate_leader_id")),
+            follow_up_due=dt.date.fromisoformat(due) if due else None,
         )
 
 
@@ -148,6 +154,16 @@ class AppSession:
         self.drafts: dict[str, Draft] = {}
         self._last_activity = clock()
         self._save_lock = threading.RLock()
+        self._meetings: Meetings | None = None
+
+    @property
+    def meetings(self) -> Meetings:
+        """Planning, holding and signing conversations (see views.meeting)."""
+        if self._meetings is None:
+            from views.meeting import Meetings
+
+            self._meetings = Meetings(self)
+        return self._meetings
 
     # --- language and idle lock -------------------------------------------------
 
@@ -281,6 +297,7 @@ class AppSession:
         self.me = None
         self.directory = Directory(version=0)
         self.drafts = {}
+        self._meetings = None
 
     def _enter(self, vault: Vault) -> None:
         self.vault = vault
@@ -296,6 +313,7 @@ class AppSession:
         settings = vault.get_meta(SETTINGS_KEY) or {}
         self.texts = Texts(settings.get("lang", self.texts.lang))
         self.drafts = {}
+        self._meetings = None
         self.touch()
 
     def _vault(self) -> Vault:
@@ -585,7 +603,7 @@ class AppSession:
         groups: dict[Task, list[Summary]] = {task: [] for task in TASK_ORDER}
         for cid, entry in self._vault().catalog().items():
             task = _task_from_catalog(entry, me.id, today)
-            groups[task].append(Summary.from_catalog(cid, entry, task))
+            groups[task].append(Summary.from_catalog(cid, entry, task, me.id))
         far = dt.datetime.max
         return [
             (task, sorted(items, key=lambda s: s.planned_at or far))
@@ -770,6 +788,9 @@ class AppSession:
         """Blocking. Writes every open draft and the home screen's progress for them;
         the drafts stay open (a tab that lost its connection may come back)."""
         with self._save_lock:
+            if self._meetings is not None:
+                for conversation_id in list(self._meetings.open):
+                    self._meetings.persist(conversation_id)
             if self.vault is None or not self.drafts:
                 return
             entries = {}

@@ -1,0 +1,256 @@
+"""Planning, holding and signing a conversation through the session, on one tablet
+with the demo organisation: the leader Mette and the employee Anna."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from conversations import demo
+from conversations.agreements import AgreementStatus
+from conversations.model import InputRejected, Kind, PracticeField, State
+from tests.app_fixtures import TODAY, first_text_question, session_on
+from views.meeting import AGREEMENT_TABLE, new_goal
+from views.session import AppSession
+
+ANNA, METTE = demo.organisation().employees[0], demo.organisation().leader
+JONAS = demo.organisation().employees[1]
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The PDF's words with table wrapping undone."""
+    return " ".join(" ".join(page.extract_text() for page in
+                             PdfReader(io.BytesIO(pdf)).pages).split())
+
+
+def profile_of(session: AppSession, symbol: int) -> str:
+    return next(p.id for p in session.profiles() if p.symbol == symbol)
+
+
+def switch(session: AppSession, symbol: int) -> None:
+    session.lock()
+    session.unlock(profile_of(session, symbol), demo.DEMO_PIN)
+    session.sync()
+
+
+@pytest.fixture
+def tablet(tmp_path: Path) -> AppSession:
+    session = session_on(tmp_path)
+    session.create_demo()
+    switch(session, 6)  # Mette
+    return session
+
+
+def planned_mus(tablet: AppSession) -> str:
+    planned = tablet.meetings.plan(Kind.MUS, [ANNA.id], TODAY + dt.timedelta(days=7))
+    assert planned.without_profile == ()
+    tablet.sync()
+    return planned.conversation_id
+
+
+def anna_prepares_and_shares(tablet: AppSession, cid: str, answer: str) -> None:
+    switch(tablet, 1)
+    assert any(s.id == cid for _, items in tablet.home() for s in items)
+    tablet.open_draft(cid)
+    tablet.set_answer(cid, first_text_question(tablet, cid), answer)
+    tablet.set_shared(cid, True)
+    tablet.close_draft(cid)
+    tablet.sync()
+
+
+def held_with_two_goals(tablet: AppSession, cid: str) -> None:
+    meetings = tablet.meetings
+    meeting = meetings.load(cid)
+    theme = meeting.sheet.themes[0].id
+    meetings.set_note(cid, theme, "Vi talte om “genoptræning” – og om hjælpemidler • især lifte.")
+    meetings.set_goals(cid, [
+        new_goal(theme, "Kursus i forflytning", practice_field=PracticeField.COURSE,
+                 responsible_id=ANNA.id, deadline=TODAY + dt.timedelta(days=90)),
+        new_goal(theme, "Sidemandsoplæring med Fatima", practice_field=PracticeField.SIDE_BY_SIDE,
+                 responsible_id=METTE.id, deadline=TODAY + dt.timedelta(days=60)),
+    ])
+    meetings.finish(cid)
+
+
+def test_a_planned_conversation_reaches_the_employee_and_her_shared_preparation_the_leader(
+    tablet: AppSession,
+) -> None:
+    cid = planned_mus(tablet)
+    anna_prepares_and_shares(tablet, cid, "Jeg vil gerne lære mere om demens.")
+    switch(tablet, 6)
+    tablet.open_draft(cid)  # Mette prepares too, privately
+    tablet.set_answer(cid, first_text_question(tablet, cid), "Anna er god til borgerne.")
+    tablet.close_draft(cid)
+    meeting = tablet.meetings.load(cid)
+    question = first_text_question_of(meeting)
+    assert meeting.preparations[ANNA.id].answers[question] == "Jeg vil gerne lære mere om demens."
+    assert meeting.preparations[METTE.id].answers[question] == "Anna er god til borgerne."
+    tablet.sync()
+    switch(tablet, 1)  # Mette's own preparation never reaches Anna
+    shard = tablet._vault().read_shard(cid)
+    assert {p["author"] for p in shard.get("preparations", {}).values()} == {ANNA.id}
+
+
+def first_text_question_of(meeting: object) -> str:
+    sheet = meeting.sheet  # type: ignore[attr-defined]
+    return next(q.id for q in sheet.all_questions() if q.type.value == "text")
+
+
+def test_both_sign_on_one_tablet_and_the_conversation_is_agreed_with_a_follow_up(
+    tablet: AppSession,
+) -> None:
+    cid = planned_mus(tablet)
+    held_with_two_goals(tablet, cid)
+    meetings = tablet.meetings
+    meeting = meetings.open[cid]
+    assert meetings.status(meeting)[0] is AgreementStatus.DRAFT
+    meetings.sign(cid)
+    status, waiting, _ = meetings.status(meeting)
+    assert status is AgreementStatus.AWAITING and waiting == {ANNA.id}
+    with pytest.raises(Exception):  # noqa: B017 (the wrong PIN is a storage error)
+        meetings.sign_here(cid, profile_of(tablet, 1), "000000")
+    meetings.sign_here(cid, profile_of(tablet, 1), demo.DEMO_PIN)
+    status, waiting, checks = meetings.status(meeting)
+    assert status is AgreementStatus.SIGNED and not waiting
+    assert checks == {METTE.id: True, ANNA.id: True}
+    assert meeting.conversation.state is State.AGREED
+    assert meeting.conversation.follow_up_due == dt.date(2027, 5, 22)
+    text = pdf_text(meetings.agreement_pdf(meeting))
+    assert "Kursus i forflytning" in text and "Sidemandsoplæring med Fatima" in text
+    assert "Anna Sørensen" in text and "Mette Holm" in text
+    assert "Afventer" not in text
+    tablet.sync()
+    switch(tablet, 1)  # Anna's own device view: signed by both, follow-up planned
+    seen = tablet.meetings.load(cid)
+    assert tablet.meetings.status(seen)[0] is AgreementStatus.SIGNED
+    assert seen.conversation.follow_up_due == dt.date(2027, 5, 22)
+
+
+def test_the_employee_signs_later_on_her_own_profile(tablet: AppSession) -> None:
+    cid = planned_mus(tablet)
+    held_with_two_goals(tablet, cid)
+    tablet.meetings.sign(cid)
+    tablet.sync()
+    switch(tablet, 1)
+    meeting = tablet.meetings.load(cid)
+    assert tablet.meetings.status(meeting)[1] == {ANNA.id}
+    tablet.meetings.sign(cid)
+    assert tablet.meetings.status(meeting)[0] is AgreementStatus.SIGNED
+    tablet.sync()
+    switch(tablet, 6)
+    assert tablet.meetings.load(cid).conversation.state is State.AGREED
+
+
+def test_one_changed_character_after_signing_is_detected_and_refused(tablet: AppSession) -> None:
+    cid = planned_mus(tablet)
+    held_with_two_goals(tablet, cid)
+    tablet.meetings.sign(cid)
+    tablet.meetings.sign_here(cid, profile_of(tablet, 1), demo.DEMO_PIN)
+    tablet.meetings.close(cid)
+    vault = tablet._vault()
+    stored = vault.read_shard(cid)[AGREEMENT_TABLE]
+    record = next(iter(stored.values()))
+    goals = [dict(g) for g in record["goals"]]
+    goals[0]["what"] = goals[0]["what"].replace("Kursus", "Kursut")
+    vault.put_record(cid, AGREEMENT_TABLE, {**record, "goals": goals})
+    meeting = tablet.meetings.load(cid)
+    status, _, checks = tablet.meetings.status(meeting)
+    assert status is AgreementStatus.DRAFT
+    assert checks == {METTE.id: False, ANNA.id: False}
+    with pytest.raises(InputRejected) as refused:
+        tablet.meetings.sign(cid)
+    assert refused.value.key == "error.signature_broken"
+    text = pdf_text(tablet.meetings.agreement_pdf(meeting))
+    assert "Ugyldig underskrift" in text
+
+
+def test_a_signed_agreement_changed_becomes_a_new_one_and_the_old_stays_readable(
+    tablet: AppSession,
+) -> None:
+    cid = planned_mus(tablet)
+    held_with_two_goals(tablet, cid)
+    meetings = tablet.meetings
+    meetings.sign(cid)
+    meetings.sign_here(cid, profile_of(tablet, 1), demo.DEMO_PIN)
+    meeting = meetings.open[cid]
+    old = meeting.agreement
+    assert old is not None
+    goals = [dataclasses.replace(old.goals[0], what="Kursus i forflytning, modul 2"),
+             old.goals[1]]
+    meetings.set_goals(cid, goals)
+    assert meeting.agreement is not None and meeting.agreement.supersedes == old.id
+    assert meetings.status(meeting)[0] is AgreementStatus.DRAFT
+    meetings.close(cid)
+    again = meetings.load(cid)
+    assert again.agreement is not None and again.agreement.supersedes == old.id
+    assert [a.id for a in again.earlier] == [old.id]
+    assert again.earlier[0].signatures == old.signatures
+
+
+@pytest.mark.parametrize(
+    ("goals", "key"),
+    [
+        ([], "error.goals_required"),
+        ([("   ", 30)], "error.goal_empty"),
+        ([("Kursus", -1)], "error.deadline_past"),
+    ],
+)
+def test_empty_goals_and_past_deadlines_are_refused_and_change_nothing(
+    tablet: AppSession, goals: list[tuple[str, int]], key: str
+) -> None:
+    cid = planned_mus(tablet)
+    meeting = tablet.meetings.load(cid)
+    theme = meeting.sheet.themes[0].id
+    with pytest.raises(InputRejected) as refused:
+        tablet.meetings.set_goals(cid, [
+            new_goal(theme, what, deadline=TODAY + dt.timedelta(days=days))
+            for what, days in goals])
+    assert refused.value.key == key
+    assert meeting.agreement is None
+
+
+def test_a_participant_without_a_profile_is_planned_and_named(tablet: AppSession) -> None:
+    planned = tablet.meetings.plan(Kind.MUS, [JONAS.id], TODAY + dt.timedelta(days=3))
+    assert planned.without_profile == ("Jonas Nielsen",)
+    files = tablet.meetings.invitation_files(
+        tablet.meetings.conversation(planned.conversation_id), "Kære Jonas …")
+    assert sorted(name.rsplit(".", 1)[1] for name in files) == ["ics", "pdf", "txt"]
+    assert files[next(n for n in files if n.endswith(".pdf"))].startswith(b"%PDF")
+
+
+@pytest.mark.parametrize(
+    ("kind", "people", "days", "key"),
+    [
+        (Kind.MUS, [], 3, "error.participants_required"),
+        (Kind.MUS, ["anna", "jonas"], 3, "error.one_participant"),
+        (Kind.MUS, ["anna"], -1, "error.date_past"),
+        (Kind.MUS, ["stranger"], 3, "error.participant_unknown"),
+    ],
+)
+def test_a_plan_with_bad_input_is_refused(
+    tablet: AppSession, kind: Kind, people: list[str], days: int, key: str
+) -> None:
+    ids = {"anna": ANNA.id, "jonas": JONAS.id, "stranger": "f" * 32}
+    before = tablet._vault().catalog()
+    with pytest.raises(InputRejected) as refused:
+        tablet.meetings.plan(kind, [ids[p] for p in people], TODAY + dt.timedelta(days=days))
+    assert refused.value.key == key
+    assert tablet._vault().catalog() == before
+
+
+def test_minutes_keep_word_punctuation_and_refuse_20000_characters(tablet: AppSession) -> None:
+    cid = planned_mus(tablet)
+    meeting = tablet.meetings.load(cid)
+    theme = meeting.sheet.themes[0].id
+    tablet.meetings.set_note(cid, theme, "“Citat” – tankestreg • punkt\u00a0og\u200bmere")
+    assert meeting.minutes.notes[theme] == "“Citat” – tankestreg • punkt ogmere"
+    with pytest.raises(InputRejected):
+        tablet.meetings.set_note(cid, theme, "x" * 20_001)
+    tablet.meetings.set_note(cid, theme, "y" * 20_000)
+    tablet.meetings.close(cid)
+    assert tablet.meetings.load(cid).minutes.notes[theme] == "y" * 20_000

@@ -1,0 +1,409 @@
+"""Holding a conversation on a tablet, offline: per theme what the participant shared
+beside the leader's own preparation, minutes per theme, and the agreement builder."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from conversations.competence import Level
+from conversations.model import Goal, GoalStatus, InputRejected, PracticeField
+from conversations.sheets import Question, QuestionType, Theme
+from storage import StorageError
+from views.common import WIDE, Debouncer, clock_time, describe, page_column, when
+from views.conversation import back_bar, show_agreement, show_conversation
+from views.home import parse_date
+from views.meeting import Meeting, new_goal
+
+if TYPE_CHECKING:
+    from views.app import Shell
+
+
+class GoalRow:
+    """One goal in the builder: what, theme, practice field, responsible, by when."""
+
+    def __init__(self, screen: HoldScreen, goal: Goal | None, number: int) -> None:
+        t = screen.t
+        meeting = screen.meeting
+        names = screen.names
+        self.id = goal.id if goal else ""
+        self.status = goal.status if goal else GoalStatus.OPEN
+        self.what = ft.TextField(label=t("goal.what", number=number), multiline=True,
+                                 min_lines=2, max_lines=6, value=goal.what if goal else "")
+        self.theme = ft.Dropdown(
+            label=t("goal.theme"), value=goal.theme_id if goal else meeting.sheet.themes[0].id,
+            options=[ft.DropdownOption(key=th.id, text=t.localize(th.title))
+                     for th in meeting.sheet.themes], expand=True)
+        self.field = ft.Dropdown(
+            label=t("goal.practice_field"),
+            value=(goal.practice_field if goal else PracticeField.COURSE).value,
+            options=[ft.DropdownOption(key=p.value, text=t(f"doc.practice.{p.value}"))
+                     for p in PracticeField], expand=True)
+        default_responsible = meeting.conversation.participant_ids[0]
+        self.responsible = ft.Dropdown(
+            label=t("goal.responsible"),
+            value=goal.responsible_id if goal and goal.responsible_id else default_responsible,
+            options=[ft.DropdownOption(key=p, text=names.get(p, "?")) for p in meeting.parties],
+            expand=True)
+        self.deadline = ft.TextField(
+            label=t("goal.deadline", number=number), hint_text=t("new.date_hint"),
+            value=goal.deadline.strftime("%d-%m-%Y") if goal and goal.deadline else "",
+            expand=True)
+        self.approved = ft.Checkbox(label=t("goal.approved", number=number),
+                                    value=goal.approved_by_leader if goal else False)
+        self.removed = False
+        self.control = ft.Card(ft.Container(ft.Column([
+            self.what,
+            ft.Row([self.theme, self.field], wrap=False, spacing=8),
+            ft.Row([self.responsible, self.deadline], spacing=8),
+            ft.Row([self.approved, ft.IconButton(
+                ft.Icons.DELETE_OUTLINE, tooltip=t("goal.remove", number=number),
+                on_click=self.remove)], alignment=ft.MainAxisAlignment.SPACE_BETWEEN),
+        ], spacing=8), padding=12))
+        self.screen = screen
+
+    async def remove(self) -> None:
+        self.removed = True
+        self.control.visible = False
+
+    def goal(self) -> Goal:
+        deadline: dt.date | None = parse_date(self.deadline.value or "")
+        fields: dict[str, Any] = {
+            "practice_field": PracticeField(self.field.value or PracticeField.OTHER.value),
+            "responsible_id": self.responsible.value or "",
+            "deadline": deadline,
+            "approved_by_leader": bool(self.approved.value),
+            "status": self.status,
+        }
+        if self.id:
+            return Goal(id=self.id, theme_id=self.theme.value or "", what=self.what.value or "",
+                        **fields)
+        goal = new_goal(self.theme.value or "", self.what.value or "", **fields)
+        self.id = goal.id
+        return goal
+
+
+class HoldScreen:
+    def __init__(self, shell: Shell, meeting: Meeting) -> None:
+        self.shell = shell
+        self.session = shell.session
+        self.meetings = shell.session.meetings
+        self.t = shell.session.texts
+        self.meeting = meeting
+        self.names = self.meetings.names(meeting.conversation)
+        self.me = self.session._person().id
+        self.step = 0
+        self.status = ft.Text("", tooltip=self.t("prepare.save_status"))
+        self.saver = Debouncer(self.save)
+        self.goal_rows: list[GoalRow] = []
+        self.goal_message = ft.Text("")
+
+    @property
+    def themes(self) -> tuple[Theme, ...]:
+        return self.meeting.sheet.themes
+
+    async def save(self) -> None:
+        if not self.meeting.dirty:
+            return
+        try:
+            await asyncio.to_thread(self.meetings.persist, self.meeting.cid)
+        except StorageError as err:
+            self.status.value = self.t("prepare.save_failed", reason=describe(err, self.t))
+            self.status.color = ft.Colors.ERROR
+        else:
+            self.status.value = self.t("prepare.saved", time=clock_time(dt.datetime.now(),
+                                                                        self.t))
+            self.status.color = ft.Colors.PRIMARY
+        self.status.update()
+
+    # --- a theme: both preparations side by side, and the minutes ----------------------
+
+    def others(self) -> list[str]:
+        return [p for p in self.meeting.conversation.participant_ids if p != self.me]
+
+    def answer_box(self, person: str, question: Question) -> ft.Control:
+        t = self.t
+        prep = self.meeting.preparations.get(person)
+        own = person == self.me
+        label = t("hold.yours") if own else self.names.get(person, "?")
+        if prep is None:
+            text = t("hold.not_shared") if not own else t("hold.not_prepared")
+            colour: ft.Colors | None = ft.Colors.ON_SURFACE_VARIANT
+        else:
+            raw = prep.answers.get(question.id, "").strip()
+            if question.type is not QuestionType.TEXT and raw:
+                option = next((o for o in question.options if o.id == raw), None)
+                raw = t.localize(option.text) if option else raw
+            text, colour = (raw, None) if raw else (t("hold.no_answer"),
+                                                    ft.Colors.ON_SURFACE_VARIANT)
+        return ft.Container(
+            ft.Column([ft.Text(label, size=12, weight=ft.FontWeight.W_600,
+                               color=ft.Colors.PRIMARY),
+                       ft.Text(text, color=colour, selectable=True)], spacing=4),
+            padding=10, border_radius=ft.BorderRadius.all(8), expand=True,
+            bgcolor=ft.Colors.SURFACE_CONTAINER if own else ft.Colors.SECONDARY_CONTAINER,
+        )
+
+    def competence_rows(self, question: Question) -> list[ft.Control]:
+        t = self.t
+        profile = self.session.job_profile(question.job_profile)
+        if profile is None:
+            return []
+        people = [*self.others(), self.me]
+        rows: list[ft.Control] = []
+        for competence in profile.competences:
+            cells: list[ft.Control] = []
+            for person in people:
+                prep = self.meeting.preparations.get(person)
+                level = prep.ratings.get(competence.id) if prep else None
+                who = t("hold.yours") if person == self.me else self.names.get(person, "?")
+                value = t(Level(level).text_key) if level is not None else "–"
+                cells.append(ft.Text(f"{who}: {value}", size=12, expand=True))
+            rows.append(ft.Container(ft.Column([
+                ft.Text(t.localize(competence.name), weight=ft.FontWeight.W_500),
+                ft.Row(cells, wrap=True)], spacing=2),
+                padding=ft.Padding.symmetric(vertical=6),
+                border=ft.Border.only(bottom=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT))))
+        return rows
+
+    def theme_body(self, theme: Theme) -> list[ft.Control]:
+        t = self.t
+        wide = (self.shell.page.width or 0) >= WIDE
+        parts: list[ft.Control] = []
+        for number, question in enumerate(theme.questions, 1):
+            parts.append(ft.Text(f"{number}. {t.localize(question.text)}",
+                                 weight=ft.FontWeight.W_500))
+            if question.type is QuestionType.COMPETENCE:
+                parts.extend(self.competence_rows(question))
+                continue
+            boxes = [self.answer_box(p, question) for p in [*self.others(), self.me]]
+            parts.append(ft.Row(boxes, spacing=8, vertical_alignment=ft.CrossAxisAlignment.START)
+                         if wide else ft.Column(boxes, spacing=6,
+                                                horizontal_alignment=ft.CrossAxisAlignment.STRETCH))
+        notes = ft.TextField(
+            label=t("hold.minutes", theme=t.localize(theme.title)), multiline=True,
+            min_lines=4, max_lines=14, value=self.meeting.minutes.notes.get(theme.id, ""))
+
+        def changed(e: Any) -> None:
+            try:
+                self.meetings.set_note(self.meeting.cid, theme.id, notes.value or "")
+            except InputRejected as err:
+                notes.error = describe(err, t)
+                notes.update()
+                return
+            if notes.error:
+                notes.error = None
+                notes.update()
+            self.saver.poke()
+
+        async def left(e: Any) -> None:
+            await self.saver.flush()
+
+        notes.on_change = changed
+        notes.on_blur = left
+        parts.append(ft.Divider())
+        parts.append(notes)
+        return parts
+
+    # --- the agreement builder ----------------------------------------------------------
+
+    def agreement_body(self) -> list[ft.Control]:
+        t = self.t
+        agreement = self.meeting.agreement
+        if not self.goal_rows:
+            goals = agreement.goals if agreement else ()
+            self.goal_rows = [GoalRow(self, g, n) for n, g in enumerate(goals, 1)]
+            if not self.goal_rows:
+                self.goal_rows.append(GoalRow(self, None, 1))
+        column = ft.Column([row.control for row in self.goal_rows], spacing=8)
+
+        async def add() -> None:
+            row = GoalRow(self, None, len(self.goal_rows) + 1)
+            self.goal_rows.append(row)
+            column.controls.append(row.control)
+            column.update()
+
+        save = ft.FilledButton(t("goal.save"), icon=ft.Icons.SAVE)
+
+        async def keep() -> None:
+            await self.keep_goals()
+
+        save.on_click = keep
+        intro = [ft.Text(t("goal.intro"))]
+        if agreement is not None and agreement.signatures:
+            intro.append(ft.Text(t("goal.signed_changes"), color=ft.Colors.TERTIARY))
+        return [*intro, column,
+                ft.Row([ft.OutlinedButton(t("goal.add"), icon=ft.Icons.ADD, on_click=add,
+                                          tooltip=t("goal.add")), save], wrap=True),
+                self.goal_message]
+
+    async def keep_goals(self) -> bool:
+        t = self.t
+        try:
+            goals = [row.goal() for row in self.goal_rows if not row.removed]
+            self.meetings.set_goals(self.meeting.cid, goals)
+        except InputRejected as err:
+            self.goal_message.value, self.goal_message.color = describe(err, t), ft.Colors.ERROR
+            self.goal_message.update()
+            return False
+        await self.save()
+        self.goal_message.value = t("goal.saved", count=len(goals))
+        self.goal_message.color = ft.Colors.PRIMARY
+        self.goal_message.update()
+        return True
+
+    def finish_body(self) -> list[ft.Control]:
+        t = self.t
+        done = ft.FilledButton(t("hold.finish"), icon=ft.Icons.CHECK)
+
+        async def finish() -> None:
+            written = any((r.what.value or "").strip() for r in self.goal_rows if not r.removed)
+            if written and not await self.keep_goals():
+                self.step = len(self.themes)
+                self.render()
+                return
+            with_goals = self.meeting.agreement is not None
+            with_state = done
+            try:
+                with_state.disabled = True
+                await asyncio.to_thread(self.meetings.finish, self.meeting.cid)
+            except (InputRejected, StorageError) as err:
+                self.goal_message.value = describe(err, t)
+                self.goal_message.color = ft.Colors.ERROR
+                with_state.disabled = False
+                self.render()
+                return
+            self.shell.sync_soon()
+            if with_goals:
+                await self.shell.go(show_agreement, self.meeting.cid, t("hold.finished"))
+            else:
+                await self.shell.go(show_conversation, self.meeting.cid, t("hold.finished"))
+
+        done.on_click = finish
+        agreement = self.meeting.agreement
+        count = len(agreement.goals) if agreement else 0
+        return [ft.Text(t("hold.finish_help", count=count)), done, self.goal_message]
+
+    # --- the screen ----------------------------------------------------------------------
+
+    def steps(self) -> list[str]:
+        return [self.t.localize(th.title) for th in self.themes] + [
+            self.t("hold.agreement_step"), self.t("hold.finish_step")]
+
+    async def goto(self, step: int) -> None:
+        await self.saver.flush()
+        self.step = max(0, min(step, len(self.themes) + 1))
+        self.render()
+
+    async def back(self) -> None:
+        await self.saver.flush()
+        await self.shell.go(show_conversation, self.meeting.cid, "")
+
+    def render(self) -> None:
+        t = self.t
+        steps = self.steps()
+        body: list[ft.Control] = [
+            ft.Text(t("prepare.step", number=self.step + 1, total=len(steps),
+                      title=steps[self.step]), theme_style=ft.TextThemeStyle.TITLE_LARGE),
+            self.status,
+        ]
+        if self.step < len(self.themes):
+            body.extend(self.theme_body(self.themes[self.step]))
+        elif self.step == len(self.themes):
+            body.extend(self.agreement_body())
+        else:
+            body.extend(self.finish_body())
+        buttons: list[ft.Control] = []
+        if self.step > 0:
+            async def previous() -> None:
+                await self.goto(self.step - 1)
+
+            buttons.append(ft.OutlinedButton(t("prepare.previous"), icon=ft.Icons.ARROW_BACK,
+                                             on_click=previous))
+        if self.step < len(steps) - 1:
+            async def following() -> None:
+                await self.goto(self.step + 1)
+
+            buttons.append(ft.FilledButton(t("prepare.next"), icon=ft.Icons.ARROW_FORWARD,
+                                           on_click=following))
+        body.append(ft.Row(buttons, alignment=ft.MainAxisAlignment.SPACE_BETWEEN))
+        kind = t(f"kind.{self.meeting.conversation.kind.value}")
+        who = ", ".join(self.names.get(p, "") for p in self.others())
+        self.shell.show(page_column(body), back_bar(
+            self.shell, t("hold.title", kind=kind, names=who), self.back))
+
+
+async def show_hold(shell: Shell, conversation_id: str) -> None:
+    t = shell.session.texts
+    try:
+        meeting = await asyncio.to_thread(shell.session.meetings.load, conversation_id)
+    except (InputRejected, StorageError) as err:
+        await shell.home(notice=describe(err, t))
+        return
+    if not shell.session.meetings.leading(meeting.conversation):
+        await show_conversation(shell, conversation_id, describe(
+            InputRejected("error.leader_only"), t))
+        return
+    if meeting.conversation.kind.is_team:
+        from views.team import show_team
+
+        await show_team(shell, meeting)
+        return
+    HoldScreen(shell, meeting).render()
+
+
+async def show_follow_up(shell: Shell, conversation_id: str) -> None:
+    """The follow-up about six months later: each goal's progress; the goals can be
+    adjusted, which makes a new agreement both sign again."""
+    session, t = shell.session, shell.session.texts
+    meetings = session.meetings
+    try:
+        meeting = await asyncio.to_thread(meetings.load, conversation_id)
+    except (InputRejected, StorageError) as err:
+        await shell.home(notice=describe(err, t))
+        return
+    agreement = meeting.agreement
+    message = ft.Text("")
+    choices: dict[str, ft.RadioGroup] = {}
+    body: list[ft.Control] = [
+        ft.Text(t("followup.title"), theme_style=ft.TextThemeStyle.HEADLINE_SMALL),
+        ft.Text(t("followup.due", date=when(meeting.conversation.follow_up_due, t) or "–")),
+    ]
+    for number, goal in enumerate(agreement.goals if agreement else (), 1):
+        group = ft.RadioGroup(ft.Row([
+            ft.Radio(value=s.value, label=t(f"doc.status.{s.value}")) for s in GoalStatus
+        ], wrap=True), value=goal.status.value)
+        choices[goal.id] = group
+        body.append(ft.Card(ft.Container(ft.Column([
+            ft.Text(t("agreement.goal_number", number=number), size=12),
+            ft.Text(goal.what, weight=ft.FontWeight.W_500), group], spacing=4), padding=12)))
+    save = ft.FilledButton(t("followup.save"), icon=ft.Icons.SAVE)
+
+    async def keep() -> None:
+        if agreement is None:
+            return
+        try:
+            for goal_id, group in choices.items():
+                status = GoalStatus(group.value or GoalStatus.OPEN.value)
+                current = meeting.agreement
+                assert current is not None
+                if next(g for g in current.goals if g.id == goal_id).status is not status:
+                    meetings.set_goal_status(conversation_id, goal_id, status)
+            await asyncio.to_thread(meetings.followed_up, conversation_id)
+        except (InputRejected, StorageError) as err:
+            message.value, message.color = describe(err, t), ft.Colors.ERROR
+            message.update()
+            return
+        shell.sync_soon()
+        await shell.go(show_agreement, conversation_id, t("followup.saved"))
+
+    save.on_click = keep
+    body += [save, message]
+
+    async def back() -> None:
+        await show_conversation(shell, conversation_id)
+
+    shell.show(page_column(body), back_bar(shell, t("followup.title"), back))
