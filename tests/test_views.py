@@ -290,3 +290,63 @@ def test_joining_an_organisation_and_hr_approving_on_screen(tmp_path: Path) -> N
 
     run(ask())
     run(approve())
+
+
+async def as_mette(data_dir: Path) -> FakeClient:
+    """The demo, locked, then Mette (the leader) unlocked."""
+    client = await started(data_dir)
+    await click(client, ft.OutlinedButton, content="Prøv med demodata")
+    await click(client, ft.IconButton, tooltip="Lås")
+    await click(client, ft.Container, tooltip="Profil: Hjerte")
+    client.type_into(client.find(ft.TextField, label="PIN-kode"), DEMO_PIN)
+    await click(client, ft.FilledButton, content="Lås op")
+    assert "Hej Mette Holm" in client.texts()
+    return client
+
+
+def test_planning_for_someone_without_a_profile_says_how_to_invite_them(data_dir: Path) -> None:
+    async def scenario() -> None:
+        client = await as_mette(data_dir)
+        await click(client, ft.FloatingActionButton, tooltip="Planlæg en samtale")
+        assert not unlabelled(client)
+        await click(client, ft.FilledButton, content="Planlæg og lav invitation")
+        assert "Vælg en dato for samtalen." in client.texts()
+        client.type_into(client.find(ft.TextField, label="Dato"), "01-12-2099")
+        jonas = client.find(ft.Checkbox, label="Jonas Nielsen (ingen profil endnu)")
+        jonas.value = True
+        await client.fire(jonas, "change", "true")
+        await click(client, ft.FilledButton, content="Planlæg og lav invitation")
+        assert any(text.startswith("Jonas Nielsen har ingen profil i Samtale endnu")
+                   for text in client.texts())
+        assert not unlabelled(client)
+
+    run(scenario())
+
+
+def test_every_step_of_holding_a_mus_and_a_tus_names_its_controls(data_dir: Path) -> None:
+    async def scenario() -> None:
+        client = await as_mette(data_dir)
+        await click(client, ft.ListTile, tooltip="Åbn MUS med Anna Sørensen, 6")
+        assert not unlabelled(client)
+        await click(client, ft.FilledButton, content="Hold samtalen")
+        for step in range(2, 6):
+            assert not unlabelled(client), step
+            await click(client, ft.FilledButton, content="Næste")
+        await click(client, ft.FilledButton, content="Afslut samtalen")
+        assert "Samtalen er afsluttet og gemt." in client.texts()
+        assert not unlabelled(client)
+        await click(client, ft.IconButton, tooltip="Tilbage")
+        await click(client, ft.ListTile, tooltip="Åbn TUS med Anna Sørensen, Jonas Nielsen, "
+                    "Fatima Ali, Lars Kristensen, 1")
+        await click(client, ft.FilledButton, content="Hold samtalen")
+        shows = {"Samtalehjulet": "Vores team", "Øvelser": "Tjek ind", "Teamplan": "Ny handling",
+                 "Opsummering": "Tid tilbage af opsummeringen"}
+        for section, text in shows.items():
+            chip = next(c for c in client.controls() if isinstance(c, ft.Chip)
+                        and isinstance(c.label, ft.Text) and c.label.value == section)
+            await client.fire(chip, "select", "true")
+            await asyncio.sleep(0)
+            assert text in client.texts(), section
+            assert not unlabelled(client), section
+
+    run(scenario())

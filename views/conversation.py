@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
@@ -245,6 +245,8 @@ async def show_agreement(shell: Shell, conversation_id: str, notice: str = "") -
                 color=ft.Colors.PRIMARY if status is AgreementStatus.SIGNED else None),
         ft.Text(status_text, weight=ft.FontWeight.W_500, expand=True),
     ]))
+    if conversation.follow_up_due is not None:
+        body.append(ft.Text(t("followup.due", date=when(conversation.follow_up_due, t))))
     agreement = meeting.agreement
     if agreement is None or not agreement.goals:
         body.append(ft.Text(t("agreement.no_goals")))
@@ -263,7 +265,7 @@ async def show_agreement(shell: Shell, conversation_id: str, notice: str = "") -
                 ft.Text(t("agreement.goal_number", number=number) + (
                     f" · {t.localize(theme.title)}" if theme else ""),
                     size=12, color=ft.Colors.ON_SURFACE_VARIANT),
-                ft.Text(goal.what, weight=ft.FontWeight.W_500, selectable=True),
+                ft.Text(goal.what, weight=ft.FontWeight.W_500),
                 ft.Text(" · ".join(details), size=12),
             ], spacing=4), padding=12)))
     for signature in agreement.signatures if agreement else ():
@@ -373,7 +375,7 @@ def _sign_here_opener(shell: Shell, meeting: Meeting, other: str,
                     continue
                 icon, key, colour = symbol(info.symbol)
 
-                def pick(profile_id: str = info.id) -> None:
+                def pick(e: Any, profile_id: str = info.id) -> None:
                     chosen["id"] = profile_id
                     draw()
                     tiles.update()

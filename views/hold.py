@@ -142,7 +142,7 @@ class HoldScreen:
         return ft.Container(
             ft.Column([ft.Text(label, size=12, weight=ft.FontWeight.W_600,
                                color=ft.Colors.PRIMARY),
-                       ft.Text(text, color=colour, selectable=True)], spacing=4),
+                       ft.Text(text, color=colour)], spacing=4),
             padding=10, border_radius=ft.BorderRadius.all(8), expand=True,
             bgcolor=ft.Colors.SURFACE_CONTAINER if own else ft.Colors.SECONDARY_CONTAINER,
         )

@@ -92,7 +92,7 @@ class TeamScreen:
             parts.append(ft.Card(ft.Container(ft.Column([
                 ft.Text(t.localize(field.title) if field else t("team.from_answers")
                         if card.from_answers else "", size=12, color=ft.Colors.PRIMARY),
-                ft.Text(card.text, size=20, weight=ft.FontWeight.W_500, selectable=True),
+                ft.Text(card.text, size=20, weight=ft.FontWeight.W_500),
                 ft.Text(t("team.anonymous") if card.from_answers else "", size=12,
                         color=ft.Colors.ON_SURFACE_VARIANT),
                 ft.FilledButton(t("team.card_is_done") if finished else label,
@@ -146,7 +146,7 @@ class TeamScreen:
             subtitle = t("team.minutes", minutes=minutes) if minutes else ""
             parts.append(ft.ExpansionTile(
                 title=ft.Text(title), subtitle=ft.Text(subtitle) if subtitle else None,
-                controls=[ft.Container(ft.Text(instructions, selectable=True),
+                controls=[ft.Container(ft.Text(instructions),
                                        padding=ft.Padding.only(left=16, right=16, bottom=12))],
             ))
         return parts
@@ -298,7 +298,7 @@ class TeamScreen:
 
         finish.on_click = done
         return [ft.Text(t("team.summary_help", minutes=timer.minutes)),
-                ft.Semantics(content=self.timer_text, label=t("team.timer_label")),
+                ft.Text(t("team.timer_label"), size=12), self.timer_text,
                 start, note, finish]
 
     async def start_timer(self) -> None:
@@ -345,8 +345,7 @@ class TeamScreen:
 
             label = t(f"team.section.{key}")
             tabs.append(ft.Chip(label=ft.Text(label), selected=index == self.section,
-                                on_select=go, show_checkmark=False,
-                                tooltip=t("prepare.go_to_step", title=label)))
+                                on_select=go, show_checkmark=False))
         content = {"rules": self.rules, "wheel": self.wheel, "exercises": self.exercises,
                    "plan": self.plan, "summary": self.summary}[name]()
         body: list[ft.Control] = [
