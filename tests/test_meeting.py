@@ -254,3 +254,77 @@ def test_minutes_keep_word_punctuation_and_refuse_20000_characters(tablet: AppSe
     tablet.meetings.set_note(cid, theme, "y" * 20_000)
     tablet.meetings.close(cid)
     assert tablet.meetings.load(cid).minutes.notes[theme] == "y" * 20_000
+
+
+def agreed_mus(tablet: AppSession) -> str:
+    cid = planned_mus(tablet)
+    held_with_two_goals(tablet, cid)
+    tablet.meetings.sign(cid)
+    tablet.meetings.sign_here(cid, profile_of(tablet, 1), demo.DEMO_PIN)
+    return cid
+
+
+def test_a_follow_up_shows_as_due_then_overdue_on_home(tablet: AppSession) -> None:
+    cid = agreed_mus(tablet)
+    tablet.meetings.close(cid)
+    due = tablet.meetings.conversation(cid).follow_up_due
+    assert due == dt.date(2027, 5, 22)
+
+    def summary_on(day: dt.date) -> object:
+        tablet.today = lambda: day
+        return next(s for _, items in tablet.home() for s in items if s.id == cid)
+
+    from conversations.model import Task
+
+    assert summary_on(TODAY).task is Task.DONE  # type: ignore[attr-defined]
+    soon = summary_on(due - dt.timedelta(days=20))
+    assert soon.task is Task.FOLLOW_UP and soon.follow_up_due == due  # type: ignore[attr-defined]
+    assert summary_on(due + dt.timedelta(days=3)).task is Task.FOLLOW_UP  # type: ignore[attr-defined]
+
+
+def test_the_follow_up_records_progress_in_a_new_agreement_both_sign_again(
+    tablet: AppSession,
+) -> None:
+    from conversations.model import GoalStatus
+
+    cid = agreed_mus(tablet)
+    meeting = tablet.meetings.open[cid]
+    signed = meeting.agreement
+    assert signed is not None
+    tablet.meetings.set_goal_status(cid, signed.goals[0].id, GoalStatus.DONE)
+    tablet.meetings.followed_up(cid)
+    assert meeting.conversation.state is State.FOLLOWED_UP
+    assert meeting.agreement is not None and meeting.agreement.supersedes == signed.id
+    assert meeting.agreement.goals[0].status is GoalStatus.DONE
+    assert tablet.meetings.status(meeting)[0] is AgreementStatus.DRAFT
+    tablet.meetings.sign(cid)
+    tablet.meetings.sign_here(cid, profile_of(tablet, 1), demo.DEMO_PIN)
+    assert tablet.meetings.status(meeting)[0] is AgreementStatus.SIGNED
+    assert meeting.earlier[0].signatures == signed.signatures
+
+
+def test_a_grus_member_goal_is_approved_and_everyone_gets_an_individual_follow_up(
+    tablet: AppSession,
+) -> None:
+    team = [e.id for e in demo.organisation().employees]
+    planned = tablet.meetings.plan(Kind.GRUS, team, TODAY + dt.timedelta(days=2))
+    cid = planned.conversation_id
+    tablet.meetings.load(cid)
+    tablet.meetings.add_action(cid, "Fælles sparring hver tirsdag", long_term=False,
+                               responsible_id=METTE.id, deadline=TODAY + dt.timedelta(days=30))
+    with pytest.raises(InputRejected):
+        tablet.meetings.add_action(cid, "  ", long_term=True, responsible_id=METTE.id,
+                                   deadline=None)
+    tablet.meetings.add_member_goal(cid, ANNA.id, "Lære at bruge loftlift", None)
+    plan = tablet.meetings.open[cid].plan
+    assert plan is not None
+    goal = plan.member_goals[ANNA.id][0]
+    assert not goal.approved_by_leader
+    tablet.meetings.approve_goal(cid, ANNA.id, goal.id)
+    follow_ups = tablet.meetings.finish_team(cid)
+    assert len(follow_ups) == len(team)
+    kinds = {tablet.meetings.conversation(f).kind for f in follow_ups}
+    assert kinds == {Kind.FOLLOW_UP}
+    again = tablet.meetings.load(cid)
+    assert again.plan is not None and again.plan.member_goals[ANNA.id][0].approved_by_leader
+    assert again.conversation.state is State.HELD

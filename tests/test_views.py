@@ -350,3 +350,40 @@ def test_every_step_of_holding_a_mus_and_a_tus_names_its_controls(data_dir: Path
             assert not unlabelled(client), section
 
     run(scenario())
+
+
+def test_an_agreement_changed_after_signing_is_shown_as_tampered(data_dir: Path) -> None:
+    from tests.app_fixtures import session_on
+    from tests.test_meeting import agreed_mus, switch
+    from views.meeting import AGREEMENT_TABLE
+
+    session = session_on(data_dir)
+    session.create_demo()
+    switch(session, 6)
+    cid = agreed_mus(session)
+    session.meetings.close(cid)
+    vault = session._vault()
+    record = next(iter(vault.read_shard(cid)[AGREEMENT_TABLE].values()))
+    goals = [dict(g) for g in record["goals"]]
+    goals[1]["what"] += "!"
+    vault.put_record(cid, AGREEMENT_TABLE, {**record, "goals": goals})
+    planned = session.meetings.conversation(cid).planned_at
+    assert planned is not None
+    session.lock()
+
+    async def scenario() -> None:
+        client = await started(data_dir)
+        await click(client, ft.Container, tooltip="Profil: Hjerte")
+        client.type_into(client.find(ft.TextField, label="PIN-kode"), DEMO_PIN)
+        await click(client, ft.FilledButton, content="Lås op")
+        await click(client, ft.ListTile, tooltip=f"Åbn MUS med Anna Sørensen, {planned.day}")
+        await click(client, ft.FilledButton, content="Udviklingsaftale og underskrift")
+        texts = client.texts()
+        assert any(t.startswith("Aftalen er ændret efter underskriften fra") for t in texts)
+        assert any(t.startswith("Ugyldig underskrift fra Anna Sørensen") for t in texts)
+        assert "Underskrevet af begge" not in texts
+        assert not any(isinstance(c, ft.FilledButton) and str(c.content).startswith(
+            "Underskriv") for c in client.controls())
+        assert not unlabelled(client)
+
+    run(scenario())
