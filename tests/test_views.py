@@ -387,3 +387,44 @@ def test_an_agreement_changed_after_signing_is_shown_as_tampered(data_dir: Path)
         assert not unlabelled(client)
 
     run(scenario())
+
+
+def test_the_follow_up_screen_records_a_goal_as_done_for_both_to_sign_again(
+    data_dir: Path,
+) -> None:
+    from tests.app_fixtures import session_on
+    from tests.test_meeting import agreed_mus, switch
+
+    session = session_on(data_dir)
+    session.create_demo()
+    switch(session, 6)
+    cid = agreed_mus(session)
+    session.meetings.close(cid)
+    planned = session.meetings.conversation(cid).planned_at
+    assert planned is not None
+    session.lock()
+
+    async def scenario() -> None:
+        client = await started(data_dir)
+        await click(client, ft.Container, tooltip="Profil: Hjerte")
+        client.type_into(client.find(ft.TextField, label="PIN-kode"), DEMO_PIN)
+        await click(client, ft.FilledButton, content="Lås op")
+        await click(client, ft.ListTile, tooltip=f"Åbn MUS med Anna Sørensen, {planned.day}")
+        await click(client, ft.FilledButton, content="Udviklingsaftale og underskrift")
+        await click(client, ft.OutlinedButton, content="Hold opfølgning")
+        assert "Kursus i forflytning" in client.texts()
+        assert not unlabelled(client)
+        first = next(c for c in client.controls() if isinstance(c, ft.RadioGroup))
+        first.value = "done"
+        await click(client, ft.FilledButton, content="Gem opfølgningen")
+        texts = client.texts()
+        assert any(t.startswith("Opfølgningen er gemt.") for t in texts)
+        assert any(t.startswith("Kladde") for t in texts)
+
+    run(scenario())
+    session = session_on(data_dir)
+    session.unlock(next(p.id for p in session.profiles() if p.symbol == 6), "123456")
+    meeting = session.meetings.load(cid)
+    assert meeting.conversation.state.value == "followed_up"
+    assert meeting.agreement is not None
+    assert [g.status.value for g in meeting.agreement.goals].count("done") == 1

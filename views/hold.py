@@ -62,7 +62,7 @@ class GoalRow:
             ft.Row([self.approved, ft.IconButton(
                 ft.Icons.DELETE_OUTLINE, tooltip=t("goal.remove", number=number),
                 on_click=self.remove)], alignment=ft.MainAxisAlignment.SPACE_BETWEEN),
-        ], spacing=8), padding=12))
+        ], spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH), padding=12))
         self.screen = screen
 
     async def remove(self) -> None:
