@@ -273,6 +273,31 @@ class TeamPlan(Versioned):
     member_goals: Mapping[str, tuple[Goal, ...]] = dataclasses.field(default_factory=dict)
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CompetenceRatings(Versioned):
+    """A person's competence levels from one conversation, as they themself (or, with
+    ``by_leader``, their leader) assessed them; read by the person, their leader and HR."""
+
+    record_type: ClassVar[str] = "competence_ratings"
+
+    person_id: str
+    conversation_id: str
+    year: int
+    ratings: Mapping[str, Level] = dataclasses.field(default_factory=dict)
+    by_leader: bool = False
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Reminder(Versioned):
+    """A leader's nudge about a conversation (e.g. an overdue follow-up); no content."""
+
+    record_type: ClassVar[str] = "reminder"
+
+    conversation_id: str
+    about: str
+    sent_at: dt.datetime
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     """The same day ``months`` later, or the month's last day when it is shorter."""
     month_index = day.month - 1 + months

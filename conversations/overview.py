@@ -169,12 +169,21 @@ def leader_board(
     ``followed_up``: ids of conversations whose follow-up has been held. Rows come in
     :data:`BOARD_ORDER`, then by name.
     """
-    by_person = conversations_by_person(conversations, year=year, kinds=kinds)
+    every = list(conversations)
+    by_person = conversations_by_person(every, year=year, kinds=kinds)
     prepared_ids = frozenset(prepared)
     followed_ids = frozenset(followed_up)
+    urgent = _urgent_follow_ups(every, today, followed_ids, kinds)
     rows = []
     for member in members:
         conversation = by_person.get(member.id)
+        pressing = urgent.get(member.id)
+        if pressing is not None and (conversation is None or _RANK[pressing[0]] < _RANK[
+                board_state(conversation, today, prepared=conversation.id in prepared_ids,
+                            followed_up=conversation.id in followed_ids)]):
+            # A follow-up due or overdue from an earlier conversation is never hidden
+            # behind the next conversation being planned.
+            conversation = pressing[1]
         if conversation is None:
             rows.append(BoardRow(member.id, member.name, BoardState.NOT_PLANNED,
                                  None, None, None, None))
@@ -193,6 +202,28 @@ def leader_board(
                              conversation.id))
     rows.sort(key=lambda row: (_RANK[row.state], row.name.casefold(), row.person_id))
     return rows
+
+
+def _urgent_follow_ups(
+    conversations: Iterable[Conversation],
+    today: dt.date,
+    followed_up: Collection[str],
+    kinds: Collection[Kind],
+) -> dict[str, tuple[BoardState, Conversation]]:
+    """Per person the most pressing follow-up of any year: overdue before due."""
+    wanted = frozenset(kinds)
+    found: dict[str, tuple[BoardState, Conversation]] = {}
+    for conversation in conversations:
+        if conversation.kind not in wanted or conversation.state is not State.AGREED:
+            continue
+        state = board_state(conversation, today, followed_up=conversation.id in followed_up)
+        if state not in (BoardState.OVERDUE, BoardState.FOLLOW_UP_DUE):
+            continue
+        for person in conversation.participant_ids:
+            known = found.get(person)
+            if known is None or _RANK[state] < _RANK[known[0]]:
+                found[person] = (state, conversation)
+    return found
 
 
 def coverage_by_leader(

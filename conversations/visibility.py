@@ -13,6 +13,8 @@ leaves the author as the only reader. Nobody outside the directory is ever a rea
 | agreement, follow_up | leader, delegate leader, participants; HR when the policy says so |
 | team_plan | leader, delegate leader, the team conversation's participants |
 | competence_ratings | the person rated, their leader in the directory, HR |
+| reminder | leader, delegate leader, participants |
+| course | every member of the directory |
 | person, anything else | nobody |
 
 The delegate leader stands in for the leader, so reads whatever the leader reads about
@@ -101,6 +103,10 @@ def _competence_readers(record: Record, _: Record | None, directory: Directory) 
     return {rated} | directory.hr_ids() | ({leader.id} if leader else set())
 
 
+def _everyone(_: Record, __: Record | None, directory: Directory) -> set[str]:
+    return set(directory.members)
+
+
 _RULES: Mapping[str, Rule] = {
     "conversation": _conversation_readers,
     "preparation": _preparation_readers,
@@ -109,6 +115,8 @@ _RULES: Mapping[str, Rule] = {
     "follow_up": _agreement_readers,
     "team_plan": _team_plan_readers,
     "competence_ratings": _competence_readers,
+    "reminder": _team_plan_readers,
+    "course": _everyone,
 }
 
 

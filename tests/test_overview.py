@@ -136,6 +136,17 @@ def test_the_latest_planned_conversation_of_the_year_wins() -> None:
     assert gone[0] == BoardRow("a", "Anna", BoardState.NOT_PLANNED, None, None, None, None)
 
 
+def test_an_overdue_follow_up_is_never_hidden_behind_the_next_planned_conversation() -> None:
+    people = team()[:1]
+    agreed = talk("a", State.AGREED, planned=dt.datetime(2025, 10, 1, 9),
+                  due=TODAY - dt.timedelta(days=3))
+    next_one = talk("a", State.PLANNED, planned=dt.datetime(2026, 9, 1, 9))
+    rows = leader_board(people, [agreed, next_one], TODAY, year=YEAR)
+    assert (rows[0].state, rows[0].conversation_id) == (BoardState.OVERDUE, agreed.id)
+    done = leader_board(people, [agreed, next_one], TODAY, year=YEAR, followed_up=[agreed.id])
+    assert (rows[0].state, done[0].conversation_id) == (BoardState.OVERDUE, next_one.id)
+
+
 def test_an_undated_conversation_counts_for_the_year_and_followed_up_ids_are_done() -> None:
     undated = talk("a", State.PLANNED, planned=None)
     agreed = talk("b", State.AGREED, due=TODAY - dt.timedelta(days=40))

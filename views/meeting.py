@@ -372,6 +372,9 @@ class Meetings:
             session.publish(conversation_id, TEAM_PLAN_TABLE, meeting.saved_plan.to_dict())
         if meeting.saved_agreement is not None:
             session.publish(conversation_id, AGREEMENT_TABLE, meeting.saved_agreement.to_dict())
+        mine = meeting.preparations.get(me.id)
+        if mine is not None:
+            session.office.share_ratings(conversation, mine)
         return conversation
 
     def _store(self, meeting: Meeting, conversation: Conversation) -> None:

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from sync.organisation import JoinRequest, OrgCard
     from sync.share import Share
     from views.meeting import Meetings
+    from views.office import Office
 
 MIN_PIN = MIN_PIN_LENGTH
 SYMBOL_COUNT = 8
@@ -164,6 +165,13 @@ class AppSession:
 
             self._meetings = Meetings(self)
         return self._meetings
+
+    @property
+    def office(self) -> Office:
+        """The leader's board and year, HR's overview and courses (see views.office)."""
+        from views.office import Office
+
+        return Office(self)
 
     # --- language and idle lock -------------------------------------------------
 
@@ -779,6 +787,7 @@ class AppSession:
                 self.vault.put_catalog({conversation_id: entry})
                 if draft.saved is not None and draft.saved is not draft.opened:
                     self.publish(conversation_id, PREPARATION_TABLE, draft.saved.to_dict())
+                    self.office.share_ratings(draft.conversation, draft.saved)
             except BaseException:
                 draft.closing = False
                 raise

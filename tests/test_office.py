@@ -1,0 +1,121 @@
+"""The leader's and HR's desk through the session: ratings reach HR and the leader,
+courses reach everyone, reminders reach the person, the board and a year plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from conversations import demo
+from conversations.competence import Level
+from conversations.courses import Delivery
+from conversations.model import InputRejected, Kind
+from conversations.overview import BoardState, Grouping
+from tests.app_fixtures import TODAY, session_on
+from tests.test_meeting import ANNA, METTE, agreed_mus, switch
+from views.session import AppSession
+
+
+@pytest.fixture
+def tablet(tmp_path: Path) -> AppSession:
+    session = session_on(tmp_path)
+    session.create_demo()
+    return session
+
+
+def anna_rates_and_shares(tablet: AppSession, level: Level) -> str:
+    cid = next(s.id for _, items in tablet.home() for s in items if s.answered)
+    draft = tablet.open_draft(cid)
+    profile = tablet.library.job_profiles["therapist-carer"]
+    tablet.set_rating(cid, profile.competences[1].id, level)
+    tablet.set_shared(cid, True)
+    tablet.close_draft(cid)
+    tablet.sync()
+    assert draft.preparation.ratings
+    return profile.competences[1].id
+
+
+def test_a_shared_self_assessment_reaches_hr_and_the_leader_but_an_unshared_one_does_not(
+    tablet: AppSession,
+) -> None:
+    cid = next(s.id for _, items in tablet.home() for s in items if s.answered)
+    tablet.open_draft(cid)
+    tablet.close_draft(cid)
+    tablet.sync()
+    switch(tablet, 2)
+    assert tablet.office.ratings() == []
+    switch(tablet, 1)
+    competence = anna_rates_and_shares(tablet, Level.NOVICE)
+    for symbol in (2, 6):
+        switch(tablet, symbol)
+        mine = [r for r in tablet.office.ratings() if r.competence_id == competence]
+        assert [(r.person_id, r.level) for r in mine] == [(ANNA.id, Level.NOVICE)]
+    switch(tablet, 2)
+    cells = tablet.office.overview(Grouping.INDIVIDUAL, TODAY.year)
+    assert cells[ANNA.id][competence].gap is not None and cells[ANNA.id][competence].gap > 0
+    assert tablet.office.gaps(TODAY.year)[ANNA.id][competence] > 0
+
+
+def test_sharing_again_replaces_the_ratings_instead_of_counting_twice(
+    tablet: AppSession,
+) -> None:
+    competence = anna_rates_and_shares(tablet, Level.NOVICE)
+    anna_rates_and_shares(tablet, Level.EXPERT)
+    switch(tablet, 2)
+    mine = [r for r in tablet.office.ratings() if r.competence_id == competence]
+    assert [r.level for r in mine] == [Level.EXPERT]
+
+
+def test_hr_creates_a_course_everyone_sees_and_an_employee_cannot(tablet: AppSession) -> None:
+    profile = tablet.library.job_profiles["therapist-carer"]
+    with pytest.raises(InputRejected) as refused:
+        tablet.office.create_course("Forflytning", [profile.competences[0].id],
+                                    Delivery.INTERNAL)
+    assert refused.value.key == "error.hr_only"
+    switch(tablet, 2)
+    with pytest.raises(InputRejected):
+        tablet.office.create_course("  ", [profile.competences[0].id], Delivery.INTERNAL)
+    assert tablet.office.courses() == []
+    tablet.office.create_course("Forflytning i praksis", [profile.competences[0].id],
+                                Delivery.INTERNAL, teacher_id=METTE.id,
+                                dates=[TODAY + dt.timedelta(days=30)])
+    tablet.sync()
+    switch(tablet, 1)
+    assert [c.title for c in tablet.office.courses()] == ["Forflytning i praksis"]
+
+
+def test_an_overdue_follow_up_shows_on_the_board_and_a_reminder_reaches_the_employee(
+    tablet: AppSession,
+) -> None:
+    switch(tablet, 6)
+    cid = agreed_mus(tablet)
+    tablet.meetings.close(cid)
+    due = tablet.meetings.conversation(cid).follow_up_due
+    assert due is not None
+    tablet.today = lambda: due + dt.timedelta(days=5)
+    rows = {row.person_id: row for row in tablet.office.board(TODAY.year)}
+    assert rows[ANNA.id].state is BoardState.OVERDUE
+    assert rows[demo.organisation().employees[1].id].state is BoardState.NOT_PLANNED
+    tablet.office.remind(cid)
+    tablet.sync()
+    switch(tablet, 1)
+    reminders = tablet.office.reminders()
+    assert [(r.about, c.id) for r, c in reminders] == [("reminder.follow_up", cid)]
+
+
+def test_a_year_plan_is_planned_in_bulk_for_the_team(tablet: AppSession) -> None:
+    from conversations.annual import plan_year
+
+    switch(tablet, 6)
+    people = [m.id for m in tablet.office.led()]
+    year = TODAY.year + 1
+    slots = plan_year(people, Kind.MUS, year=year,
+                      window=(dt.date(year, 2, 1), dt.date(year, 3, 31)), per_day=2)
+    planned = tablet.office.plan_many(Kind.MUS, [(s.person_ids, s.day) for s in slots])
+    assert len(planned) == len(people)
+    states = {row.person_id: row.state for row in tablet.office.board(year)}
+    # Anna's follow-up from the demo's earlier MUS is due: that stays in front.
+    assert states.pop(ANNA.id) is BoardState.FOLLOW_UP_DUE
+    assert set(states.values()) == {BoardState.PLANNED}

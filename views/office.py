@@ -1,0 +1,315 @@
+"""The leader's and HR's desk, in plain Python: no Flet here.
+
+- Competence ratings reach the people who may read them: when a person shares a
+  preparation with their leader, its self-assessment goes out as a ``competence_ratings``
+  record (readers: the person, their leader, HR); the leader's own ratings in an
+  employee's conversation go out the same way, marked as the leader's assessment.
+- The leader's board and year: their people's conversations from the catalog, bulk
+  planning of a conversation kind across the year, and reminders about overdue
+  follow-ups that reach the person's home.
+- HR's competence overview and course catalogue; MED's anonymous trends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from conversations.competence import JobProfile, Level
+from conversations.courses import Course, Delivery, Demand, new_course, suggested_demand
+from conversations.directory import Member
+from conversations.model import (
+    Agreement,
+    CompetenceRatings,
+    Conversation,
+    Goal,
+    InputRejected,
+    Kind,
+    Preparation,
+    Reminder,
+    Role,
+    State,
+)
+from conversations.overview import (
+    BoardRow,
+    Cell,
+    Grouping,
+    Rating,
+    competence_overview,
+    coverage_by_leader,
+    leader_board,
+    may_see_individual,
+)
+from conversations.trends import TrendCell, med_trends
+from views.session import CONVERSATION_TABLE, PREPARATION_TABLE
+
+if TYPE_CHECKING:
+    from views.session import AppSession
+
+RATINGS_TABLE = "competence_ratings"
+REMINDER_TABLE = "reminders"
+COURSE_TABLE = "courses"
+AGREEMENT_TABLE = "agreements"
+# Every course lives in one shard that every member reads.
+CATALOGUE_SHARD = "c0" + "0" * 30
+INDIVIDUAL_KINDS = (Kind.MUS, Kind.PUS, Kind.LUS)
+
+
+def ratings_id(person_id: str, conversation_id: str, by_leader: bool) -> str:
+    """One ratings record per person, conversation and assessor: a new share replaces
+    the old instead of counting twice."""
+    seed = f"{person_id}|{conversation_id}|{'leader' if by_leader else 'self'}"
+    return hashlib.sha256(seed.encode()).hexdigest()[:32]
+
+
+class Office:
+    def __init__(self, session: AppSession) -> None:
+        self.session = session
+
+    # --- who I am here ---------------------------------------------------------------------
+
+    def me(self) -> Member:
+        person = self.session._person()
+        member = self.session.directory.member(person.id)
+        if member is None:
+            raise InputRejected("error.vault_locked")
+        return member
+
+    def is_hr(self) -> bool:
+        return Role.HR in self.session._person().roles
+
+    def is_med(self) -> bool:
+        return bool({Role.MED, Role.HR} & set(self.session._person().roles))
+
+    def led(self) -> list[Member]:
+        """The people I lead, by name."""
+        me = self.session._person().id
+        return sorted((m for m in self.session.directory.members.values()
+                       if m.leader_id == me), key=lambda m: m.name.casefold())
+
+    def is_leader(self) -> bool:
+        return bool(self.led()) or Role.LEADER in self.session._person().roles
+
+    def members(self) -> dict[str, Member]:
+        return dict(self.session.directory.members)
+
+    def profiles(self) -> Mapping[str, JobProfile]:
+        return self.session.library.job_profiles
+
+    # --- ratings flowing to leader and HR ------------------------------------------------------
+
+    def share_ratings(self, conversation: Conversation, preparation: Preparation) -> None:
+        """Blocking. Sends the competence ratings of a preparation the person shared.
+        The leader's ratings in an employee's conversation are their assessment of
+        each participant."""
+        if not preparation.ratings:
+            return
+        me = self.session._person().id
+        leading = me in (conversation.leader_id, conversation.delegate_leader_id)
+        if not leading and not preparation.shared_with_leader:
+            return
+        year = (conversation.planned_at.date() if conversation.planned_at
+                else self.session.today()).year
+        rated = conversation.participant_ids if leading else (me,)
+        if leading and conversation.kind.is_team:
+            return
+        vault = self.session._vault()
+        earlier = vault.read_shard(conversation.id).get(RATINGS_TABLE, {})
+        for person in rated:
+            record_id = ratings_id(person, conversation.id, leading)
+            ratings = dict(preparation.ratings)
+            if record_id in earlier:  # a new version of the same record, never a rival
+                before = CompetenceRatings.from_dict(earlier[record_id])
+                if dict(before.ratings) == ratings and before.year == year:
+                    continue
+                record = before.revised(author=me, ratings=ratings, year=year)
+            else:
+                record = CompetenceRatings(
+                    id=record_id, person_id=person, conversation_id=conversation.id,
+                    year=year, ratings=ratings, by_leader=leading, author=me)
+            self.session.publish(conversation.id, RATINGS_TABLE, record.to_dict())
+
+    def ratings(self) -> list[Rating]:
+        """Blocking. Every competence rating this person may read."""
+        vault = self.session._vault()
+        found: list[Rating] = []
+        for shard_id in vault.shard_ids():
+            table = vault.read_shard(shard_id).get(RATINGS_TABLE, {})
+            for raw in table.values():
+                record = CompetenceRatings.from_dict(raw)
+                found.extend(
+                    Rating(person_id=record.person_id, competence_id=competence,
+                           level=Level(level), year=record.year, by_leader=record.by_leader)
+                    for competence, level in record.ratings.items()
+                )
+        return found
+
+    def overview(self, grouping: Grouping, year: int,
+                 ratings: Sequence[Rating] | None = None) -> dict[str, dict[str, Cell]]:
+        """Blocking. The competence overview; single people only where this person may
+        see them (the person, their leader, HR)."""
+        rows = self.ratings() if ratings is None else ratings
+        cells = competence_overview(rows, self.members(), self.profiles(), grouping=grouping,
+                                    year=year)
+        if grouping is Grouping.INDIVIDUAL:
+            me, directory = self.me(), self.session.directory
+            cells = {person: row for person, row in cells.items()
+                     if may_see_individual(me, person, directory)}
+        return cells
+
+    def med(self, year: int) -> list[TrendCell]:
+        """Blocking. MED's anonymous trends: only numbers from enough people."""
+        policy = self.session.directory.policy
+        return med_trends(self.ratings(), self.members(), year=year,
+                          min_group=policy.med_min_group)
+
+    # --- the leader's board and year -------------------------------------------------------------
+
+    def conversations(self) -> list[Conversation]:
+        """Blocking. The conversations this person leads, from the catalog (no shard reads)."""
+        me = self.session._person().id
+        found = []
+        for cid, entry in self.session._vault().catalog().items():
+            if me not in (entry.get("leader_id"), entry.get("delegate_leader_id")):
+                continue
+            planned, due = entry.get("planned_at"), entry.get("follow_up_due")
+            found.append(Conversation(
+                id=cid, kind=Kind(entry["kind"]), sheet_id="", sheet_version=0,
+                leader_id=entry.get("leader_id") or me,
+                delegate_leader_id=entry.get("delegate_leader_id"),
+                participant_ids=tuple(entry.get("participant_ids", ())),
+                planned_at=dt.datetime.fromisoformat(planned) if planned else None,
+                follow_up_due=dt.date.fromisoformat(due) if due else None,
+                state=State(entry["state"]), author=me,
+            ))
+        return found
+
+    def board(self, year: int) -> list[BoardRow]:
+        """Blocking. One row per person I lead: where their conversation of the year is."""
+        conversations = self.conversations()
+        prepared = self._prepared(c for c in conversations
+                                  if c.state in (State.PLANNED, State.INVITED, State.PREPARING))
+        return leader_board(self.led(), conversations, self.session.today(), year=year,
+                            prepared=prepared, kinds=INDIVIDUAL_KINDS)
+
+    def _prepared(self, conversations: Iterable[Conversation]) -> set[str]:
+        vault = self.session._vault()
+        done = set()
+        for conversation in conversations:
+            preps = vault.read_shard(conversation.id).get(PREPARATION_TABLE, {}).values()
+            if any(p.get("shared_with_leader") and p.get("author") in
+                   conversation.participant_ids for p in preps):
+                done.add(conversation.id)
+        return done
+
+    def coverage(self, year: int) -> dict[str, tuple[int, int]]:
+        """Blocking. For the leader's leader: per leader below them, how many of their
+        people have had this year's conversation (held or later) out of how many."""
+        me = self.session._person().id
+        members = list(self.session.directory.members.values())
+        leaders = {m.id for m in members if m.leader_id == me}
+        below = [m for m in members if m.leader_id in leaders]
+        counts = coverage_by_leader(below, self.conversations(), self.session.today(),
+                                    year=year)
+        return {leader: counts.get(leader, (0, 0)) for leader in leaders if
+                any(m.leader_id == leader for m in below)}
+
+    def plan_many(self, kind: Kind, slots: Iterable[tuple[Sequence[str], dt.date]],
+                  at: dt.time = dt.time(10, 0)) -> list[str]:
+        """Blocking. Plans every slot of a year plan; stops at the first refusal with
+        what was planned so far kept."""
+        planned = []
+        for people, day in slots:
+            planned.append(self.session.meetings.plan(kind, people, day, at=at).conversation_id)
+        return planned
+
+    def remind(self, conversation_id: str, note_key: str = "reminder.follow_up") -> None:
+        """Blocking. A reminder about this conversation that shows on the participants'
+        home screens after their next sync."""
+        session = self.session
+        conversation = session.meetings.conversation(conversation_id)
+        me = session._person().id
+        if me not in (conversation.leader_id, conversation.delegate_leader_id):
+            raise InputRejected("error.leader_only")
+        reminder = Reminder(conversation_id=conversation_id, about=note_key,
+                            sent_at=dt.datetime.now().astimezone().replace(microsecond=0),
+                            author=me)
+        session._vault().put_record(conversation_id, REMINDER_TABLE, reminder.to_dict())
+        session.publish(conversation_id, REMINDER_TABLE, reminder.to_dict())
+
+    def reminders(self) -> list[tuple[Reminder, Conversation]]:
+        """Blocking. Reminders others sent me about my conversations, newest first."""
+        vault, me = self.session._vault(), self.session._person().id
+        found = []
+        for cid, entry in vault.catalog().items():
+            if me not in entry.get("participant_ids", ()):
+                continue
+            shard = vault.read_shard(cid)
+            for raw in shard.get(REMINDER_TABLE, {}).values():
+                reminder = Reminder.from_dict(raw)
+                conversation = shard.get(CONVERSATION_TABLE, {}).get(cid)
+                if reminder.author != me and conversation is not None:
+                    found.append((reminder, Conversation.from_dict(conversation)))
+        return sorted(found, key=lambda pair: pair[0].sent_at, reverse=True)
+
+    # --- courses -------------------------------------------------------------------------------
+
+    def courses(self) -> list[Course]:
+        """Blocking. The course catalogue, newest dates last."""
+        table = self.session._vault().read_shard(CATALOGUE_SHARD).get(COURSE_TABLE, {})
+        courses = [Course.from_dict(raw) for raw in table.values()]
+        return sorted(courses, key=lambda c: (c.dates[:1] or (dt.date.max,), c.title))
+
+    def create_course(self, title: str, competence_ids: Sequence[str], delivery: Delivery, *,
+                      provider: str = "", teacher_id: str | None = None,
+                      dates: Sequence[dt.date] = (), seats: int | None = None,
+                      description: str = "") -> Course:
+        """Blocking. HR adds a course; every member gets it with the next sync."""
+        if not self.is_hr():
+            raise InputRejected("error.hr_only")
+        course = new_course(title=title, competence_ids=tuple(competence_ids),
+                            delivery=delivery, provider=provider, teacher_id=teacher_id,
+                            dates=tuple(dates), seats=seats, description=description,
+                            today=self.session.today(), author=self.session._person().id)
+        self.session._vault().put_record(CATALOGUE_SHARD, COURSE_TABLE, course.to_dict())
+        self.session.publish(CATALOGUE_SHARD, COURSE_TABLE, course.to_dict())
+        return course
+
+    def gaps(self, year: int, ratings: Sequence[Rating] | None = None
+             ) -> dict[str, dict[str, int]]:
+        """Blocking. Per person: expected minus rated level, for the people this person
+        may see individually."""
+        rows = self.ratings() if ratings is None else ratings
+        members, profiles = self.members(), self.profiles()
+        me, directory = self.me(), self.session.directory
+        levels: dict[str, dict[str, Level]] = {}
+        for rating in rows:
+            if rating.year == year and not rating.by_leader:
+                levels.setdefault(rating.person_id, {})[rating.competence_id] = rating.level
+        gaps = {}
+        for person, rated in levels.items():
+            member = members.get(person)
+            profile = profiles.get(member.job_profile or "") if member else None
+            if profile is not None and may_see_individual(me, person, directory):
+                gaps[person] = profile.gap(rated)
+        return gaps
+
+    def demand(self, year: int) -> list[Demand]:
+        """Blocking. Course demand from gaps and from agreement goals of type course."""
+        vault = self.session._vault()
+        goals: list[tuple[str, Goal]] = []
+        for shard_id in vault.shard_ids():
+            for raw in vault.read_shard(shard_id).get(AGREEMENT_TABLE, {}).values():
+                agreement = Agreement.from_dict(raw)
+                goals.extend((goal.responsible_id, goal) for goal in agreement.goals)
+        known = [c.id for p in self.profiles().values() for c in p.competences]
+        return suggested_demand(self.gaps(year), goals, known=known)
+
+    def competence_name(self, competence_id: str) -> str:
+        for profile in self.profiles().values():
+            for competence in profile.competences:
+                if competence.id == competence_id:
+                    return self.session.texts.localize(competence.name)
+        return competence_id
