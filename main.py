@@ -108,7 +108,19 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--open", action="store_true", help="open the address in a browser")
     parser.add_argument("--idle-minutes", type=float, default=5.0,
                         help="lock the vault after this many idle minutes")
+    parser.add_argument("--today", type=_day, default=None, metavar="YYYY-MM-DD",
+                        help="act as if today were this date, to try follow-ups and "
+                             "reminders (default: the real date)")
     return parser.parse_args(argv)
+
+
+def _day(text: str) -> Any:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from err
 
 
 def announce_when_serving(host: str, port: int, *, open_browser: bool) -> None:
@@ -152,7 +164,8 @@ def serve(args: argparse.Namespace) -> int:
     os.environ.setdefault("FLET_FORCE_WEB_SERVER", "1")
     os.environ.setdefault("FLET_WEB_NO_CDN", "1")
     app = ft.run(
-        make_main(device, library, lang=args.lang, idle_seconds=args.idle_minutes * 60),
+        make_main(device, library, lang=args.lang, idle_seconds=args.idle_minutes * 60,
+                  today=args.today),
         view=ft.AppView.WEB_BROWSER,
         assets_dir=str(ROOT / "assets"),
         no_cdn=True,

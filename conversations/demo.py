@@ -7,10 +7,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
 
 from conversations.competence import JobProfile, Level
-from conversations.model import Conversation, Kind, Person, Preparation, Role, State
+from conversations.model import (
+    CompetenceRatings,
+    Conversation,
+    Kind,
+    Person,
+    Preparation,
+    Role,
+    State,
+)
 from conversations.sheets import QuestionSheet, QuestionType
 
 DEMO_PIN = "123456"
@@ -121,6 +130,35 @@ def conversations(
     if profile is not None and profile.competences:
         started = started.with_rating(profile.competences[0].id, Level.PROFICIENT)
     return [(mus, [started]), (tus, []), (last_year, [])]
+
+
+def ratings(
+    org: DemoOrganisation, today: dt.date, profiles: Mapping[str, JobProfile]
+) -> list[CompetenceRatings]:
+    """Last year's self-assessments of the team, so the competence overview has
+    something to show: every employee on every competence of their job profile, a few
+    below what the profile expects (the same levels every time)."""
+    found = []
+    for number, person in enumerate(org.employees):
+        profile = profiles.get(person.job_profile or "")
+        if profile is None:
+            continue
+        levels = {}
+        for index, competence in enumerate(profile.competences):
+            step = (number * 7 + index * 3) % 10
+            level = Level.NOVICE if step == 0 else Level.ADVANCED_BEGINNER if step < 3 \
+                else Level.COMPETENT if step < 7 else Level.PROFICIENT
+            levels[competence.id] = level
+        seed = f"demo-ratings|{person.id}".encode()
+        found.append(CompetenceRatings(
+            id=hashlib.sha256(seed).hexdigest()[:32],
+            person_id=person.id,
+            conversation_id=hashlib.sha256(seed + b"|shard").hexdigest()[:32],
+            year=today.year - 1,
+            ratings=levels,
+            author=person.id,
+        ))
+    return found
 
 
 def takes_part(person_id: str, conversation: Conversation) -> bool:

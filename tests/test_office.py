@@ -45,12 +45,13 @@ def test_a_shared_self_assessment_reaches_hr_and_the_leader_but_an_unshared_one_
     tablet.close_draft(cid)
     tablet.sync()
     switch(tablet, 2)
-    assert tablet.office.ratings() == []
+    assert [r for r in tablet.office.ratings() if r.year == TODAY.year] == []
     switch(tablet, 1)
     competence = anna_rates_and_shares(tablet, Level.NOVICE)
     for symbol in (2, 6):
         switch(tablet, symbol)
-        mine = [r for r in tablet.office.ratings() if r.competence_id == competence]
+        mine = [r for r in tablet.office.ratings()
+                if r.competence_id == competence and r.year == TODAY.year]
         assert [(r.person_id, r.level) for r in mine] == [(ANNA.id, Level.NOVICE)]
     switch(tablet, 2)
     cells = tablet.office.overview(Grouping.INDIVIDUAL, TODAY.year)
@@ -65,7 +66,8 @@ def test_sharing_again_replaces_the_ratings_instead_of_counting_twice(
     competence = anna_rates_and_shares(tablet, Level.NOVICE)
     anna_rates_and_shares(tablet, Level.EXPERT)
     switch(tablet, 2)
-    mine = [r for r in tablet.office.ratings() if r.competence_id == competence]
+    mine = [r for r in tablet.office.ratings()
+            if r.competence_id == competence and r.year == TODAY.year]
     assert [r.level for r in mine] == [Level.EXPERT]
 
 
@@ -104,6 +106,19 @@ def test_an_overdue_follow_up_shows_on_the_board_and_a_reminder_reaches_the_empl
     switch(tablet, 1)
     reminders = tablet.office.reminders()
     assert [(r.about, c.id) for r, c in reminders] == [("reminder.follow_up", cid)]
+
+
+def test_the_demo_brings_last_years_self_assessments_for_hr_and_the_leader(
+    tablet: AppSession,
+) -> None:
+    (own,) = tablet.office.overview(Grouping.TEAM, TODAY.year - 1).values()
+    assert {cell.count for cell in own.values()} == {1}  # Anna holds only her own
+    for symbol in (2, 6):
+        switch(tablet, symbol)
+        cells = tablet.office.overview(Grouping.TEAM, TODAY.year - 1)
+        (team,) = cells.values()
+        assert {cell.count for cell in team.values()} == {4}
+        assert any(cell.gap is not None and cell.gap > 0 for cell in team.values())
 
 
 def test_a_year_plan_is_planned_in_bulk_for_the_team(tablet: AppSession) -> None:

@@ -175,10 +175,15 @@ class Shell:
 
 
 def make_main(
-    device: Device, library: SheetLibrary, *, lang: str, idle_seconds: float
+    device: Device, library: SheetLibrary, *, lang: str, idle_seconds: float,
+    today: dt.date | None = None,
 ) -> Callable[[ft.Page], Awaitable[None]]:
+    """The app for one browser tab. ``today`` fixes the date the app works with (to try
+    a follow-up going overdue); the real date otherwise."""
     async def main(page: ft.Page) -> None:
-        session = AppSession(device, library, lang=lang, idle_seconds=idle_seconds)
+        clock = (lambda: today) if today is not None else dt.date.today
+        session = AppSession(device, library, lang=lang, idle_seconds=idle_seconds,
+                             today=clock)
         page.title = session.texts("app.name")
         page.theme = ft.Theme(color_scheme_seed=ft.Colors.TEAL)
         page.padding = 0

@@ -243,6 +243,11 @@ class AppSession:
                 if demo.takes_part(person.id, conversation):
                     own = [p for p in preparations if p.author == person.id]
                     self._store_conversation(conversation, own)
+        for rated in demo.ratings(org, self.today(), self.library.job_profiles):
+            for reader in (org.leader.id, org.hr.id, rated.person_id):
+                if reader in vaults:
+                    vaults[reader].put_record(rated.conversation_id, "competence_ratings",
+                                              rated.to_dict())
         self._found_demo_organisation(vaults, directory, org.hr.id)
         for person_id, vault in vaults.items():
             if person_id != org.employees[0].id:
