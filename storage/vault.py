@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from storage import sealing
-from storage.errors import VaultLocked
-from storage.files import list_folder, replace_file
+from storage.errors import NotDurable, VaultLocked, WriteFailed
+from storage.files import list_folder, replace_file, sync_folder
 from storage.keys import ProfileKeys
 from storage.shard import (
     SealedStorage,
@@ -159,6 +159,30 @@ class VaultCore:
             oldest = next(sid for sid in self._open if sid != CATALOG)
             del self._open[oldest]
 
+    def remove_shard(self, shard_id: str) -> None:
+        """Unlinks a conversation shard's file and fsyncs its folder, under the shard's
+        lock, and drops its decrypted copy. Only inside a ``running_call``. The file is
+        not opened first, so a damaged shard can be removed too."""
+        with self._state:
+            lock = self._shard_locks.setdefault(shard_id, threading.Lock())
+        with lock:
+            path = self.shard_path(shard_id)
+            label = self.label(path)
+            with self._state:
+                shard = self._open.pop(shard_id, None)
+            if shard is not None:
+                shard.close()
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                return
+            except OSError as exc:
+                raise WriteFailed(label, exc.strerror or type(exc).__name__) from exc
+            try:
+                sync_folder(path.parent)
+            except OSError as exc:
+                raise NotDurable(label, exc.strerror or type(exc).__name__) from exc
+
     def shard_path(self, shard_id: str) -> Path:
         if shard_id == CATALOG:
             return self.folder / CATALOG
@@ -255,6 +279,20 @@ class Vault:
             raise ValueError("a table name must be a non-empty string")
         with self._shard(shard_id) as shard:
             shard.upsert(table, records)
+
+    def delete_shard(self, shard_id: str) -> None:
+        """Removes one conversation from this device for good: its shard file is
+        unlinked and the folder fsynced (durable when it returns), its cached plaintext
+        dropped and its summary taken out of the catalog. A shard that is already gone is
+        only taken out of the catalog. WriteFailed / NotDurable when the disk refuses."""
+        check_shard_id(shard_id)
+        try:
+            with self._call() as (core, _key):
+                core.remove_shard(shard_id)
+        except NotDurable:
+            self.remove_catalog([shard_id])  # the file is gone; the catalog follows
+            raise
+        self.remove_catalog([shard_id])
 
     def shard_ids(self) -> list[str]:
         """Every conversation shard on disk, sorted."""
