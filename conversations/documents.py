@@ -845,3 +845,24 @@ def _space_to_answer(writer: _Writer, question: Question, lang: str,
         writer.table(headings, rows, [first] + [12.0] * len(SCALE))
     else:
         writer.write_lines(4)
+
+
+# --- a table for the leader: the year plan and status board --------------------------------
+
+
+def table_document(
+    title: str,
+    subtitle: str,
+    headings: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    lang: str,
+) -> bytes:
+    """A list as a PDF table (the leader's status board for the year): the first column
+    (names) takes what the others leave."""
+    writer = _Writer(lang, "", title, subtitle)
+    writer.title(title, subtitle)
+    if rows:
+        writer.table(headings, rows, [40] + [24] * (len(headings) - 1), flex=0)
+    else:
+        writer.paragraph(say(lang, "doc.no_rows"), color=MUTED)
+    return writer.output()

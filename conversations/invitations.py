@@ -255,3 +255,25 @@ def invitation_text(conversation: Conversation, names: Mapping[str, str], lang: 
         kind=kind_name(conversation.kind, lang),
         when=_when(conversation, lang),
     )
+
+
+def combined_ics(calendars: Iterable[bytes]) -> bytes:
+    """Several calendar files as one, for importing a whole year plan at once: the
+    first file's frame (with its time zone) around every file's events."""
+    head: list[bytes] = []
+    events: list[bytes] = []
+    for number, calendar in enumerate(calendars):
+        event: list[bytes] | None = None
+        for line in calendar.split(b"\r\n"):
+            if line == b"BEGIN:VEVENT":
+                event = [line]
+            elif event is not None:
+                event.append(line)
+                if line == b"END:VEVENT":
+                    events.append(b"\r\n".join(event))
+                    event = None
+            elif number == 0 and line and line != b"END:VCALENDAR":
+                head.append(line)
+    if not head or not events:
+        raise ValueError("no events to combine")
+    return b"\r\n".join([*head, *events, b"END:VCALENDAR"]) + b"\r\n"

@@ -199,3 +199,21 @@ def test_invitation_text_for_a_team_in_english_and_without_a_date() -> None:
         assert expected in text, expected
     danish = invitation_text(team, NAMES, "da")
     assert danish.startswith("Kære alle\n") and "teamudviklingsplan" in danish
+
+
+def test_a_year_plan_becomes_one_calendar_file_with_every_event() -> None:
+    from conversations.invitations import combined_ics, invitation_ics
+    from conversations.model import Conversation, Kind
+
+    files = [
+        invitation_ics(Conversation(kind=Kind.MUS, sheet_id="mus", sheet_version=1,
+                                    leader_id="l", participant_ids=(p,),
+                                    planned_at=dt.datetime(2027, 3, day, 10), author="l"),
+                       {"l": "Mette", p: p.title()}, "MUS")
+        for day, p in ((1, "anna"), (2, "jonas"), (3, "fatima"))
+    ]
+    joined = combined_ics(files)
+    assert joined.count(b"BEGIN:VEVENT") == 3 and joined.count(b"END:VEVENT") == 3
+    assert joined.startswith(b"BEGIN:VCALENDAR\r\n") and joined.endswith(b"END:VCALENDAR\r\n")
+    assert joined.count(b"BEGIN:VCALENDAR") == 1
+    assert joined.count(b"BEGIN:VTIMEZONE") == files[0].count(b"BEGIN:VTIMEZONE")

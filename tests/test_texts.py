@@ -16,6 +16,7 @@ def _families() -> dict[str, tuple[str, ...]]:
     """Keys built at run time (``f"kind.{kind.value}"``): the part before the brace, and
     every value it can take, so each of those keys must exist."""
     from conversations.model import GoalStatus, Kind, PracticeField, State, Task
+    from conversations.overview import BOARD_COLUMNS, BoardState
     from views.syncing import SyncState
     from views.team import SECTIONS
 
@@ -31,6 +32,9 @@ def _families() -> dict[str, tuple[str, ...]]:
         "doc.practice.": tuple(p.value for p in PracticeField),
         "doc.status.": tuple(g.value for g in GoalStatus),
         "team.section.": SECTIONS,
+        "board.": tuple(b.value for b in BoardState),
+        "board.col.": BOARD_COLUMNS,
+        "month.": tuple(str(m) for m in range(1, 13)),
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import errno
 import os
 from pathlib import Path
@@ -428,3 +429,33 @@ def test_the_follow_up_screen_records_a_goal_as_done_for_both_to_sign_again(
     assert meeting.conversation.state.value == "followed_up"
     assert meeting.agreement is not None
     assert [g.status.value for g in meeting.agreement.goals].count("done") == 1
+
+
+def test_the_leader_plans_the_year_for_the_team_around_other_activities(
+    data_dir: Path,
+) -> None:
+    async def scenario() -> None:
+        client = await as_mette(data_dir)
+        await click(client, ft.OutlinedButton, content="Årshjul og status")
+        assert {"Anna Sørensen", "Jonas Nielsen", "Fatima Ali", "Lars Kristensen"} <= set(
+            client.texts())
+        assert not unlabelled(client)
+        next_year = dt.date.today().year + 1
+        await click(client, ft.IconButton, tooltip=f"Næste år ({next_year})")
+        client.type_into(client.find(ft.TextField, label="Andre aktiviteter i perioden"),
+                         "Trivselsmåling; 01-03")
+        await click(client, ft.OutlinedButton, content="Vis forslag")
+        assert "»01-03« er ikke en dato. Skriv fx 24-12-2026." in client.texts()
+        client.type_into(client.find(ft.TextField, label="Andre aktiviteter i perioden"),
+                         f"Trivselsmåling; 01-02-{next_year}; 28-02-{next_year}")
+        await click(client, ft.OutlinedButton, content="Vis forslag")
+        proposal = [t for t in client.texts() if t.endswith(("Sørensen", "Nielsen", "Ali",
+                                                             "Kristensen"))]
+        assert proposal and not any("februar" in t for t in proposal)
+        await click(client, ft.FilledButton, content="Planlæg alle (4)")
+        assert "4 samtaler er planlagt." in client.texts()
+        # Anna's follow-up from this year stays in front of her new MUS.
+        assert sum(t.startswith("Planlagt · MUS") for t in client.texts()) == 3
+        assert not unlabelled(client)
+
+    run(scenario())

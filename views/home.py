@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
@@ -49,6 +49,18 @@ async def show_home(shell: Shell, notice: str = "") -> None:
                 )
             )
         )
+    for reminder, conversation in await asyncio.to_thread(session.office.reminders):
+        body.append(ft.Card(ft.ListTile(
+            leading=ft.Icon(ft.Icons.NOTIFICATIONS_ACTIVE, color=ft.Colors.TERTIARY),
+            title=ft.Text(t("home.reminder", name=session.person_name(reminder.author),
+                            about=t(reminder.about))),
+            subtitle=ft.Text(when(reminder.sent_at, t)),
+            on_click=shell.to(_conversation, conversation.id),
+            tooltip=t("home.open", title=t(f"kind.{conversation.kind.value}")),
+        )))
+    shortcuts = desk_shortcuts(shell)
+    if shortcuts:
+        body.append(ft.Row(shortcuts, wrap=True, spacing=8, run_spacing=8))
     if not groups:
         body.append(ft.Text(t("home.empty")))
     for task, items in groups:
@@ -88,6 +100,32 @@ async def _conflicts(shell: Shell) -> None:
     from views.conflicts import show_conflicts
 
     await show_conflicts(shell)
+
+
+def desk_shortcuts(shell: Shell) -> list[ft.Control]:
+    """The leader's and HR's desks, for those whose role has one."""
+    t, office = shell.session.texts, shell.session.office
+    found: list[ft.Control] = []
+
+    def shortcut(key: str, icon: ft.IconData, screen: Any) -> None:
+        found.append(ft.OutlinedButton(t(key), icon=icon, tooltip=t(key),
+                                       on_click=shell.to(screen)))
+
+    if office.is_leader():
+        shortcut("home.year", ft.Icons.CALENDAR_MONTH, _year)
+    return found
+
+
+async def _year(shell: Shell) -> None:
+    from views.year import show_year
+
+    await show_year(shell)
+
+
+async def _conversation(shell: Shell, conversation_id: str) -> None:
+    from views.conversation import show_conversation
+
+    await show_conversation(shell, conversation_id, "")
 
 
 async def _plan(shell: Shell) -> None:
