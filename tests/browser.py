@@ -58,6 +58,7 @@ class AppServer:
         self.idle_minutes = idle_minutes
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
+        self.extra: list[str] = []  # more arguments for main.py, e.g. ["--today", ...]
         self.log: IO[bytes] | None = None
         self.started_in = 0.0
 
@@ -71,7 +72,8 @@ class AppServer:
         began = time.perf_counter()
         self.proc = subprocess.Popen(
             [sys.executable, str(ROOT / "main.py"), "--data", str(self.data),
-             "--port", str(self.port), "--idle-minutes", str(self.idle_minutes)],
+             "--port", str(self.port), "--idle-minutes", str(self.idle_minutes),
+             *self.extra],
             env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT,
         )
         deadline = time.monotonic() + 60

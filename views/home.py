@@ -113,7 +113,37 @@ def desk_shortcuts(shell: Shell) -> list[ft.Control]:
 
     if office.is_leader():
         shortcut("home.year", ft.Icons.CALENDAR_MONTH, _year)
+    if office.is_leader() or office.is_hr():
+        shortcut("home.competences", ft.Icons.GRID_ON, _competences)
+    shortcut("home.courses", ft.Icons.SCHOOL, _courses)
+    if office.is_med():
+        shortcut("home.med", ft.Icons.INSIGHTS, _med)
+    shortcut("home.privacy", ft.Icons.PRIVACY_TIP, _privacy)
     return found
+
+
+async def _competences(shell: Shell) -> None:
+    from views.competence import show_competences
+
+    await show_competences(shell)
+
+
+async def _courses(shell: Shell) -> None:
+    from views.courses import show_courses
+
+    await show_courses(shell)
+
+
+async def _med(shell: Shell) -> None:
+    from views.med import show_med
+
+    await show_med(shell)
+
+
+async def _privacy(shell: Shell) -> None:
+    from views.privacy import show_privacy
+
+    await show_privacy(shell)
 
 
 async def _year(shell: Shell) -> None:

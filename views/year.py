@@ -104,26 +104,28 @@ class YearScreen:
             details.append(when(row.planned_at, t))
         if row.state in URGENT and row.follow_up_due is not None:
             details.append(t("year.follow_up_on", date=when(row.follow_up_due, t)))
-        trailing: ft.Control | None = None
-        if row.state in URGENT and row.conversation_id:
-            label = t("year.remind", name=row.name)
-            trailing = ft.TextButton(t("year.remind_short"), icon=ft.Icons.NOTIFICATIONS,
-                                     tooltip=label, on_click=self.reminder(row))
         colour = STATE_COLOURS.get(row.state)
 
         async def open_it() -> None:
             if row.conversation_id:
                 await self.shell.go(show_conversation, row.conversation_id, "")
 
-        return ft.ListTile(
+        tile = ft.ListTile(
             leading=ft.Icon(ft.Icons.WARNING_AMBER if row.state is BoardState.OVERDUE
                             else ft.Icons.PERSON, color=colour),
             title=ft.Text(row.name),
             subtitle=ft.Text(" · ".join(details), color=colour),
-            trailing=trailing,
             on_click=open_it if row.conversation_id else None,
             tooltip=t("year.open", name=row.name) if row.conversation_id else None,
         )
+        if row.state not in URGENT or not row.conversation_id:
+            return tile
+        # A separate button, not inside the tile: a tap target of its own that screen
+        # readers reach on its own.
+        label = t("year.remind", name=row.name)
+        return ft.Column([tile, ft.Container(
+            ft.OutlinedButton(label, icon=ft.Icons.NOTIFICATIONS, on_click=self.reminder(row)),
+            padding=ft.Padding.only(left=56, bottom=8))], spacing=0)
 
     def reminder(self, row: BoardRow) -> Any:
         async def remind(e: Any) -> None:
