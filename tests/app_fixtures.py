@@ -11,6 +11,10 @@ from storage import Device, KdfParams
 from views.session import AppSession
 
 TODAY = dt.date(2026, 11, 22)
+# The demo plans from the real date: Anna's MUS in 14 days, the team's TUS in 40. Tests
+# that find them on screen by their date use these days of the month.
+DEMO_MUS_DAY = (dt.date.today() + dt.timedelta(days=14)).day
+DEMO_TUS_DAY = (dt.date.today() + dt.timedelta(days=40)).day
 LIBRARY = load_library()
 NEWCOMER_PIN = "246810"
 

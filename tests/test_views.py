@@ -15,7 +15,13 @@ import pytest
 from conversations.demo import DEMO_PIN
 from conversations.sheets import load_library
 from storage import Device, KdfParams
-from tests.app_fixtures import anna_on_two_devices, conflicting_edits, newcomer_beside_demo
+from tests.app_fixtures import (
+    DEMO_MUS_DAY,
+    DEMO_TUS_DAY,
+    anna_on_two_devices,
+    conflicting_edits,
+    newcomer_beside_demo,
+)
 from tests.flet_fake import FakeClient, run
 from views.app import make_main
 from views.session import AppSession
@@ -62,7 +68,7 @@ async def demo_mus(data_dir: Path) -> FakeClient:
     """The app on Anna's demo MUS preparation."""
     client = await started(data_dir)
     await click(client, ft.OutlinedButton, content="Prøv med demodata")
-    await click(client, ft.ListTile, tooltip="Åbn MUS med Mette Holm, 6")
+    await click(client, ft.ListTile, tooltip=f"Åbn MUS med Mette Holm, {DEMO_MUS_DAY}.")
     return client
 
 
@@ -327,7 +333,7 @@ def test_planning_for_someone_without_a_profile_says_how_to_invite_them(data_dir
 def test_every_step_of_holding_a_mus_and_a_tus_names_its_controls(data_dir: Path) -> None:
     async def scenario() -> None:
         client = await as_mette(data_dir)
-        await click(client, ft.ListTile, tooltip="Åbn MUS med Anna Sørensen, 6")
+        await click(client, ft.ListTile, tooltip=f"Åbn MUS med Anna Sørensen, {DEMO_MUS_DAY}.")
         assert not unlabelled(client)
         await click(client, ft.FilledButton, content="Hold samtalen")
         for step in range(2, 6):
@@ -338,7 +344,7 @@ def test_every_step_of_holding_a_mus_and_a_tus_names_its_controls(data_dir: Path
         assert not unlabelled(client)
         await click(client, ft.IconButton, tooltip="Tilbage")
         await click(client, ft.ListTile, tooltip="Åbn TUS med Anna Sørensen, Jonas Nielsen, "
-                    "Fatima Ali, Lars Kristensen, 1")
+                    f"Fatima Ali, Lars Kristensen, {DEMO_TUS_DAY}.")
         await click(client, ft.FilledButton, content="Hold samtalen")
         shows = {"Samtalehjulet": "Vores team", "Øvelser": "Tjek ind", "Teamplan": "Ny handling",
                  "Opsummering": "Tid tilbage af opsummeringen"}
@@ -456,6 +462,45 @@ def test_the_leader_plans_the_year_for_the_team_around_other_activities(
         assert "4 samtaler er planlagt." in client.texts()
         # Anna's follow-up from this year stays in front of her new MUS.
         assert sum(t.startswith("Planlagt · MUS") for t in client.texts()) == 3
+        assert not unlabelled(client)
+
+    run(scenario())
+
+
+def test_a_course_from_the_catalogue_becomes_a_goal_in_the_agreement(data_dir: Path) -> None:
+    from conversations.courses import Delivery
+    from tests.app_fixtures import session_on
+    from tests.test_meeting import switch
+
+    session = session_on(data_dir)
+    session.create_demo()
+    switch(session, 2)
+    competence = session.library.job_profiles["therapist-carer"].competences[0].id
+    start = dt.date.today() + dt.timedelta(days=40)
+    session.office.create_course("Forflytning i praksis", [competence], Delivery.INTERNAL,
+                                 dates=[start])
+    session.sync()
+    switch(session, 6)
+    session.lock()
+
+    async def scenario() -> None:
+        client = await started(data_dir)
+        await click(client, ft.Container, tooltip="Profil: Hjerte")
+        client.type_into(client.find(ft.TextField, label="PIN-kode"), DEMO_PIN)
+        await click(client, ft.FilledButton, content="Lås op")
+        await click(client, ft.ListTile, tooltip=f"Åbn MUS med Anna Sørensen, {DEMO_MUS_DAY}.")
+        await click(client, ft.FilledButton, content="Hold samtalen")
+        for _ in range(3):
+            await click(client, ft.FilledButton, content="Næste")
+        picker = client.find(ft.Dropdown, label="Vælg et kursus fra kataloget til mål 1")
+        picker.value = next(o.key for o in picker.options)
+        await client.fire(picker, "select", picker.value)
+        await asyncio.sleep(0)
+        assert client.find(ft.TextField, label="Mål 1: hvad vil I opnå?").value == \
+            "Forflytning i praksis"
+        assert client.find(ft.Dropdown, label="Praksisfelt").value == "course"
+        assert client.find(ft.TextField, label="Frist for mål 1").value == \
+            start.strftime("%d-%m-%Y")
         assert not unlabelled(client)
 
     run(scenario())

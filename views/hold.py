@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from conversations.competence import Level
+from conversations.courses import Course
 from conversations.model import Goal, GoalStatus, InputRejected, PracticeField
 from conversations.sheets import Question, QuestionType, Theme
 from storage import StorageError
@@ -55,7 +56,15 @@ class GoalRow:
         self.approved = ft.Checkbox(label=t("goal.approved", number=number),
                                     value=goal.approved_by_leader if goal else False)
         self.removed = False
+        picker: list[ft.Control] = []
+        if screen.courses:
+            self.course = ft.Dropdown(
+                label=t("goal.course", number=number), value=None,
+                options=[ft.DropdownOption(key=c.id, text=c.title) for c in screen.courses],
+                on_select=self.pick_course)
+            picker.append(self.course)
         self.control = ft.Card(ft.Container(ft.Column([
+            *picker,
             self.what,
             ft.Row([self.theme, self.field], wrap=False, spacing=8),
             ft.Row([self.responsible, self.deadline], spacing=8),
@@ -64,6 +73,25 @@ class GoalRow:
                 on_click=self.remove)], alignment=ft.MainAxisAlignment.SPACE_BETWEEN),
         ], spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH), padding=12))
         self.screen = screen
+
+    async def pick_course(self, e: Any) -> None:
+        """A course from the catalogue becomes the goal: its title, practice field
+        course, and its first date as the deadline when none is set."""
+        from conversations.courses import pick_into_goal
+
+        course = next((c for c in self.screen.courses if c.id == self.course.value), None)
+        if course is None:
+            return
+        try:
+            current = self.goal()
+        except InputRejected:
+            current = new_goal(self.theme.value or "", self.what.value or "")
+        picked = pick_into_goal(course, current)
+        self.what.value = picked.what
+        self.field.value = PracticeField.COURSE.value
+        if picked.deadline is not None:
+            self.deadline.value = picked.deadline.strftime("%d-%m-%Y")
+        self.control.update()
 
     async def remove(self) -> None:
         self.removed = True
@@ -99,6 +127,7 @@ class HoldScreen:
         self.status = ft.Text("", tooltip=self.t("prepare.save_status"))
         self.saver = Debouncer(self.save)
         self.goal_rows: list[GoalRow] = []
+        self.courses: list[Course] = []
         self.goal_message = ft.Text("")
 
     @property
@@ -352,7 +381,9 @@ async def show_hold(shell: Shell, conversation_id: str) -> None:
 
         await show_team(shell, meeting)
         return
-    HoldScreen(shell, meeting).render()
+    screen = HoldScreen(shell, meeting)
+    screen.courses = await asyncio.to_thread(shell.session.office.courses)
+    screen.render()
 
 
 async def show_follow_up(shell: Shell, conversation_id: str) -> None:
