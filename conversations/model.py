@@ -298,6 +298,19 @@ class Reminder(Versioned):
     sent_at: dt.datetime
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Coverage(Versioned):
+    """How many of a leader's people have had the year's conversation: counts only, for
+    the leader's own leader."""
+
+    record_type: ClassVar[str] = "coverage"
+
+    leader_id: str
+    year: int
+    done: int
+    led: int
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     """The same day ``months`` later, or the month's last day when it is shorter."""
     month_index = day.month - 1 + months

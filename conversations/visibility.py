@@ -15,6 +15,7 @@ leaves the author as the only reader. Nobody outside the directory is ever a rea
 | competence_ratings | the person rated, their leader in the directory, HR |
 | reminder | leader, delegate leader, participants |
 | course | every member of the directory |
+| coverage | the author's own leader in the directory, HR |
 | person, anything else | nobody |
 
 The delegate leader stands in for the leader, so reads whatever the leader reads about
@@ -103,6 +104,12 @@ def _competence_readers(record: Record, _: Record | None, directory: Directory) 
     return {rated} | directory.hr_ids() | ({leader.id} if leader else set())
 
 
+def _coverage_readers(record: Record, _: Record | None, directory: Directory) -> set[str]:
+    author = record.get("author")
+    leader = directory.leader_of(author) if isinstance(author, str) else None
+    return set(directory.hr_ids()) | ({leader.id} if leader else set())
+
+
 def _everyone(_: Record, __: Record | None, directory: Directory) -> set[str]:
     return set(directory.members)
 
@@ -117,6 +124,7 @@ _RULES: Mapping[str, Rule] = {
     "competence_ratings": _competence_readers,
     "reminder": _team_plan_readers,
     "course": _everyone,
+    "coverage": _coverage_readers,
 }
 
 

@@ -135,3 +135,27 @@ def test_a_year_plan_is_planned_in_bulk_for_the_team(tablet: AppSession) -> None
     # Anna's follow-up from the demo's earlier MUS is due: that stays in front.
     assert states.pop(ANNA.id) is BoardState.FOLLOW_UP_DUE
     assert set(states.values()) == {BoardState.PLANNED}
+
+
+def test_the_leaders_leader_sees_coverage_as_counts_from_each_leader(
+    tablet: AppSession,
+) -> None:
+    import dataclasses
+
+    from views.session import DIRECTORY_KEY
+
+    henrik = demo.organisation().hr.id
+    for symbol in (6, 2):  # Henrik from HR is made Mette's leader on both profiles
+        switch(tablet, symbol)
+        mette = tablet.directory.member(METTE.id)
+        assert mette is not None
+        tablet.directory = tablet.directory.with_member(
+            dataclasses.replace(mette, leader_id=henrik))
+        tablet._vault().put_meta(DIRECTORY_KEY, tablet.directory.to_dict())
+    assert tablet.office.coverage(TODAY.year) == {}
+    switch(tablet, 6)
+    cid = agreed_mus(tablet)
+    tablet.meetings.close(cid)
+    tablet.sync()
+    switch(tablet, 2)
+    assert tablet.office.coverage(TODAY.year) == {METTE.id: (1, 4)}

@@ -24,6 +24,7 @@ from conversations.model import (
     Agreement,
     CompetenceRatings,
     Conversation,
+    Coverage,
     Goal,
     InputRejected,
     Kind,
@@ -33,12 +34,12 @@ from conversations.model import (
     State,
 )
 from conversations.overview import (
+    HELD_OR_LATER,
     BoardRow,
     Cell,
     Grouping,
     Rating,
     competence_overview,
-    coverage_by_leader,
     leader_board,
     may_see_individual,
 )
@@ -51,10 +52,16 @@ if TYPE_CHECKING:
 RATINGS_TABLE = "competence_ratings"
 REMINDER_TABLE = "reminders"
 COURSE_TABLE = "courses"
+COVERAGE_TABLE = "coverage"
 AGREEMENT_TABLE = "agreements"
 # Every course lives in one shard that every member reads.
 CATALOGUE_SHARD = "c0" + "0" * 30
 INDIVIDUAL_KINDS = (Kind.MUS, Kind.PUS, Kind.LUS)
+
+
+def coverage_id(leader_id: str, year: int) -> str:
+    """The shard and record id of a leader's coverage for a year."""
+    return hashlib.sha256(f"coverage|{leader_id}|{year}".encode()).hexdigest()[:32]
 
 
 def ratings_id(person_id: str, conversation_id: str, by_leader: bool) -> str:
@@ -187,12 +194,38 @@ class Office:
         return found
 
     def board(self, year: int) -> list[BoardRow]:
-        """Blocking. One row per person I lead: where their conversation of the year is."""
+        """Blocking. One row per person I lead: where their conversation of the year is.
+        The counts (never the names) go to my own leader for their coverage view."""
         conversations = self.conversations()
         prepared = self._prepared(c for c in conversations
                                   if c.state in (State.PLANNED, State.INVITED, State.PREPARING))
-        return leader_board(self.led(), conversations, self.session.today(), year=year,
+        rows = leader_board(self.led(), conversations, self.session.today(), year=year,
                             prepared=prepared, kinds=INDIVIDUAL_KINDS)
+        self.share_coverage(year, rows)
+        return rows
+
+    def share_coverage(self, year: int, rows: Sequence[BoardRow] | None = None) -> None:
+        """Blocking. Sends how many of my people have had the year's conversation, when
+        that changed since last time and I have a leader to tell."""
+        session = self.session
+        me = session._person().id
+        if session.directory.leader_of(me) is None or not self.led():
+            return
+        if rows is None:
+            rows = leader_board(self.led(), self.conversations(), session.today(), year=year,
+                                kinds=INDIVIDUAL_KINDS)
+        done = sum(1 for row in rows if row.state in HELD_OR_LATER)
+        shard = coverage_id(me, year)
+        earlier = session._vault().read_shard(shard).get(COVERAGE_TABLE, {}).get(shard)
+        if earlier is not None:
+            before = Coverage.from_dict(earlier)
+            if (before.done, before.led) == (done, len(rows)):
+                return
+            record = before.revised(author=me, done=done, led=len(rows))
+        else:
+            record = Coverage(id=shard, leader_id=me, year=year, done=done, led=len(rows),
+                              author=me)
+        session.publish(shard, COVERAGE_TABLE, record.to_dict())
 
     def _prepared(self, conversations: Iterable[Conversation]) -> set[str]:
         vault = self.session._vault()
@@ -206,15 +239,19 @@ class Office:
 
     def coverage(self, year: int) -> dict[str, tuple[int, int]]:
         """Blocking. For the leader's leader: per leader below them, how many of their
-        people have had this year's conversation (held or later) out of how many."""
+        people have had this year's conversation (held or later) out of how many, as
+        those leaders' devices last reported it."""
         me = self.session._person().id
-        members = list(self.session.directory.members.values())
-        leaders = {m.id for m in members if m.leader_id == me}
-        below = [m for m in members if m.leader_id in leaders]
-        counts = coverage_by_leader(below, self.conversations(), self.session.today(),
-                                    year=year)
-        return {leader: counts.get(leader, (0, 0)) for leader in leaders if
-                any(m.leader_id == leader for m in below)}
+        leaders = {m.id for m in self.session.directory.members.values() if m.leader_id == me}
+        vault = self.session._vault()
+        found = {}
+        for leader in leaders:
+            shard = coverage_id(leader, year)
+            raw = vault.read_shard(shard).get(COVERAGE_TABLE, {}).get(shard)
+            if raw is not None:
+                record = Coverage.from_dict(raw)
+                found[leader] = (record.done, record.led)
+        return found
 
     def plan_many(self, kind: Kind, slots: Iterable[tuple[Sequence[str], dt.date]],
                   at: dt.time = dt.time(10, 0)) -> list[str]:

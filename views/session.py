@@ -386,6 +386,7 @@ class AppSession:
         vault, me = self._vault(), self._person()
         share = self._open_share()
         self._take_directory(share)
+        self.office.share_coverage(self.today().year)
         engine = SyncEngine(vault, share, self.directory, me.id)
         # Saves wait while a sync applies what it fetched: the engine rewrites whole
         # tables of a shard, and an autosave in between would be overwritten.
