@@ -13,6 +13,7 @@ import flet as ft
 import pytest
 
 from conversations.demo import DEMO_PIN
+from conversations.model import Kind
 from conversations.sheets import load_library
 from storage import Device, KdfParams
 from tests.app_fixtures import (
@@ -502,5 +503,37 @@ def test_a_course_from_the_catalogue_becomes_a_goal_in_the_agreement(data_dir: P
         assert client.find(ft.TextField, label="Frist for mål 1").value == \
             start.strftime("%d-%m-%Y")
         assert not unlabelled(client)
+
+    run(scenario())
+
+
+def test_the_year_exports_as_csv_pdf_and_one_calendar_file(data_dir: Path) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    from views.year import YearScreen
+
+    async def scenario() -> None:
+        client = await as_mette(data_dir)
+        shell = client.page.data
+        next_year = dt.date.today().year + 1
+        screen = YearScreen(shell, next_year, "")
+        await screen.load()
+        slots = [(s.person_ids, s.day) for s in screen.proposal()]
+        await asyncio.to_thread(shell.session.office.plan_many, Kind.MUS, slots)
+        await screen.load()
+        text = screen.csv().decode("utf-8")
+        assert text.startswith("\ufeffNavn;Status;Samtale;Tidspunkt;Opfølgning\r\n")
+        assert "Fatima Ali;Planlagt;MUS;" in text
+        pdf = await asyncio.to_thread(screen.pdf)
+        words = " ".join(PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+        assert f"Udviklingssamtaler {next_year}" in words and "Lars Kristensen" in words
+        calendar = await asyncio.to_thread(screen.calendar)
+        # the four new MUS and whatever the demo already planned in that year (its TUS)
+        planned = [c for c in shell.session.office.conversations()
+                   if c.planned_at and c.planned_at.year == next_year]
+        assert len(planned) >= 4
+        assert calendar.count(b"BEGIN:VEVENT") == len(planned)
 
     run(scenario())

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from conversations.annual import Activity, Slot, plan_year
-from conversations.model import InputRejected, Kind
+from conversations.model import InputRejected, Kind, State
 from conversations.overview import BOARD_COLUMNS, BoardRow, BoardState, board_csv
 from storage import StorageError
 from views.common import busy, describe, page_column, when
@@ -273,13 +273,16 @@ class YearScreen:
 
         meetings = self.session.meetings
         files = []
-        for row in self.rows:
-            if row.conversation_id and row.planned_at and row.state not in URGENT:
-                conversation = meetings.conversation(row.conversation_id)
-                sheet = self.session.library.sheets.get(conversation.sheet_id)
-                title = self.t.localize(sheet.title) if sheet else ""
-                files.append(invitation_ics(conversation, meetings.names(conversation), title,
-                                            lang=self.t.lang))
+        coming = (State.PLANNED, State.INVITED, State.PREPARING)
+        for planned in self.office.conversations():
+            if planned.planned_at is None or planned.planned_at.year != self.year or \
+                    planned.state not in coming:
+                continue
+            conversation = meetings.conversation(planned.id)
+            sheet = self.session.library.sheets.get(conversation.sheet_id)
+            title = self.t.localize(sheet.title) if sheet else ""
+            files.append(invitation_ics(conversation, meetings.names(conversation), title,
+                                        lang=self.t.lang))
         if not files:
             raise InputRejected("error.nothing_planned")
         return combined_ics(files)
