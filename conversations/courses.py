@@ -226,6 +226,14 @@ class Completion(Versioned):
     course_id: str
     completed_on: dt.date
     consent_to_publish: bool = False
+    # Set when consent is taken back: the withdrawal must reach everyone who saw it.
+    withdrawn: bool = False
+
+    def with_consent(self, consent: bool, author: str) -> Completion:
+        if consent == self.consent_to_publish:
+            return self
+        return self.revised(author=author, consent_to_publish=consent,
+                            withdrawn=self.withdrawn or not consent)
 
 
 def competence_catalogue(

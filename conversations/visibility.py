@@ -16,6 +16,8 @@ leaves the author as the only reader. Nobody outside the directory is ever a rea
 | reminder | leader, delegate leader, participants |
 | course | every member of the directory |
 | coverage | the author's own leader in the directory, HR |
+| course_completion | the person, their leader, HR; everyone once consented (a later |
+| | withdrawal too, so it reaches everyone who saw the consent) |
 | person, anything else | nobody |
 
 The delegate leader stands in for the leader, so reads whatever the leader reads about
@@ -110,6 +112,12 @@ def _coverage_readers(record: Record, _: Record | None, directory: Directory) ->
     return set(directory.hr_ids()) | ({leader.id} if leader else set())
 
 
+def _completion_readers(record: Record, _: Record | None, directory: Directory) -> set[str]:
+    if record.get("consent_to_publish") is True or record.get("withdrawn") is True:
+        return set(directory.members)
+    return _competence_readers(record, _, directory)
+
+
 def _everyone(_: Record, __: Record | None, directory: Directory) -> set[str]:
     return set(directory.members)
 
@@ -125,6 +133,7 @@ _RULES: Mapping[str, Rule] = {
     "reminder": _team_plan_readers,
     "course": _everyone,
     "coverage": _coverage_readers,
+    "course_completion": _completion_readers,
 }
 
 

@@ -159,3 +159,33 @@ def test_the_leaders_leader_sees_coverage_as_counts_from_each_leader(
     tablet.sync()
     switch(tablet, 2)
     assert tablet.office.coverage(TODAY.year) == {METTE.id: (1, 4)}
+
+
+def test_a_completed_course_shows_in_the_competence_catalogue_only_with_consent(
+    tablet: AppSession,
+) -> None:
+    profile = tablet.library.job_profiles["therapist-carer"]
+    competence = profile.competences[0].id
+    switch(tablet, 2)
+    course = tablet.office.create_course("Forflytning i praksis", [competence],
+                                         Delivery.INTERNAL)
+    tablet.sync()
+    switch(tablet, 1)
+    with pytest.raises(InputRejected):
+        tablet.office.complete(course.id, TODAY + dt.timedelta(days=1), consent=True)
+    tablet.office.complete(course.id, TODAY, consent=False)
+    tablet.sync()
+    switch(tablet, 6)
+    assert tablet.office.competence_catalogue() == {}  # the leader knows, the list does not
+    assert [c.person_id for c in tablet.office.completions()] == [ANNA.id]
+    switch(tablet, 1)
+    tablet.office.complete(course.id, TODAY, consent=True)
+    tablet.sync()
+    switch(tablet, 6)
+    assert tablet.office.competence_catalogue() == {
+        competence: [("Anna Sørensen", "Forflytning i praksis")]}
+    switch(tablet, 1)
+    tablet.office.complete(course.id, TODAY, consent=False)
+    tablet.sync()
+    switch(tablet, 6)
+    assert tablet.office.competence_catalogue() == {}

@@ -181,3 +181,41 @@ def test_opened_without_a_year_the_overview_shows_the_newest_year_with_ratings(
         assert not unlabelled(client)
 
     run(scenario())
+
+
+def test_an_employee_marks_a_course_completed_and_consents_to_the_catalogue(
+    data_dir: Path,
+) -> None:
+    session = session_on(data_dir)
+    session.create_demo()
+    switch(session, 2)
+    competence = session.library.job_profiles["therapist-carer"].competences[0].id
+    session.office.create_course("Forflytning i praksis", [competence], Delivery.INTERNAL)
+    session.sync()
+    switch(session, 1)
+    session.lock()
+
+    async def scenario() -> None:
+        client = await started(data_dir)
+        await click(client, ft.Container, tooltip="Profil: Båd")
+        client.type_into(client.find(ft.TextField, label="PIN-kode"), DEMO_PIN)
+        await click(client, ft.FilledButton, content="Lås op")
+        await click(client, ft.OutlinedButton, content="Kurser")
+        assert "Ingen har endnu sagt ja til at blive vist." in client.texts()
+        await click(client, ft.TextButton,
+                    tooltip="Jeg har gennemført »Forflytning i praksis«")
+        assert not unlabelled(client)
+        client.type_into(client.find(ft.TextField, label="Gennemført den"), "01-01-2999")
+        await click(client, ft.FilledButton, content="Gem")
+        assert any(t.startswith("Datoen ligger i fremtiden") for t in client.texts())
+        client.type_into(client.find(ft.TextField, label="Gennemført den"), "")
+        consent = client.find(ft.Checkbox, label="Kolleger må se i kompetencekataloget, at "
+                              "jeg har taget kurset")
+        consent.value = True
+        client.type_into(client.find(ft.TextField, label="Gennemført den"),
+                         session.today().strftime("%d-%m-%Y"))
+        await click(client, ft.FilledButton, content="Gem")
+        assert "Gemt. Det når frem ved næste synkronisering." in client.texts()
+        assert any("Anna Sørensen (Forflytning i praksis)" in t for t in client.texts())
+
+    run(scenario())

@@ -101,6 +101,22 @@ def test_competence_ratings_reach_the_person_their_leader_and_hr() -> None:
     assert readers(rated_by_leader, None, DIRECTORY) == {"E2", "L", "H"}
 
 
+def test_a_course_completion_reaches_colleagues_only_once_the_person_consents() -> None:
+    done = {"id": "c1", "type": "course_completion", "author": "E1", "person_id": "E1",
+            "consent_to_publish": False, "withdrawn": False}
+    assert readers(done, None, DIRECTORY) == {"E1", "L", "H"}
+    everyone = frozenset(DIRECTORY.members)
+    assert readers({**done, "consent_to_publish": True}, None, DIRECTORY) == everyone
+    assert readers({**done, "withdrawn": True}, None, DIRECTORY) == everyone
+
+
+def test_coverage_counts_reach_the_authors_own_leader_and_hr() -> None:
+    chef = dataclasses.replace(DIRECTORY.members["L"], leader_id="D")
+    directory = DIRECTORY.with_member(chef)
+    counts = {"id": "v1", "type": "coverage", "author": "L", "leader_id": "L"}
+    assert readers(counts, None, directory) == {"L", "D", "H"}
+
+
 def test_a_colleague_in_the_same_team_reads_none_of_anothers_mus_records() -> None:
     for record in MUS_RECORDS:
         assert not can_read("E3", record, MUS, DIRECTORY), record["type"]

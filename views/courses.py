@@ -97,8 +97,60 @@ async def show_courses(shell: Shell, notice: str = "") -> None:
             on_click=shell.to(show_new_course, None))]))
     if not courses:
         body.append(ft.Text(t("course.empty")))
-    body += [course_card(course, t, competence_name, names) for course in courses]
+    for course in courses:
+        body.append(course_card(course, t, competence_name, names))
+        label = t("course.completed_button", title=course.title)
+        body.append(ft.Row([ft.TextButton(t("course.completed_short"), icon=ft.Icons.TASK_ALT,
+                                          tooltip=label,
+                                          on_click=shell.to(show_completion, course.id))]))
+    catalogue = await asyncio.to_thread(office.competence_catalogue)
+    body.append(ft.Text(t("course.competence_catalogue"),
+                        theme_style=ft.TextThemeStyle.TITLE_LARGE))
+    body.append(ft.Text(t("course.competence_catalogue_help"), size=12))
+    if not catalogue:
+        body.append(ft.Text(t("course.competence_catalogue_empty")))
+    for competence, entries in catalogue.items():
+        body.append(ft.ListTile(
+            title=ft.Text(office.competence_name(competence)),
+            subtitle=ft.Text(", ".join(f"{name} ({title})" for name, title in entries))))
     shell.show(page_column(body), back_bar(shell, t("course.catalogue")))
+
+
+async def show_completion(shell: Shell, course_id: str) -> None:
+    """I took this course: when, and whether colleagues may see it in the competence
+    catalogue (never without my consent; I can take it back)."""
+    session, t = shell.session, shell.session.texts
+    office = session.office
+    mine = next((c for c in await asyncio.to_thread(office.completions)
+                 if c.course_id == course_id and c.person_id == session._person().id), None)
+    day = ft.TextField(label=t("course.completed_on"), hint_text=t("new.date_hint"),
+                       value=(mine.completed_on if mine else session.today()).strftime(
+                           "%d-%m-%Y"))
+    consent = ft.Checkbox(label=t("course.consent"),
+                          value=mine.consent_to_publish if mine else False)
+    error = ft.Text("", color=ft.Colors.ERROR)
+    save = ft.FilledButton(t("course.completed_save"), icon=ft.Icons.SAVE)
+
+    async def keep() -> None:
+        try:
+            on = parse_date(day.value or "")
+            if on is None:
+                raise InputRejected("error.date_required")
+        except InputRejected as err:
+            error.value = describe(err, t)
+            return
+        with busy(save):
+            try:
+                await asyncio.to_thread(office.complete, course_id, on, bool(consent.value))
+            except (InputRejected, StorageError) as err:
+                error.value = describe(err, t)
+                return
+        shell.sync_soon()
+        await show_courses(shell, t("course.completed_saved"))
+
+    save.on_click = keep
+    shell.show(page_column([ft.Text(t("course.completed_help")), day, consent, save, error]),
+               back_bar(shell, t("course.completed_title")))
 
 
 async def show_new_course(shell: Shell, competence_id: str | None = None) -> None:

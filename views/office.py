@@ -18,7 +18,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from conversations.competence import JobProfile, Level
-from conversations.courses import Course, Delivery, Demand, new_course, suggested_demand
+from conversations.courses import (
+    Completion,
+    Course,
+    Delivery,
+    Demand,
+    competence_catalogue,
+    new_course,
+    suggested_demand,
+)
 from conversations.directory import Member
 from conversations.model import (
     Agreement,
@@ -53,6 +61,7 @@ RATINGS_TABLE = "competence_ratings"
 REMINDER_TABLE = "reminders"
 COURSE_TABLE = "courses"
 COVERAGE_TABLE = "coverage"
+COMPLETION_TABLE = "completions"
 AGREEMENT_TABLE = "agreements"
 # Every course lives in one shard that every member reads.
 CATALOGUE_SHARD = "c0" + "0" * 30
@@ -313,6 +322,42 @@ class Office:
         self.session._vault().put_record(CATALOGUE_SHARD, COURSE_TABLE, course.to_dict())
         self.session.publish(CATALOGUE_SHARD, COURSE_TABLE, course.to_dict())
         return course
+
+    def completions(self) -> list[Completion]:
+        """Blocking. Course completions this person may read."""
+        table = self.session._vault().read_shard(CATALOGUE_SHARD).get(COMPLETION_TABLE, {})
+        return [Completion.from_dict(raw) for raw in table.values()]
+
+    def complete(self, course_id: str, completed_on: dt.date, consent: bool) -> Completion:
+        """Blocking. I took a course; with consent it shows in the competence catalogue.
+        Marking it again changes the consent (or the date) of the same record."""
+        me, today = self.session._person().id, self.session.today()
+        if completed_on > today:
+            raise InputRejected("error.completed_in_future")
+        if not any(c.id == course_id for c in self.courses()):
+            raise InputRejected("error.course_unknown")
+        record_id = hashlib.sha256(f"completion|{me}|{course_id}".encode()).hexdigest()[:32]
+        earlier = next((c for c in self.completions() if c.id == record_id), None)
+        if earlier is None:
+            record = Completion(id=record_id, person_id=me, course_id=course_id,
+                                completed_on=completed_on, consent_to_publish=consent,
+                                author=me)
+        else:
+            record = earlier.with_consent(consent, me)
+            if record.completed_on != completed_on:
+                record = record.revised(author=me, completed_on=completed_on)
+            if record is earlier:
+                return earlier
+        self.session.publish(CATALOGUE_SHARD, COMPLETION_TABLE, record.to_dict())
+        return record
+
+    def competence_catalogue(self) -> dict[str, list[tuple[str, str]]]:
+        """Blocking. Competence → [(name, course)] of colleagues who consented."""
+        courses = {c.id: c for c in self.courses()}
+        members = self.members()
+        found = competence_catalogue(self.completions(), courses)
+        return {competence: [(members[p].name if p in members else "?", title)
+                             for p, title in entries] for competence, entries in found.items()}
 
     def gaps(self, year: int, ratings: Sequence[Rating] | None = None
              ) -> dict[str, dict[str, int]]:
