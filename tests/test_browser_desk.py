@@ -88,3 +88,31 @@ def test_hr_opens_the_heatmap_and_creates_a_course_from_a_gap(
                ).to_be_visible(timeout=20_000)
         expect(page.get_by_text(re.compile("^Forflytning i praksis")).first).to_be_visible()
         screenshot(page, artifacts / "tablet-34-catalogue.png")
+
+
+def test_med_sees_only_hidden_numbers_for_a_small_team_and_a_person_finds_their_data(
+    browser: Browser, app_server: AppServer, artifacts: Path, tmp_path: Path
+) -> None:
+    import zipfile
+
+    from tests.test_browser_hold import download
+
+    with browser.page(app_server.url, TABLET) as page:
+        page.get_by_role("button", name="Prøv med demodata").click()
+        expect(page.get_by_text("Hej Anna Sørensen")).to_be_visible(timeout=30_000)
+        page.get_by_role("button", name="Mine data").click()
+        expect(page.get_by_text("Mine data og sletning").first).to_be_visible()
+        screenshot(page, artifacts / "tablet-35-my-data.png")
+        archive = download(page, "Hent mine data (ZIP)", tmp_path)
+        with zipfile.ZipFile(archive) as opened:
+            assert "data.json" in opened.namelist()
+        page.get_by_label("Tilbage").click()
+        lock(page)
+    with browser.page(app_server.url, PHONE) as page:
+        unlock(page, "Sol", "Henrik Lund")
+        page.get_by_role("button", name="MED-tendenser").click()
+        expect(page.get_by_text("MED: kompetencer i tal").first).to_be_visible()
+        page.locator("[aria-expanded]").first.click()  # the year: last year has ratings
+        page.get_by_role("button", name=str(dt.date.today().year - 1), exact=True).click()
+        expect(page.get_by_text("Skjult (færre end 5)").first).to_be_visible()
+        screenshot(page, artifacts / "phone-35-med.png")
