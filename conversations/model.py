@@ -311,6 +311,16 @@ class Coverage(Versioned):
     led: int
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ErasureRequest(Versioned):
+    """A person asked to have their data erased; read by HR. No content."""
+
+    record_type: ClassVar[str] = "erasure_request"
+
+    person_id: str
+    requested_at: dt.datetime
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     """The same day ``months`` later, or the month's last day when it is shorter."""
     month_index = day.month - 1 + months

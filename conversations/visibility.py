@@ -16,6 +16,7 @@ leaves the author as the only reader. Nobody outside the directory is ever a rea
 | reminder | leader, delegate leader, participants |
 | course | every member of the directory |
 | coverage | the author's own leader in the directory, HR |
+| erasure_request | HR |
 | course_completion | the person, their leader, HR; everyone once consented (a later |
 | | withdrawal too, so it reaches everyone who saw the consent) |
 | person, anything else | nobody |
@@ -118,6 +119,10 @@ def _completion_readers(record: Record, _: Record | None, directory: Directory) 
     return _competence_readers(record, _, directory)
 
 
+def _hr(_: Record, __: Record | None, directory: Directory) -> set[str]:
+    return set(directory.hr_ids())
+
+
 def _everyone(_: Record, __: Record | None, directory: Directory) -> set[str]:
     return set(directory.members)
 
@@ -134,6 +139,7 @@ _RULES: Mapping[str, Rule] = {
     "course": _everyone,
     "coverage": _coverage_readers,
     "course_completion": _completion_readers,
+    "erasure_request": _hr,
 }
 
 

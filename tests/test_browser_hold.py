@@ -112,6 +112,7 @@ def test_a_leader_and_an_employee_hold_a_mus_and_both_sign_on_one_tablet(
         type_into(page, "Svar på spørgsmål 1", "Jeg vil gerne lære mere om forflytning.")
         next_step(page, 4, 4)
         page.get_by_role("switch", name="Del min forberedelse med Mette Holm").click()
+        expect(page.get_by_text(re.compile("^Klar til at sende"))).to_be_visible()
         page.get_by_role("button", name="Færdig").click()
         expect(page.get_by_text("Hej Anna Sørensen")).to_be_visible()
         synced(page)

@@ -189,3 +189,31 @@ def test_a_completed_course_shows_in_the_competence_catalogue_only_with_consent(
     tablet.sync()
     switch(tablet, 6)
     assert tablet.office.competence_catalogue() == {}
+
+
+def test_erasure_empties_the_persons_own_content_on_every_device_and_tells_hr(
+    tablet: AppSession,
+) -> None:
+    from views.privacy_desk import PrivacyDesk
+
+    anna_rates_and_shares(tablet, Level.NOVICE)  # Anna shared her MUS with answers
+    cid = next(s.id for _, items in tablet.home() for s in items if s.answered)
+    switch(tablet, 6)
+    assert tablet.meetings.load(cid).preparations[ANNA.id].answers
+    switch(tablet, 1)
+    erased, kept = PrivacyDesk(tablet).request_erasure()
+    assert erased >= 2 and kept >= 1
+    tablet.sync()
+    assert not tablet.open_draft(cid).preparation.answers
+    tablet.close_draft(cid)
+    switch(tablet, 6)
+    shared = tablet.meetings.load(cid).preparations[ANNA.id]
+    assert not shared.answers and not shared.ratings
+    switch(tablet, 2)
+    assert [r for r in tablet.office.ratings() if r.year == TODAY.year] == []
+    requests = PrivacyDesk(tablet).erasure_requests()
+    assert [r.person_id for r in requests] == [ANNA.id]
+    share = Path(tablet.default_share())
+    for path in share.rglob("*"):
+        if path.is_file():
+            assert b"Anna" not in path.read_bytes()

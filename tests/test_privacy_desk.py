@@ -206,12 +206,12 @@ def test_the_audit_trail_holds_ids_actions_counts_and_times_only(mette: AppSessi
     held, _agreed = with_old_conversations(mette)
     desk = PrivacyDesk(mette, now=lambda: NOW)
     desk.export_mine()
-    deleted, kept = desk.request_erasure()
+    erased, kept = desk.request_erasure()
     desk.delete(desk.preview(1))
 
-    assert deleted >= 2 and kept >= 1  # her profile and preparation; her conversations
+    assert erased >= 1 and kept >= 1  # her own preparation; her conversations
     trail = desk.audit()
-    assert sorted(e["action"] for e in trail) == ["erasure_request", "export",
+    assert sorted(e["action"] for e in trail) == ["erasure", "erasure_request", "export",
                                                   "retention_delete"]
     assert {e["subject_id"] for e in trail} == {METTE.id, held}
     for entry in trail:
@@ -224,14 +224,20 @@ def test_the_audit_trail_holds_ids_actions_counts_and_times_only(mette: AppSessi
         assert text not in stored
 
 
-def test_an_erasure_request_counts_what_goes_and_what_is_kept_without_changing_data(
+def test_an_erasure_request_empties_only_the_persons_own_content_and_counts_the_kept(
     mette: AppSession,
 ) -> None:
     switch(mette, 1)
     vault = mette._vault()
     before = {cid: vault.read_shard(cid) for cid in vault.shard_ids()}
     desk = PrivacyDesk(mette, now=lambda: NOW)
-    assert desk.request_erasure() == desk.erasure_counts()
-    assert {cid: vault.read_shard(cid) for cid in vault.shard_ids()} == before
-    assert [e["action"] for e in desk.audit()] == ["erasure_request"]
+    erased, kept = desk.request_erasure()
+    # her started MUS preparation and the demo's self-assessment from last year
+    assert erased == 2 and kept >= 1
+    after = {cid: vault.read_shard(cid) for cid in vault.shard_ids()}
+    for cid, tables in before.items():
+        assert after[cid].get("conversation") == tables.get("conversation")
+        for prep in after[cid].get("preparations", {}).values():
+            assert prep["answers"] == {} and prep["ratings"] == {}
+    assert sorted(e["action"] for e in desk.audit()) == ["erasure", "erasure_request"]
     assert TODAY.year == 2026  # the fixture's fixed day the retention cutoffs assume

@@ -121,7 +121,7 @@ def test_the_privacy_screen_names_every_control_for_a_leader(data_dir: Path) -> 
         assert client.find(ft.TextField, label="Opbevaringstid i år")
         assert not unlabelled(client)
 
-        await click(client, client.find(ft.OutlinedButton, content="Anmod om sletning"))
+        await click(client, client.find(ft.OutlinedButton, content="Slet mine data"))
         dialog = open_dialogs(client)[0]
         assert any(isinstance(c, ft.Text) and c.value and c.value.startswith("Underskrevne")
                    for c in walk(dialog))

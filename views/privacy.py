@@ -73,6 +73,14 @@ async def show_privacy(shell: Shell, notice: str = "") -> None:
         ft.Text(t("privacy.erase_help")),
         ft.Row([erase], wrap=True),
     ]
+    if session.office.is_hr():
+        requests = await asyncio.to_thread(desk.erasure_requests)
+        if requests:
+            body.append(ft.Text(t("privacy.requests"),
+                                theme_style=ft.TextThemeStyle.TITLE_MEDIUM))
+            body.extend(ft.Text(t("privacy.request_from",
+                                  name=session.person_name(r.person_id) or r.person_id[:8],
+                                  when=when(r.requested_at, t))) for r in requests)
     if may_retain:
         body.extend(_retention_part(shell, desk, message, refresh_audit))
     body += [

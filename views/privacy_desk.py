@@ -22,7 +22,16 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from conversations.model import Conversation, InputRejected, Kind, State
+from conversations.courses import Completion
+from conversations.model import (
+    CompetenceRatings,
+    Conversation,
+    ErasureRequest,
+    InputRejected,
+    Kind,
+    Preparation,
+    State,
+)
 from conversations.retention import (
     MAX_YEARS,
     MIN_YEARS,
@@ -33,7 +42,10 @@ from conversations.retention import (
     erasure_plan,
     personal_export,
 )
-from views.session import CONFLICTS_TABLE, CONVERSATION_TABLE, PROFILE_KEY
+from views.session import CONFLICTS_TABLE, CONVERSATION_TABLE, PREPARATION_TABLE, PROFILE_KEY
+
+ERASURE_SHARD = "e0" + "0" * 30
+ERASURE_TABLE = "erasure_requests"
 
 if TYPE_CHECKING:
     from views.meeting import Meeting
@@ -255,12 +267,60 @@ class PrivacyDesk:
         return len(delete), len(keep)
 
     def request_erasure(self) -> tuple[int, int]:
-        """Blocking. Records an ``erasure_request`` in the audit trail (who, when, how
-        many records) and returns :meth:`erasure_counts` for the screen."""
-        me = self.session._person().id
-        delete, keep = self.erasure_counts()
-        self._record([audit_entry("erasure_request", me, me, self.now(), delete + keep)])
-        return delete, keep
+        """Blocking. Erases what is the person's own at once and asks HR about the rest.
+
+        Their preparations, competence self-assessments and course completions become
+        empty new versions, which replace the old ones on every device that had them at
+        the next sync (sealed envelopes hold only what they held; nobody can open the
+        old ones but those who already could). Agreements and the conversations they
+        come from are kept: the municipality must keep them. HR gets the request as a
+        record, and both steps go into the audit trail with counts only. Returns
+        (records erased, records kept)."""
+        session = self.session
+        me = session._person().id
+        with session._save_lock:
+            for conversation_id in list(session.drafts):
+                session.close_draft(conversation_id)
+            erased = self._erase_own(me)
+        _, keep = self.erasure_counts()
+        request = ErasureRequest(person_id=me, requested_at=self.now(), author=me)
+        session.publish(ERASURE_SHARD, ERASURE_TABLE, request.to_dict())
+        self._record([audit_entry("erasure_request", me, me, self.now(), keep),
+                      audit_entry("erasure", me, me, self.now(), erased)])
+        return erased, keep
+
+    def _erase_own(self, me: str) -> int:
+        from views.office import CATALOGUE_SHARD, COMPLETION_TABLE, RATINGS_TABLE
+
+        session, vault = self.session, self.session._vault()
+        erased = 0
+        for shard_id in vault.shard_ids():
+            tables = vault.read_shard(shard_id)
+            for raw in tables.get(PREPARATION_TABLE, {}).values():
+                prep = Preparation.from_dict(raw)
+                if prep.author == me and (prep.answers or prep.ratings):
+                    session.publish(shard_id, PREPARATION_TABLE,
+                                    prep.revised(author=me, answers={}, ratings={}).to_dict())
+                    erased += 1
+            for raw in tables.get(RATINGS_TABLE, {}).values():
+                rated = CompetenceRatings.from_dict(raw)
+                if rated.person_id == me and not rated.by_leader and rated.ratings:
+                    session.publish(shard_id, RATINGS_TABLE,
+                                    rated.revised(author=me, ratings={}).to_dict())
+                    erased += 1
+        for raw in vault.read_shard(CATALOGUE_SHARD).get(COMPLETION_TABLE, {}).values():
+            done = Completion.from_dict(raw)
+            if done.person_id == me and not done.withdrawn:
+                gone = done.revised(author=me, consent_to_publish=False, withdrawn=True)
+                session.publish(CATALOGUE_SHARD, COMPLETION_TABLE, gone.to_dict())
+                erased += 1
+        return erased
+
+    def erasure_requests(self) -> list[ErasureRequest]:
+        """Blocking. For HR: the erasure requests that have reached this device."""
+        table = self.session._vault().read_shard(ERASURE_SHARD).get(ERASURE_TABLE, {})
+        requests = [ErasureRequest.from_dict(raw) for raw in table.values()]
+        return sorted(requests, key=lambda r: r.requested_at, reverse=True)
 
     # --- the audit trail ---------------------------------------------------------------------
 
