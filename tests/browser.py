@@ -159,7 +159,13 @@ def type_into(page: Any, name: str, text: str, *, exact: bool = False,
     from playwright.sync_api import expect
 
     field = page.get_by_role("textbox", name=name, exact=exact)
-    field.click()
+    for _ in range(3):  # on a busy machine a tap can land before the field takes focus
+        field.click()
+        try:
+            expect(field).to_be_focused(timeout=3_000)
+            break
+        except AssertionError:
+            continue
     page.wait_for_timeout(150)
     page.keyboard.type(text, delay=15)
     if not secret:

@@ -52,6 +52,7 @@ def test_a_leader_plans_the_year_sees_a_follow_up_go_overdue_and_reminds(
         expect(page.get_by_text("Påmindelsen til Anna Sørensen sendes ved næste "
                                 "synkronisering.")).to_be_visible()
         page.get_by_label("Tilbage").click()
+        expect(page.get_by_text("Hej Mette Holm")).to_be_visible()
         synced(page)
         lock(page)
         unlock(page, "Båd", "Anna Sørensen")

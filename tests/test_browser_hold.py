@@ -30,7 +30,10 @@ def unlock(page: Any, symbol: str, name: str) -> None:
 
 
 def synced(page: Any) -> None:
-    page.get_by_role("button", name="Synkroniser nu").click()
+    """A sync made now: waits out one the app started by itself, then asks for one."""
+    button = page.get_by_role("button", name="Synkroniser nu")
+    expect(button).to_be_enabled(timeout=30_000)
+    button.click()
     expect(page.get_by_text(re.compile(r"Synkroniseret kl\. \d\d\.\d\d"))).to_be_visible(
         timeout=20_000)
 
@@ -87,7 +90,7 @@ def test_a_leader_and_an_employee_hold_a_mus_and_both_sign_on_one_tablet(
         page.get_by_label("Planlæg en samtale").click()
         page.get_by_role("checkbox", name="Anna Sørensen").click()
         type_into(page, "Dato", danish(day), exact=True)
-        type_into(page, "Klokken", "9:30", exact=True)
+        type_into(page, "Klokken", "9:30")
         screenshot(page, artifacts / "tablet-20-plan.png")
         page.get_by_role("button", name="Planlæg og lav invitation").click()
         expect(page.get_by_role("textbox", name="Invitationens tekst")).to_be_visible()

@@ -89,29 +89,28 @@ async def show_create(shell: Shell) -> None:
     chosen = {"symbol": await asyncio.to_thread(shell.session.free_symbol)}
     symbols = ft.Row(wrap=True, spacing=4)
 
-    def draw_symbols() -> None:
-        symbols.controls = [
-            ft.IconButton(
-                icon=icon,
-                icon_color=colour,
-                selected=index == chosen["symbol"],
-                style=ft.ButtonStyle(
-                    bgcolor={ft.ControlState.SELECTED: ft.Colors.PRIMARY_CONTAINER}
-                ),
-                tooltip=t("create.symbol_named", symbol=t(key)),
-                on_click=pick(index),
-            )
-            for index, (icon, key, colour) in enumerate(SYMBOLS)
-        ]
-
     def pick(index: int) -> Callable[[], None]:
         def choose() -> None:
+            # Only the selection changes: the buttons stay the same controls, so the one
+            # just tapped keeps its focus and the next field's tap is not undone.
             chosen["symbol"] = index
-            draw_symbols()
+            for number, button in enumerate(buttons):
+                button.selected = number == index
 
         return choose
 
-    draw_symbols()
+    buttons = [
+        ft.IconButton(
+            icon=icon,
+            icon_color=colour,
+            selected=index == chosen["symbol"],
+            style=ft.ButtonStyle(bgcolor={ft.ControlState.SELECTED: ft.Colors.PRIMARY_CONTAINER}),
+            tooltip=t("create.symbol_named", symbol=t(key)),
+            on_click=pick(index),
+        )
+        for index, (icon, key, colour) in enumerate(SYMBOLS)
+    ]
+    symbols.controls = list[ft.Control](buttons)
     error = ft.Text("", color=ft.Colors.ERROR)
     submit = ft.FilledButton(t("create.submit"), icon=ft.Icons.LOCK)
 
