@@ -96,3 +96,26 @@ def newcomer_beside_demo(tmp: Path) -> tuple[AppSession, str]:
                             symbol=4)
     newcomer.set_share(share, "", "")
     return newcomer, share
+
+
+def demo_with_course(root: Path, title: str, dates: tuple[dt.date, ...] = (), *,
+                     received_by: int) -> AppSession:
+    """The demo on a device where Henrik from HR has created an internal course on the
+    therapists' first competence, and the profile with symbol ``received_by`` has synced
+    it; returns the session, locked."""
+    from conversations.courses import Delivery
+    from conversations.demo import DEMO_PIN
+
+    session = session_on(root)
+    session.create_demo()
+    henrik = next(p.id for p in session.profiles() if p.symbol == 2)
+    session.lock()
+    session.unlock(henrik, DEMO_PIN)
+    competence = session.library.job_profiles["therapist-carer"].competences[0].id
+    session.office.create_course(title, [competence], Delivery.INTERNAL, dates=list(dates))
+    session.sync()
+    session.lock()
+    session.unlock(next(p.id for p in session.profiles() if p.symbol == received_by), DEMO_PIN)
+    session.sync()
+    session.lock()
+    return session

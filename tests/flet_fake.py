@@ -57,17 +57,7 @@ class FakeClient:
 
     def controls(self) -> Iterator[Any]:
         """Every control on the page, app bar and floating button included."""
-        roots = [*self.page.controls, self.page.appbar, self.page.floating_action_button]
-        stack = [r for r in roots if r is not None]
-        while stack:
-            control = stack.pop()
-            yield control
-            for name in ("controls", "content", "actions", "leading", "title", "subtitle"):
-                child = getattr(control, name, None)
-                if isinstance(child, list):
-                    stack.extend(c for c in child if isinstance(c, BaseControl))
-                elif isinstance(child, BaseControl):
-                    stack.append(child)
+        return walk(*self.page.controls, self.page.appbar, self.page.floating_action_button)
 
     def find(self, kind: type[T], **props: Any) -> T:
         found = [
@@ -92,6 +82,20 @@ def _matches(actual: Any, wanted: Any) -> bool:
     if actual == wanted:
         return True
     return isinstance(actual, str) and isinstance(wanted, str) and actual.startswith(wanted)
+
+
+def walk(*roots: Any) -> Iterator[Any]:
+    """``roots`` (None left out) and every control inside them."""
+    stack = [r for r in roots if r is not None]
+    while stack:
+        control = stack.pop()
+        yield control
+        for name in ("controls", "content", "actions", "leading", "title", "subtitle"):
+            child = getattr(control, name, None)
+            if isinstance(child, list):
+                stack.extend(c for c in child if isinstance(c, BaseControl))
+            elif isinstance(child, BaseControl):
+                stack.append(child)
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:

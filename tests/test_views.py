@@ -73,6 +73,13 @@ async def demo_mus(data_dir: Path) -> FakeClient:
     return client
 
 
+async def unlock_as(client: FakeClient, symbol: str) -> None:
+    """Picks the profile with this symbol on the unlock screen and types the demo PIN."""
+    await click(client, ft.Container, tooltip=f"Profil: {symbol}")
+    client.type_into(client.find(ft.TextField, label="PIN-kode"), DEMO_PIN)
+    await click(client, ft.FilledButton, content="Lås op")
+
+
 async def click(client: FakeClient, kind: type[Any], **props: Any) -> None:
     await client.fire(client.find(kind, **props), "click")
     await asyncio.sleep(0)
@@ -253,9 +260,7 @@ def test_a_conflict_shows_on_home_and_is_settled_on_its_screen(tmp_path: Path) -
 
     async def scenario() -> None:
         client = await started(tmp_path / "tablet")
-        await click(client, ft.Container, tooltip="Profil: Båd")
-        client.type_into(client.find(ft.TextField, label="PIN-kode"), DEMO_PIN)
-        await click(client, ft.FilledButton, content="Lås op")
+        await unlock_as(client, "Båd")
         assert "1 svar skal afklares" in client.texts()
         await click(client, ft.ListTile, tooltip="Afklar konflikter")
         assert {"fra kontoret", "fra tabletten"} <= set(client.texts())
@@ -286,9 +291,7 @@ def test_joining_an_organisation_and_hr_approving_on_screen(tmp_path: Path) -> N
 
     async def approve() -> None:
         client = await started(tmp_path / "office")
-        await click(client, ft.Container, tooltip="Profil: Sol")
-        client.type_into(client.find(ft.TextField, label="PIN-kode"), DEMO_PIN)
-        await click(client, ft.FilledButton, content="Lås op")
+        await unlock_as(client, "Sol")
         await click(client, ft.IconButton, tooltip="Indstillinger")
         await click(client, ft.OutlinedButton, content="Organisation")
         assert "Anmodninger om adgang (1)" in client.texts()
@@ -305,9 +308,7 @@ async def as_mette(data_dir: Path) -> FakeClient:
     client = await started(data_dir)
     await click(client, ft.OutlinedButton, content="Prøv med demodata")
     await click(client, ft.IconButton, tooltip="Lås")
-    await click(client, ft.Container, tooltip="Profil: Hjerte")
-    client.type_into(client.find(ft.TextField, label="PIN-kode"), DEMO_PIN)
-    await click(client, ft.FilledButton, content="Lås op")
+    await unlock_as(client, "Hjerte")
     assert "Hej Mette Holm" in client.texts()
     return client
 
@@ -381,9 +382,7 @@ def test_an_agreement_changed_after_signing_is_shown_as_tampered(data_dir: Path)
 
     async def scenario() -> None:
         client = await started(data_dir)
-        await click(client, ft.Container, tooltip="Profil: Hjerte")
-        client.type_into(client.find(ft.TextField, label="PIN-kode"), DEMO_PIN)
-        await click(client, ft.FilledButton, content="Lås op")
+        await unlock_as(client, "Hjerte")
         await click(client, ft.ListTile, tooltip=f"Åbn MUS med Anna Sørensen, {planned.day}")
         await click(client, ft.FilledButton, content="Udviklingsaftale og underskrift")
         texts = client.texts()
@@ -414,9 +413,7 @@ def test_the_follow_up_screen_records_a_goal_as_done_for_both_to_sign_again(
 
     async def scenario() -> None:
         client = await started(data_dir)
-        await click(client, ft.Container, tooltip="Profil: Hjerte")
-        client.type_into(client.find(ft.TextField, label="PIN-kode"), DEMO_PIN)
-        await click(client, ft.FilledButton, content="Lås op")
+        await unlock_as(client, "Hjerte")
         await click(client, ft.ListTile, tooltip=f"Åbn MUS med Anna Sørensen, {planned.day}")
         await click(client, ft.FilledButton, content="Udviklingsaftale og underskrift")
         await click(client, ft.OutlinedButton, content="Hold opfølgning")
@@ -469,26 +466,14 @@ def test_the_leader_plans_the_year_for_the_team_around_other_activities(
 
 
 def test_a_course_from_the_catalogue_becomes_a_goal_in_the_agreement(data_dir: Path) -> None:
-    from conversations.courses import Delivery
-    from tests.app_fixtures import session_on
-    from tests.test_meeting import switch
+    from tests.app_fixtures import demo_with_course
 
-    session = session_on(data_dir)
-    session.create_demo()
-    switch(session, 2)
-    competence = session.library.job_profiles["therapist-carer"].competences[0].id
     start = dt.date.today() + dt.timedelta(days=40)
-    session.office.create_course("Forflytning i praksis", [competence], Delivery.INTERNAL,
-                                 dates=[start])
-    session.sync()
-    switch(session, 6)
-    session.lock()
+    demo_with_course(data_dir, "Forflytning i praksis", (start,), received_by=6)
 
     async def scenario() -> None:
         client = await started(data_dir)
-        await click(client, ft.Container, tooltip="Profil: Hjerte")
-        client.type_into(client.find(ft.TextField, label="PIN-kode"), DEMO_PIN)
-        await click(client, ft.FilledButton, content="Lås op")
+        await unlock_as(client, "Hjerte")
         await click(client, ft.ListTile, tooltip=f"Åbn MUS med Anna Sørensen, {DEMO_MUS_DAY}.")
         await click(client, ft.FilledButton, content="Hold samtalen")
         for _ in range(3):

@@ -13,10 +13,10 @@ import flet as ft
 from conversations.competence import Level
 from conversations.courses import Delivery
 from conversations.demo import DEMO_PIN
-from tests.app_fixtures import session_on
+from tests.app_fixtures import demo_with_course, session_on
 from tests.flet_fake import FakeClient, run
 from tests.test_meeting import switch
-from tests.test_views import click, started, unlabelled
+from tests.test_views import click, started, unlabelled, unlock_as
 from views.competence import show_competences
 from views.courses import show_courses
 
@@ -186,20 +186,11 @@ def test_opened_without_a_year_the_overview_shows_the_newest_year_with_ratings(
 def test_an_employee_marks_a_course_completed_and_consents_to_the_catalogue(
     data_dir: Path,
 ) -> None:
-    session = session_on(data_dir)
-    session.create_demo()
-    switch(session, 2)
-    competence = session.library.job_profiles["therapist-carer"].competences[0].id
-    session.office.create_course("Forflytning i praksis", [competence], Delivery.INTERNAL)
-    session.sync()
-    switch(session, 1)
-    session.lock()
+    session = demo_with_course(data_dir, "Forflytning i praksis", received_by=1)
 
     async def scenario() -> None:
         client = await started(data_dir)
-        await click(client, ft.Container, tooltip="Profil: Båd")
-        client.type_into(client.find(ft.TextField, label="PIN-kode"), DEMO_PIN)
-        await click(client, ft.FilledButton, content="Lås op")
+        await unlock_as(client, "Båd")
         await click(client, ft.OutlinedButton, content="Kurser")
         assert "Ingen har endnu sagt ja til at blive vist." in client.texts()
         await click(client, ft.TextButton,

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import flet as ft
-from flet.controls.base_control import BaseControl
 
 from tests.app_fixtures import session_on
-from tests.flet_fake import FakeClient, run
+from tests.flet_fake import FakeClient, run, walk
 from tests.test_meeting import switch
 from tests.test_privacy_desk import with_old_conversations
 from tests.test_views import unlabelled
@@ -51,19 +49,6 @@ def anna_shares_her_ratings(session: AppSession) -> None:
     session.set_shared(cid, True)
     session.close_draft(cid)
     session.sync()
-
-
-def walk(root: Any) -> Iterator[Any]:
-    stack = [root]
-    while stack:
-        control = stack.pop()
-        yield control
-        for name in ("controls", "content", "actions", "leading", "title", "subtitle"):
-            child = getattr(control, name, None)
-            if isinstance(child, list):
-                stack.extend(c for c in child if isinstance(c, BaseControl))
-            elif isinstance(child, BaseControl):
-                stack.append(child)
 
 
 def open_dialogs(client: FakeClient) -> list[ft.AlertDialog]:

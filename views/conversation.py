@@ -4,6 +4,7 @@ with its signatures, and exporting documents from the device."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +13,7 @@ import flet as ft
 from conversations.agreements import AgreementStatus
 from conversations.model import InputRejected, Kind, State
 from storage import StorageError
-from views.common import busy, describe, page_column, symbol, when
+from views.common import busy, clock_time, describe, page_column, symbol, when
 from views.meeting import Meeting, file_stem
 
 if TYPE_CHECKING:
@@ -61,6 +62,32 @@ def export_button(shell: Shell, label: str, icon: ft.IconData, name: str,  # noq
     return ft.OutlinedButton(label, icon=icon, on_click=click, tooltip=label)
 
 
+async def opened(shell: Shell, conversation_id: str) -> Meeting | None:
+    """The conversation read for a screen; None (and home, saying why) when it cannot be."""
+    try:
+        return await asyncio.to_thread(shell.session.meetings.load, conversation_id)
+    except (InputRejected, StorageError) as err:
+        await shell.home(notice=describe(err, shell.session.texts))
+        return None
+
+
+async def save_meeting(shell: Shell, meeting: Meeting, status: ft.Text) -> None:
+    """Keeps what changed in an open conversation and says so in ``status``."""
+    t = shell.session.texts
+    if not meeting.dirty:
+        return
+    try:
+        await asyncio.to_thread(shell.session.meetings.persist, meeting.cid)
+    except StorageError as err:
+        status.value = t("prepare.save_failed", reason=describe(err, t))
+        status.color = ft.Colors.ERROR
+    else:
+        status.value = t("prepare.saved", time=clock_time(dt.datetime.now(), t))
+        status.color = ft.Colors.PRIMARY
+    if status.page is not None:
+        status.update()
+
+
 def title_of(shell: Shell, meeting: Meeting) -> str:
     t = shell.session.texts
     return t(f"kind.long.{meeting.conversation.kind.value}")
@@ -70,10 +97,8 @@ async def show_conversation(shell: Shell, conversation_id: str, notice: str = ""
     """What this conversation needs from me, and everything I can do with it."""
     session, t = shell.session, shell.session.texts
     meetings = session.meetings
-    try:
-        meeting = await asyncio.to_thread(meetings.load, conversation_id)
-    except (InputRejected, StorageError) as err:
-        await shell.home(notice=describe(err, t))
+    meeting = await opened(shell, conversation_id)
+    if meeting is None:
         return
     conversation = meeting.conversation
     names = meetings.names(conversation)
@@ -211,12 +236,10 @@ async def show_invitation(shell: Shell, conversation_id: str,
 async def show_agreement(shell: Shell, conversation_id: str, notice: str = "") -> None:
     session, t = shell.session, shell.session.texts
     meetings = session.meetings
-    try:
-        meeting = await asyncio.to_thread(meetings.load, conversation_id)
-        status, waiting, checks = await asyncio.to_thread(meetings.status, meeting)
-    except (InputRejected, StorageError) as err:
-        await shell.home(notice=describe(err, t))
+    meeting = await opened(shell, conversation_id)
+    if meeting is None:
         return
+    status, waiting, checks = await asyncio.to_thread(meetings.status, meeting)
     conversation = meeting.conversation
     names = meetings.names(conversation)
     me = session._person().id

@@ -14,8 +14,14 @@ from conversations.courses import Course
 from conversations.model import Goal, GoalStatus, InputRejected, PracticeField
 from conversations.sheets import Question, QuestionType, Theme
 from storage import StorageError
-from views.common import WIDE, Debouncer, clock_time, describe, page_column, when
-from views.conversation import back_bar, show_agreement, show_conversation
+from views.common import WIDE, Debouncer, describe, page_column, when
+from views.conversation import (
+    back_bar,
+    opened,
+    save_meeting,
+    show_agreement,
+    show_conversation,
+)
 from views.home import parse_date
 from views.meeting import Meeting, new_goal
 
@@ -135,18 +141,7 @@ class HoldScreen:
         return self.meeting.sheet.themes
 
     async def save(self) -> None:
-        if not self.meeting.dirty:
-            return
-        try:
-            await asyncio.to_thread(self.meetings.persist, self.meeting.cid)
-        except StorageError as err:
-            self.status.value = self.t("prepare.save_failed", reason=describe(err, self.t))
-            self.status.color = ft.Colors.ERROR
-        else:
-            self.status.value = self.t("prepare.saved", time=clock_time(dt.datetime.now(),
-                                                                        self.t))
-            self.status.color = ft.Colors.PRIMARY
-        self.status.update()
+        await save_meeting(self.shell, self.meeting, self.status)
 
     # --- a theme: both preparations side by side, and the minutes ----------------------
 
@@ -367,10 +362,8 @@ class HoldScreen:
 
 async def show_hold(shell: Shell, conversation_id: str) -> None:
     t = shell.session.texts
-    try:
-        meeting = await asyncio.to_thread(shell.session.meetings.load, conversation_id)
-    except (InputRejected, StorageError) as err:
-        await shell.home(notice=describe(err, t))
+    meeting = await opened(shell, conversation_id)
+    if meeting is None:
         return
     if not shell.session.meetings.leading(meeting.conversation):
         await show_conversation(shell, conversation_id, describe(
@@ -391,10 +384,8 @@ async def show_follow_up(shell: Shell, conversation_id: str) -> None:
     adjusted, which makes a new agreement both sign again."""
     session, t = shell.session, shell.session.texts
     meetings = session.meetings
-    try:
-        meeting = await asyncio.to_thread(meetings.load, conversation_id)
-    except (InputRejected, StorageError) as err:
-        await shell.home(notice=describe(err, t))
+    meeting = await opened(shell, conversation_id)
+    if meeting is None:
         return
     agreement = meeting.agreement
     message = ft.Text("")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from conversations.competence import JobProfile, Level
 from conversations.courses import (
@@ -52,13 +52,12 @@ from conversations.overview import (
     may_see_individual,
 )
 from conversations.trends import TrendCell, med_trends
-from views.session import CONVERSATION_TABLE, PREPARATION_TABLE
+from views.session import PREPARATION_TABLE, REMINDER_TABLE, REMINDERS_KEY
 
 if TYPE_CHECKING:
     from views.session import AppSession
 
 RATINGS_TABLE = "competence_ratings"
-REMINDER_TABLE = "reminders"
 COURSE_TABLE = "courses"
 COVERAGE_TABLE = "coverage"
 COMPLETION_TABLE = "completions"
@@ -188,18 +187,8 @@ class Office:
         me = self.session._person().id
         found = []
         for cid, entry in self.session._vault().catalog().items():
-            if me not in (entry.get("leader_id"), entry.get("delegate_leader_id")):
-                continue
-            planned, due = entry.get("planned_at"), entry.get("follow_up_due")
-            found.append(Conversation(
-                id=cid, kind=Kind(entry["kind"]), sheet_id="", sheet_version=0,
-                leader_id=entry.get("leader_id") or me,
-                delegate_leader_id=entry.get("delegate_leader_id"),
-                participant_ids=tuple(entry.get("participant_ids", ())),
-                planned_at=dt.datetime.fromisoformat(planned) if planned else None,
-                follow_up_due=dt.date.fromisoformat(due) if due else None,
-                state=State(entry["state"]), author=me,
-            ))
+            if me in (entry.get("leader_id"), entry.get("delegate_leader_id")):
+                found.append(_from_catalog(cid, entry, me))
         return found
 
     def board(self, year: int) -> list[BoardRow]:
@@ -286,18 +275,16 @@ class Office:
         session.publish(conversation_id, REMINDER_TABLE, reminder.to_dict())
 
     def reminders(self) -> list[tuple[Reminder, Conversation]]:
-        """Blocking. Reminders others sent me about my conversations, newest first."""
+        """Blocking. Reminders others sent me about my conversations, newest first (from
+        the index a sync keeps, and the catalog: no shard is read)."""
         vault, me = self.session._vault(), self.session._person().id
+        catalog = vault.catalog()
         found = []
-        for cid, entry in vault.catalog().items():
-            if me not in entry.get("participant_ids", ()):
-                continue
-            shard = vault.read_shard(cid)
-            for raw in shard.get(REMINDER_TABLE, {}).values():
-                reminder = Reminder.from_dict(raw)
-                conversation = shard.get(CONVERSATION_TABLE, {}).get(cid)
-                if reminder.author != me and conversation is not None:
-                    found.append((reminder, Conversation.from_dict(conversation)))
+        for raw in (vault.get_meta(REMINDERS_KEY) or {}).get("items", {}).values():
+            reminder = Reminder.from_dict(raw)
+            entry = catalog.get(reminder.conversation_id)
+            if entry is not None and me in entry.get("participant_ids", ()):
+                found.append((reminder, _from_catalog(reminder.conversation_id, entry, me)))
         return sorted(found, key=lambda pair: pair[0].sent_at, reverse=True)
 
     # --- courses -------------------------------------------------------------------------------
@@ -395,3 +382,17 @@ class Office:
                 if competence.id == competence_id:
                     return self.session.texts.localize(competence.name)
         return competence_id
+
+
+def _from_catalog(cid: str, entry: Mapping[str, Any], me: str) -> Conversation:
+    """A conversation as far as its home-screen summary tells (no sheet)."""
+    planned, due = entry.get("planned_at"), entry.get("follow_up_due")
+    return Conversation(
+        id=cid, kind=Kind(entry["kind"]), sheet_id="", sheet_version=0,
+        leader_id=entry.get("leader_id") or me,
+        delegate_leader_id=entry.get("delegate_leader_id"),
+        participant_ids=tuple(entry.get("participant_ids", ())),
+        planned_at=dt.datetime.fromisoformat(planned) if planned else None,
+        follow_up_due=dt.date.fromisoformat(due) if due else None,
+        state=State(entry["state"]), author=me,
+    )

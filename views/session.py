@@ -56,6 +56,8 @@ CONFLICTS_TABLE = "conflicts"
 ORG_PIN_KEY = "organisation_pin"
 CONVERSATION_TABLE = "conversation"
 PREPARATION_TABLE = "preparations"
+REMINDER_TABLE = "reminders"
+REMINDERS_KEY = "reminders"  # reminders others sent me, so home reads no shards
 TASK_ORDER = (Task.PREPARE, Task.HOLD, Task.SIGN, Task.FOLLOW_UP, Task.DONE)
 
 
@@ -594,6 +596,7 @@ class AppSession:
         """Home-screen summaries for conversations a sync brought or changed."""
         vault, me = self._vault(), self._person()
         entries = {}
+        reminders: dict[str, Any] = {}
         for cid in conversation_ids:
             shard = vault.read_shard(cid)
             record = shard.get(CONVERSATION_TABLE, {}).get(cid)
@@ -606,8 +609,13 @@ class AppSession:
                 None,
             )
             entries[cid] = self._summary_entry(conversation, mine)
+            reminders.update({raw["id"]: raw for raw in shard.get(REMINDER_TABLE, {}).values()
+                              if raw.get("author") != me.id})
         if entries:
             vault.put_catalog(entries)
+        if reminders:
+            known = (vault.get_meta(REMINDERS_KEY) or {}).get("items", {})
+            vault.put_meta(REMINDERS_KEY, {"items": {**known, **reminders}})
 
     # --- home --------------------------------------------------------------------
 

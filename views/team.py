@@ -4,7 +4,6 @@ its dialog cards, exercise cards, the team development plan, and the timed summa
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -13,8 +12,8 @@ import flet as ft
 from conversations.model import InputRejected, Kind
 from conversations.team import Card, exercise_cards, ground_rules, summary_timer
 from storage import StorageError
-from views.common import Debouncer, clock_time, describe, page_column, when
-from views.conversation import back_bar, show_conversation
+from views.common import Debouncer, describe, page_column, when
+from views.conversation import back_bar, save_meeting, show_conversation
 from views.home import parse_date
 from views.meeting import Meeting
 
@@ -48,19 +47,7 @@ class TeamScreen:
         return self.meeting.cid
 
     async def save(self) -> None:
-        if not self.meeting.dirty:
-            return
-        try:
-            await asyncio.to_thread(self.meetings.persist, self.cid)
-        except StorageError as err:
-            self.status.value = self.t("prepare.save_failed", reason=describe(err, self.t))
-            self.status.color = ft.Colors.ERROR
-        else:
-            self.status.value = self.t("prepare.saved", time=clock_time(dt.datetime.now(),
-                                                                        self.t))
-            self.status.color = ft.Colors.PRIMARY
-        if self.status.page is not None:
-            self.status.update()
+        await save_meeting(self.shell, self.meeting, self.status)
 
     def fail(self, err: Exception) -> None:
         self.message.value, self.message.color = describe(err, self.t), ft.Colors.ERROR
