@@ -862,7 +862,9 @@ def table_document(
     writer = _Writer(lang, "", title, subtitle)
     writer.title(title, subtitle)
     if rows:
-        writer.table(headings, rows, [40] + [24] * (len(headings) - 1), flex=0)
+        widths = [40.0, 28.0, 18.0, 40.0, 32.0][:len(headings)]
+        widths += [24.0] * (len(headings) - len(widths))
+        writer.table(headings, rows, widths, flex=0)
     else:
         writer.paragraph(say(lang, "doc.no_rows"), color=MUTED)
     return writer.output()
