@@ -7,8 +7,8 @@ import datetime as dt
 from pathlib import Path
 
 from conversations.sheets import load_library
+from services.session import AppSession
 from storage import Device, KdfParams
-from views.session import AppSession
 
 TODAY = dt.date(2026, 11, 22)
 # The demo plans from the real date: Anna's MUS in 14 days, the team's TUS in 40. Tests
@@ -32,7 +32,7 @@ def first_text_question(session: AppSession, cid: str) -> str:
 def second_device_for(first: AppSession, data: Path, share: str) -> AppSession:
     """The same person on another device: their keys, profile and directory, a device id
     of its own, and the same share."""
-    from views.session import DIRECTORY_KEY, PROFILE_KEY, SETTINGS_KEY
+    from services.session import DIRECTORY_KEY, PROFILE_KEY, SETTINGS_KEY
 
     source = first._vault()
     other = session_on(data)

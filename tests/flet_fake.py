@@ -69,7 +69,7 @@ class FakeClient:
         return found[0]
 
     def session_of_app(self) -> Any:
-        """The app's own session object (views.session.AppSession) behind this page."""
+        """The app's own session object (services.session.AppSession) behind this page."""
         return self.page.data.session
 
     def texts(self) -> list[str]:

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conversations.invitations import (
+from conversations.model import Conversation, Kind, follow_up_date
+from documents.calendar import (
     escape_text,
     fold_line,
     follow_up_ics,
@@ -16,7 +17,6 @@ from conversations.invitations import (
     invitation_subject,
     invitation_text,
 )
-from conversations.model import Conversation, Kind, follow_up_date
 
 EMPLOYEE, LEADER, TR = "e" * 32, "l" * 32, "t" * 32
 NAMES = {EMPLOYEE: "Anna Sørensen, ergoterapeut; hold Nord", LEADER: "Mette Holm",
@@ -202,8 +202,8 @@ def test_invitation_text_for_a_team_in_english_and_without_a_date() -> None:
 
 
 def test_a_year_plan_becomes_one_calendar_file_with_every_event() -> None:
-    from conversations.invitations import combined_ics, invitation_ics
     from conversations.model import Conversation, Kind
+    from documents.calendar import combined_ics, invitation_ics
 
     files = [
         invitation_ics(Conversation(kind=Kind.MUS, sheet_id="mus", sheet_version=1,

@@ -14,9 +14,9 @@ from pypdf import PdfReader
 from conversations import demo
 from conversations.agreements import AgreementStatus
 from conversations.model import InputRejected, Kind, PracticeField, State
+from services.meeting import AGREEMENT_TABLE, new_goal
+from services.session import AppSession
 from tests.app_fixtures import TODAY, first_text_question, session_on
-from views.meeting import AGREEMENT_TABLE, new_goal
-from views.session import AppSession
 
 ANNA, METTE = demo.organisation().employees[0], demo.organisation().leader
 JONAS = demo.organisation().employees[1]

@@ -13,9 +13,9 @@ from conversations.competence import Level
 from conversations.courses import Delivery
 from conversations.model import InputRejected, Kind
 from conversations.overview import BoardState, Grouping
+from services.session import AppSession
 from tests.app_fixtures import TODAY, session_on
 from tests.test_meeting import ANNA, METTE, agreed_mus, switch
-from views.session import AppSession
 
 
 @pytest.fixture
@@ -142,7 +142,7 @@ def test_the_leaders_leader_sees_coverage_as_counts_from_each_leader(
 ) -> None:
     import dataclasses
 
-    from views.session import DIRECTORY_KEY
+    from services.session import DIRECTORY_KEY
 
     henrik = demo.organisation().hr.id
     for symbol in (6, 2):  # Henrik from HR is made Mette's leader on both profiles
@@ -194,7 +194,7 @@ def test_a_completed_course_shows_in_the_competence_catalogue_only_with_consent(
 def test_erasure_empties_the_persons_own_content_on_every_device_and_tells_hr(
     tablet: AppSession,
 ) -> None:
-    from views.privacy_desk import PrivacyDesk
+    from services.privacy_desk import PrivacyDesk
 
     anna_rates_and_shares(tablet, Level.NOVICE)  # Anna shared her MUS with answers
     cid = next(s.id for _, items in tablet.home() for s in items if s.answered)

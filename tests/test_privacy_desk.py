@@ -15,6 +15,8 @@ import pytest
 import storage.vault
 from conversations import demo
 from conversations.model import Conversation, InputRejected, Kind, State
+from services.privacy_desk import AUDIT_KEY, PrivacyDesk, parse_years
+from services.session import AppSession
 from tests.app_fixtures import TODAY, first_text_question, session_on
 from tests.test_meeting import switch
 from tests.vault_fixtures import (
@@ -25,8 +27,6 @@ from tests.vault_fixtures import (
     preparation,
     shard_path,
 )
-from views.privacy_desk import AUDIT_KEY, PrivacyDesk, parse_years
-from views.session import AppSession
 
 ORG = demo.organisation()
 ANNA, METTE = ORG.employees[0], ORG.leader

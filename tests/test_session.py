@@ -9,6 +9,7 @@ import pytest
 
 from conversations.competence import Level
 from conversations.model import MAX_ANSWER_CHARS, InputRejected, Kind, Task
+from services.session import AppSession
 from storage import Device, KdfParams, WrongPin
 from tests.app_fixtures import (
     LIBRARY,
@@ -19,7 +20,6 @@ from tests.app_fixtures import (
     newcomer_beside_demo,
     session_on,
 )
-from views.session import AppSession
 
 
 @pytest.fixture
@@ -191,7 +191,7 @@ def test_saving_everything_keeps_drafts_open(session: AppSession) -> None:
 
 
 def test_a_delegate_leader_is_asked_to_hold_the_conversation(session: AppSession) -> None:
-    from views.session import _task_from_catalog
+    from services.session import _task_from_catalog
 
     entry = {"kind": "MUS", "state": "preparing", "leader_id": "L", "delegate_leader_id": "D",
              "planned_at": "2026-11-22T10:00:00", "participant_ids": ["E"]}
@@ -275,7 +275,7 @@ def test_the_same_answer_changed_on_two_devices_becomes_a_conflict_the_person_se
 
 
 def test_a_clash_is_open_only_while_the_record_holds_the_first_value() -> None:
-    from views.session import still_open
+    from services.session import still_open
 
     clash = {"field": "answers", "key": "q1", "ours": "A", "theirs": "B"}
     assert still_open({"answers": {"q1": "A"}}, clash)
@@ -288,7 +288,7 @@ def test_a_clash_is_open_only_while_the_record_holds_the_first_value() -> None:
 
 def test_a_removed_answer_in_a_clash_is_the_absent_marker_again() -> None:
     from conversations.merge import ABSENT
-    from views.session import marker
+    from services.session import marker
 
     assert marker({"no_value": "absent"}) is ABSENT
     assert marker("tekst") == "tekst"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from conversations.demo import DEMO_PIN
 from conversations.sheets import load_library
+from services.session import AppSession
 from storage import Device, KdfParams
-from views.session import AppSession
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from views.syncing import FIRST_RETRY, MAX_RETRY, REGULAR, SyncSchedule, SyncState, SyncStatus
+from services.syncing import FIRST_RETRY, MAX_RETRY, REGULAR, SyncSchedule, SyncState, SyncStatus
 
 
 def test_an_unreachable_share_is_tried_less_and_less_often() -> None:

@@ -15,6 +15,7 @@ import pytest
 from conversations.demo import DEMO_PIN
 from conversations.model import Kind
 from conversations.sheets import load_library
+from services.session import AppSession
 from storage import Device, KdfParams
 from tests.app_fixtures import (
     DEMO_MUS_DAY,
@@ -25,7 +26,6 @@ from tests.app_fixtures import (
 )
 from tests.flet_fake import FakeClient, run
 from views.app import make_main
-from views.session import AppSession
 
 LIBRARY = load_library()
 
@@ -362,9 +362,9 @@ def test_every_step_of_holding_a_mus_and_a_tus_names_its_controls(data_dir: Path
 
 
 def test_an_agreement_changed_after_signing_is_shown_as_tampered(data_dir: Path) -> None:
+    from services.meeting import AGREEMENT_TABLE
     from tests.app_fixtures import session_on
     from tests.test_meeting import agreed_mus, switch
-    from views.meeting import AGREEMENT_TABLE
 
     session = session_on(data_dir)
     session.create_demo()

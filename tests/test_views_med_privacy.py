@@ -10,6 +10,8 @@ from typing import Any
 
 import flet as ft
 
+from services.privacy_desk import PrivacyDesk
+from services.session import AppSession
 from tests.app_fixtures import session_on
 from tests.flet_fake import FakeClient, run, walk
 from tests.test_meeting import switch
@@ -18,8 +20,6 @@ from tests.test_views import unlabelled
 from views.app import Shell
 from views.med import show_med
 from views.privacy import show_privacy
-from views.privacy_desk import PrivacyDesk
-from views.session import AppSession
 
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 HIDDEN = "Skjult (færre end 5)"

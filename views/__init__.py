@@ -1,4 +1,4 @@
-"""The screens, in Flet: they show ``views.session.AppSession`` and call its actions.
+"""The screens, in Flet: they show ``services.session.AppSession`` and call its actions.
 
 Owns: layout, controls, labels, autosave timing, screen-to-screen navigation.
 Must not touch: cryptography, files, or rules about conversations — those live in

@@ -13,12 +13,12 @@ import flet as ft
 
 from conversations.model import InputRejected
 from conversations.sheets import SheetLibrary
+from services.session import AppSession
+from services.syncing import SyncSchedule, SyncState, SyncStatus
 from storage import Device, StorageError
 from sync.share import ShareFull, ShareUnavailable, SyncError
 from views.common import centred, describe
-from views.session import AppSession
 from views.sync_bar import SyncBar
-from views.syncing import SyncSchedule, SyncState, SyncStatus
 
 IDLE_CHECK_SECONDS = 5.0
 SHARE_CHECK_SECONDS = 1.0

@@ -1,7 +1,7 @@
 """The competence overview for HR and leaders: a heatmap of mean levels against the
 job profile per organisation, unit, team or person, and the course demand it shows.
 
-Everything comes from views.office in a worker thread; this screen only maps the
+Everything comes from services.office in a worker thread; this screen only maps the
 numbers to colours and texts."""
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from conversations.model import InputRejected
+from services.session import ConflictItem
 from storage import StorageError
 from views.common import WIDE, busy, describe, page_column
-from views.session import ConflictItem
 
 if TYPE_CHECKING:
     from views.app import Shell

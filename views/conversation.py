@@ -12,9 +12,9 @@ import flet as ft
 
 from conversations.agreements import AgreementStatus
 from conversations.model import InputRejected, Kind, State
+from services.meeting import Meeting, file_stem
 from storage import StorageError
 from views.common import busy, clock_time, describe, page_column, symbol, when
-from views.meeting import Meeting, file_stem
 
 if TYPE_CHECKING:
     from views.app import Shell

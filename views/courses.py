@@ -1,6 +1,6 @@
 """The course catalogue: every member reads it, HR adds to it.
 
-The catalogue travels to every device with the next sync (see views.office); the form
+The catalogue travels to every device with the next sync (see services.office); the form
 here only collects what HR types and leaves every rule (title, competences, dates from
 today, seats) to the domain, showing its refusal in the person's language."""
 

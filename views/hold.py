@@ -13,6 +13,7 @@ from conversations.competence import Level
 from conversations.courses import Course
 from conversations.model import Goal, GoalStatus, InputRejected, PracticeField
 from conversations.sheets import Question, QuestionType, Theme
+from services.meeting import Meeting, new_goal
 from storage import StorageError
 from views.common import WIDE, Debouncer, describe, page_column, when
 from views.conversation import (
@@ -23,7 +24,6 @@ from views.conversation import (
     show_conversation,
 )
 from views.home import parse_date
-from views.meeting import Meeting, new_goal
 
 if TYPE_CHECKING:
     from views.app import Shell

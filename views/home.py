@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from conversations.model import InputRejected, Kind, Task
+from services.session import Summary
 from storage import StorageError
 from views.common import busy, describe, page_column, when
-from views.session import Summary
 
 if TYPE_CHECKING:
     from views.app import Shell

@@ -12,9 +12,9 @@ import flet as ft
 from conversations.competence import SCALE, Level
 from conversations.model import InputRejected
 from conversations.sheets import Question, QuestionType, Theme
+from services.session import Draft
 from storage import StorageError
 from views.common import WIDE, Debouncer, clock_time, describe, page_column
-from views.session import Draft
 
 if TYPE_CHECKING:
     from views.app import Shell

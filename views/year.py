@@ -258,7 +258,7 @@ class YearScreen:
         return board_csv(self.rows, headings, names).encode("utf-8")
 
     def pdf(self) -> bytes:
-        from conversations.documents import table_document
+        from documents.pdf import table_document
 
         t = self.t
         headings = [t(f"board.col.{column}") for column in BOARD_COLUMNS]
@@ -269,7 +269,7 @@ class YearScreen:
                               headings, rows, t.lang)
 
     def calendar(self) -> bytes:
-        from conversations.invitations import combined_ics, invitation_ics
+        from documents.calendar import combined_ics, invitation_ics
 
         meetings = self.session.meetings
         files = []

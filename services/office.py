@@ -52,10 +52,10 @@ from conversations.overview import (
     may_see_individual,
 )
 from conversations.trends import TrendCell, med_trends
-from views.session import PREPARATION_TABLE, REMINDER_TABLE, REMINDERS_KEY
+from services.session import PREPARATION_TABLE, REMINDER_TABLE, REMINDERS_KEY
 
 if TYPE_CHECKING:
-    from views.session import AppSession
+    from services.session import AppSession
 
 RATINGS_TABLE = "competence_ratings"
 COURSE_TABLE = "courses"

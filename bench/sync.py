@@ -12,7 +12,7 @@ share, 3 over SMB):
    into a new vault — verified, decrypted, merged and stored durably — against
    ``cp -r`` of the same share folder (no fsync). Budget: ≤ 2× ``cp -r``.
 3. **100 changed records over loopback Samba**: the bench starts its own smbd on
-   127.0.0.1 (``sync.loopback_samba``: its state in a short system temp folder, as its
+   127.0.0.1 (``tests.samba_server``: its state in a short system temp folder, as its
    sockets need, the share and vaults in the bench's temp folder). An employee
    publishes 100 preparations (2–5 KB each, in 5 conversations) and syncs — the push —
    then the leader syncs and takes in all 100 — the pull — each through a fresh
@@ -56,7 +56,7 @@ from sync.envelope import object_path, seal_envelope
 from sync.folder import FolderShare
 from sync.identity import identity_of, install_identity
 from sync.journal import head_path, make_head, make_segment, segment_path
-from sync.loopback_samba import SambaServer, missing, started
+from tests.samba_server import SambaServer, missing, started
 
 DEVICES = 500
 PEOPLE = 300

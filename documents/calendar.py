@@ -17,8 +17,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 
-from conversations.documents import format_datetime, kind_name, say
 from conversations.model import Conversation, Kind
+from documents.pdf import format_datetime, kind_name, say
 
 __all__ = [
     "escape_text",

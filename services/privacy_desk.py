@@ -42,14 +42,14 @@ from conversations.retention import (
     erasure_plan,
     personal_export,
 )
-from views.session import CONFLICTS_TABLE, CONVERSATION_TABLE, PREPARATION_TABLE, PROFILE_KEY
+from services.session import CONFLICTS_TABLE, CONVERSATION_TABLE, PREPARATION_TABLE, PROFILE_KEY
 
 ERASURE_SHARD = "e0" + "0" * 30
 ERASURE_TABLE = "erasure_requests"
 
 if TYPE_CHECKING:
-    from views.meeting import Meeting
-    from views.session import AppSession
+    from services.meeting import Meeting
+    from services.session import AppSession
 
 AUDIT_KEY = "audit"
 DEFAULT_YEARS = 5
@@ -225,7 +225,7 @@ class PrivacyDesk:
         """The PDFs of the conversations I take part in or lead: the conversation where
         it has got beyond the invitation (or I prepared), and the agreement if there is
         one."""
-        from views.meeting import file_stem
+        from services.meeting import file_stem
 
         session = self.session
         me = session._person().id
@@ -290,7 +290,7 @@ class PrivacyDesk:
         return erased, keep
 
     def _erase_own(self, me: str) -> int:
-        from views.office import CATALOGUE_SHARD, COMPLETION_TABLE, RATINGS_TABLE
+        from services.office import CATALOGUE_SHARD, COMPLETION_TABLE, RATINGS_TABLE
 
         session, vault = self.session, self.session._vault()
         erased = 0

@@ -41,7 +41,7 @@ from conversations.model import (
 from conversations.records import new_id
 from conversations.sheets import QuestionSheet
 from conversations.team import Card
-from views.session import (
+from services.session import (
     CONVERSATION_TABLE,
     PREPARATION_TABLE,
     PROFILE_KEY,
@@ -192,15 +192,15 @@ class Meetings:
         return {p: self.session.person_name(p) for p in people if p}
 
     def invitation_text(self, conversation: Conversation) -> str:
-        from conversations.invitations import invitation_text
+        from documents.calendar import invitation_text
 
         return invitation_text(conversation, self.names(conversation), self.session.texts.lang)
 
     def invitation_files(self, conversation: Conversation, text: str) -> dict[str, bytes]:
         """Blocking (PDF). The invitation to send: its text as the person edited it, the
         question sheet as a PDF and a calendar file."""
-        from conversations.documents import question_sheet_document
-        from conversations.invitations import invitation_ics
+        from documents.calendar import invitation_ics
+        from documents.pdf import question_sheet_document
 
         lang = self.session.texts.lang
         sheet = self._sheet(conversation)
@@ -584,7 +584,7 @@ class Meetings:
     # --- documents -----------------------------------------------------------------------
 
     def agreement_pdf(self, meeting: Meeting) -> bytes:
-        from conversations.documents import agreement_document
+        from documents.pdf import agreement_document
         from sync.signing import fingerprint_of
 
         agreement = meeting.agreement or Agreement(conversation_id=meeting.cid,
@@ -595,7 +595,7 @@ class Meetings:
             meeting.conversation), checks, prints, self.session.texts.lang, sheet=meeting.sheet)
 
     def conversation_pdf(self, meeting: Meeting) -> bytes:
-        from conversations.documents import conversation_document
+        from documents.pdf import conversation_document
 
         me = self.session._person().id
         shown = {p: prep for p, prep in meeting.preparations.items()
@@ -606,7 +606,7 @@ class Meetings:
                                      profiles=self.session.library.job_profiles)
 
     def team_plan_pdf(self, meeting: Meeting) -> bytes:
-        from conversations.documents import team_plan_document
+        from documents.pdf import team_plan_document
 
         plan = meeting.plan or TeamPlan(conversation_id=meeting.cid,
                                         author=self.session._person().id)
@@ -614,7 +614,7 @@ class Meetings:
                                   self.session.texts.lang)
 
     def follow_up_ics(self, meeting: Meeting) -> bytes:
-        from conversations.invitations import follow_up_ics
+        from documents.calendar import follow_up_ics
 
         due = meeting.conversation.follow_up_due
         if due is None:

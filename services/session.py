@@ -39,11 +39,11 @@ from conversations.texts import DEFAULT_LANGUAGE, Texts
 from storage import MIN_PIN_LENGTH, Device, ProfileInfo, Vault
 
 if TYPE_CHECKING:
+    from services.meeting import Meetings
+    from services.office import Office
     from sync.engine import SyncReport
     from sync.organisation import JoinRequest, OrgCard
     from sync.share import Share
-    from views.meeting import Meetings
-    from views.office import Office
 
 MIN_PIN = MIN_PIN_LENGTH
 SYMBOL_COUNT = 8
@@ -161,17 +161,17 @@ class AppSession:
 
     @property
     def meetings(self) -> Meetings:
-        """Planning, holding and signing conversations (see views.meeting)."""
+        """Planning, holding and signing conversations (see services.meeting)."""
         if self._meetings is None:
-            from views.meeting import Meetings
+            from services.meeting import Meetings
 
             self._meetings = Meetings(self)
         return self._meetings
 
     @property
     def office(self) -> Office:
-        """The leader's board and year, HR's overview and courses (see views.office)."""
-        from views.office import Office
+        """The leader's board and year, HR's overview and courses (see services.office)."""
+        from services.office import Office
 
         return Office(self)
 

@@ -1,6 +1,6 @@
 """PDF benchmark: the development agreement as a PDF, one at a time and in bulk.
 
-One agreement = :func:`conversations.documents.agreement_document` for a realistic MUS
+One agreement = :func:`documents.pdf.agreement_document` for a realistic MUS
 agreement (5 goals of ~250 characters, both parties signed, Danish), timed end to end
 (fonts embedded and subset, bytes out), median over many runs after a warm-up. Bulk =
 500 different agreements rendered by a pool of 2 worker processes, timed from starting
@@ -24,7 +24,6 @@ import statistics
 import time
 from collections.abc import Callable
 
-from conversations.documents import FONT_DIR, FONT_FAMILY, FONT_FILES, agreement_document
 from conversations.model import (
     Agreement,
     Conversation,
@@ -35,6 +34,7 @@ from conversations.model import (
     Signature,
     State,
 )
+from documents.pdf import FONT_DIR, FONT_FAMILY, FONT_FILES, agreement_document
 
 BUDGET_MEDIAN_MS = 250.0
 BUDGET_BULK_S = 60.0
