@@ -159,13 +159,16 @@ def serve(args: argparse.Namespace) -> int:
         print(f"Question sheet skipped: {problem}", file=sys.stderr)
     data_dir = (args.data or default_data_dir()).expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    device = Device(data_dir)
+    from services.clock import Clock
+
+    clock = Clock(args.today)
+    device = Device(data_dir, clock=clock.time)
     print(f"Data folder: {data_dir}", flush=True)
     os.environ.setdefault("FLET_FORCE_WEB_SERVER", "1")
     os.environ.setdefault("FLET_WEB_NO_CDN", "1")
     app = ft.run(
         make_main(device, library, lang=args.lang, idle_seconds=args.idle_minutes * 60,
-                  today=args.today),
+                  clock=clock),
         view=ft.AppView.WEB_BROWSER,
         assets_dir=str(ROOT / "assets"),
         no_cdn=True,
@@ -224,7 +227,7 @@ def sync_command(argv: list[str]) -> int:
     args = parser.parse_args(argv)
 
     from conversations.sheets import load_library
-    from services.session import AppSession
+    from services.app import AppSession
     from storage import Device, StorageError
     from sync.share import ShareFull, ShareUnavailable
 

@@ -140,7 +140,7 @@ class Sized:
 def make_vault(folder: Path, data: Data, size: int, kdf: KdfParams) -> tuple[Vault, list[str]]:
     vault, _code = Device(folder, kdf=kdf).create_profile(PIN, symbol=1)
     ids = data.conversation_ids(size)
-    vault._bulk_create((cid, data.shard(cid)) for cid in ids)
+    vault.bulk_create((cid, data.shard(cid)) for cid in ids)
     vault.put_catalog({cid: data.summary(cid) for cid in ids})
     return vault, ids
 

@@ -319,7 +319,8 @@ def _unwrap(wrap: bytes, rid: str, identity: Identity, associated: bytes) -> byt
         raise InvalidSealError("wrapped key has the wrong size")
     ephemeral_pub = wrap[:PUBLIC_KEY_SIZE]
     try:
-        shared = identity._enc.exchange(X25519PublicKey.from_public_bytes(ephemeral_pub))
+        peer = X25519PublicKey.from_public_bytes(ephemeral_pub)
+        shared = identity._enc.exchange(peer)
     except ValueError:  # a low-order point: only a damaged or hostile wrap has one
         raise InvalidSealError("wrapped key is damaged") from None
     key = _wrap_key(shared, ephemeral_pub, _raw_public(identity._enc))

@@ -308,7 +308,7 @@ class Vault:
 
     # -- set-up only ------------------------------------------------------------
 
-    def _bulk_create(self, shards: Iterable[tuple[str, Mapping[str, Iterable[Record]]]]) -> int:
+    def bulk_create(self, shards: Iterable[tuple[str, Mapping[str, Iterable[Record]]]]) -> int:
         """SET-UP ONLY (benchmarks, demo data): writes many *new* shards fast.
 
         Each shard is sealed exactly like a normal save and replaced atomically, but

@@ -9,7 +9,7 @@ import pytest
 
 from conversations.competence import Level
 from conversations.model import MAX_ANSWER_CHARS, InputRejected, Kind, Task
-from services.session import AppSession
+from services.app import AppSession
 from storage import Device, KdfParams, WrongPin
 from tests.app_fixtures import (
     LIBRARY,
@@ -20,6 +20,7 @@ from tests.app_fixtures import (
     newcomer_beside_demo,
     session_on,
 )
+from tests.clock import SteppedClock
 
 
 @pytest.fixture
@@ -118,17 +119,17 @@ def test_a_conversation_in_the_past_or_without_a_leader_is_refused(session: AppS
 
 
 def test_the_vault_locks_after_the_idle_time(data_dir: Path) -> None:
-    now = [0.0]
+    clock = SteppedClock()
     session = AppSession(Device(data_dir, kdf=KdfParams.FAST_FOR_TESTS), LIBRARY,
-                         idle_seconds=60, clock=lambda: now[0])
+                         idle_seconds=60, clock=clock)
     assert not session.idle_expired()
     session.create_profile("Anna", "246810", "246810", leader=False, symbol=0)
-    now[0] = 59
+    clock.seconds = 59
     assert not session.idle_expired()
     session.touch()
-    now[0] = 100
+    clock.seconds = 100
     assert not session.idle_expired()
-    now[0] = 120
+    clock.seconds = 120
     assert session.idle_expired()
 
 
@@ -157,7 +158,7 @@ def test_saved_versions_form_an_unbroken_chain(session: AppSession) -> None:
     assert first is not None and second is not None
     assert first.parents == ()
     assert second.parents == (first.version,)
-    stored = session._vault().read_shard(cid)["preparations"][second.id]
+    stored = session.unlocked_vault().read_shard(cid)["preparations"][second.id]
     assert stored["version"] == second.version
 
 
@@ -232,12 +233,12 @@ def test_a_shared_preparation_reaches_the_leader_through_the_share_and_nobody_el
     mette.sync()
     henrik.sync()
 
-    received = mette._vault().read_shard(mus.id).get("preparations", {})
+    received = mette.unlocked_vault().read_shard(mus.id).get("preparations", {})
     answers = [p["answers"].get(question) for p in received.values()]
     assert "Jeg vil gerne lære mere om demens og rehabilitering" in answers
     # HR receives the self-assessment's levels for the competence overview, never the
     # preparation or the conversation itself.
-    assert set(henrik._vault().read_shard(mus.id)) == {"competence_ratings", "versions"}
+    assert set(henrik.unlocked_vault().read_shard(mus.id)) == {"competence_ratings", "versions"}
     share = Path(anna.default_share())
     for path in share.rglob("*"):
         if path.is_file():

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conversations.demo import DEMO_PIN
 from conversations.sheets import load_library
-from services.session import AppSession
+from services.app import AppSession
 from storage import Device, KdfParams
 
 ROOT = Path(__file__).resolve().parent.parent

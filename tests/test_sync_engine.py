@@ -15,7 +15,8 @@ from conversations.merge import resolve, version_of
 from conversations.model import Agreement, Goal, Role, Signature
 from conversations.visibility import readers
 from storage import sealing
-from sync.engine import CONFLICTS_TABLE, OUTBOX_KEY, SyncEngine
+from storage.schema import CONFLICTS_TABLE, OUTBOX_KEY
+from sync.engine import SyncEngine
 from sync.envelope import EnvelopeRejected, digest_of, object_path, open_envelope, seal_envelope
 from sync.folder import FolderShare
 from sync.identity import device_id_of, identity_of, install_identity

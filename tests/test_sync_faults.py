@@ -20,7 +20,8 @@ import pytest
 
 from conversations.model import Role
 from storage import Device, KdfParams
-from sync.engine import OUTBOX_KEY, SyncEngine
+from storage.schema import OUTBOX_KEY
+from sync.engine import SyncEngine
 from sync.folder import FolderShare
 from sync.share import TEMP_PREFIX, ShareFull, ShareUnavailable, check_path
 from tests.sync_fixtures import (

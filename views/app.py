@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -13,7 +11,8 @@ import flet as ft
 
 from conversations.model import InputRejected
 from conversations.sheets import SheetLibrary
-from services.session import AppSession
+from services.app import AppSession
+from services.clock import Clock
 from services.syncing import SyncSchedule, SyncState, SyncStatus
 from storage import Device, StorageError
 from sync.share import ShareFull, ShareUnavailable, SyncError
@@ -35,7 +34,7 @@ class Shell:
         self.session = session
         self._current: Callable[[], Awaitable[None]] = self.start
         self.sync_status = SyncStatus()
-        self.schedule = SyncSchedule(time.monotonic)
+        self.schedule = SyncSchedule(session.clock.monotonic)
         self.sync_bar: SyncBar | None = None
         self.on_home = False
 
@@ -146,7 +145,7 @@ class Shell:
             status.state, status.problem_key = SyncState.FAILED, err.key
         else:
             self.schedule.succeeded()
-            status.synced_at = dt.datetime.now()
+            status.synced_at = self.session.clock.now()
             status.conflicts = len(report.conflicts)
             status.state = SyncState.CONFLICTS if report.conflicts else SyncState.SYNCED
             if report.pulled and self.on_home:
@@ -176,14 +175,12 @@ class Shell:
 
 def make_main(
     device: Device, library: SheetLibrary, *, lang: str, idle_seconds: float,
-    today: dt.date | None = None,
+    clock: Clock,
 ) -> Callable[[ft.Page], Awaitable[None]]:
-    """The app for one browser tab. ``today`` fixes the date the app works with (to try
-    a follow-up going overdue); the real date otherwise."""
+    """The app for one browser tab, on the app's one ``clock``."""
     async def main(page: ft.Page) -> None:
-        clock = (lambda: today) if today is not None else dt.date.today
         session = AppSession(device, library, lang=lang, idle_seconds=idle_seconds,
-                             today=clock)
+                             clock=clock)
         page.title = session.texts("app.name")
         page.theme = ft.Theme(color_scheme_seed=ft.Colors.TEAL)
         page.padding = 0

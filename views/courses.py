@@ -122,7 +122,7 @@ async def show_completion(shell: Shell, course_id: str) -> None:
     session, t = shell.session, shell.session.texts
     office = session.office
     mine = next((c for c in await asyncio.to_thread(office.completions)
-                 if c.course_id == course_id and c.person_id == session._person().id), None)
+                 if c.course_id == course_id and c.person_id == session.current_person().id), None)
     day = ft.TextField(label=t("course.completed_on"), hint_text=t("new.date_hint"),
                        value=(mine.completed_on if mine else session.today()).strftime(
                            "%d-%m-%Y"))

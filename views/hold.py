@@ -128,7 +128,7 @@ class HoldScreen:
         self.t = shell.session.texts
         self.meeting = meeting
         self.names = self.meetings.names(meeting.conversation)
-        self.me = self.session._person().id
+        self.me = self.session.current_person().id
         self.step = 0
         self.status = ft.Text("", tooltip=self.t("prepare.save_status"))
         self.saver = Debouncer(self.save)

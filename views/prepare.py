@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -62,7 +61,7 @@ class PrepareScreen:
             self.failed(InputRejected("error.vault_locked"))
             return
         if not self.draft.dirty:
-            self.status.value = self.t("prepare.saved", time=clock_time(dt.datetime.now(),
+            self.status.value = self.t("prepare.saved", time=clock_time(self.session.clock.now(),
                                                                         self.t))
             self.status.color = ft.Colors.PRIMARY
         self.status.update()

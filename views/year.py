@@ -282,7 +282,7 @@ class YearScreen:
             sheet = self.session.library.sheets.get(conversation.sheet_id)
             title = self.t.localize(sheet.title) if sheet else ""
             files.append(invitation_ics(conversation, meetings.names(conversation), title,
-                                        lang=self.t.lang))
+                                        lang=self.t.lang, now=self.session.clock.now()))
         if not files:
             raise InputRejected("error.nothing_planned")
         return combined_ics(files)
