@@ -150,7 +150,7 @@ def announce_when_serving(host: str, port: int, *, open_browser: bool) -> None:
 def serve(args: argparse.Namespace) -> int:
     import flet as ft
 
-    from conversations.sheets import load_library
+    from resources.library import load_library
     from storage import Device
     from views.app import make_main
 
@@ -226,7 +226,7 @@ def sync_command(argv: list[str]) -> int:
     parser.add_argument("--profile", help="profile id (needed when the device has several)")
     args = parser.parse_args(argv)
 
-    from conversations.sheets import load_library
+    from resources.library import load_library
     from services.app import AppSession
     from storage import Device, StorageError
     from sync.share import ShareFull, ShareUnavailable

@@ -34,7 +34,7 @@ from conversations.model import (
     Signature,
     State,
 )
-from documents.pdf import FONT_DIR, FONT_FAMILY, FONT_FILES, agreement_document
+from documents.pdf import agreement_document, floor_document
 
 BUDGET_MEDIAN_MS = 250.0
 BUDGET_BULK_S = 60.0
@@ -104,17 +104,7 @@ def render(number: int) -> int:
 
 def reference_pdf() -> int:
     """The floor: one line of text with the same two fonts embedded."""
-    from fpdf import FPDF
-
-    pdf = FPDF(format="A4")
-    for style, file in FONT_FILES.items():
-        pdf.add_font(FONT_FAMILY, style, str(FONT_DIR / file))
-    pdf.add_page()
-    pdf.set_font(FONT_FAMILY, "B", 10)
-    pdf.cell(0, 5, "Fortroligt")
-    pdf.set_font(FONT_FAMILY, "", 10)
-    pdf.cell(0, 5, "Udviklingsaftale – Side 1 af 1")
-    return len(bytes(pdf.output()))
+    return len(floor_document())
 
 
 def _timed(function: Callable[..., object], runs: int, *args: object) -> list[float]:

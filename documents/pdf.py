@@ -38,7 +38,8 @@ from conversations.model import (
     clean_text,
 )
 from conversations.sheets import Question, QuestionSheet, QuestionType, Theme
-from conversations.texts import ASSETS, Texts, localize
+from conversations.texts import localize
+from resources.texts import ASSETS, Texts
 
 __all__ = [
     "FONT_DIR",
@@ -868,3 +869,19 @@ def table_document(
     else:
         writer.paragraph(say(lang, "doc.no_rows"), color=MUTED)
     return writer.output()
+
+
+def floor_document() -> bytes:
+    """The least any document here costs: one line of text with the same two fonts
+    embedded (the PDF benchmark's reference)."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    for style, file in FONT_FILES.items():
+        pdf.add_font(FONT_FAMILY, style, str(FONT_DIR / file))
+    pdf.add_page()
+    pdf.set_font(FONT_FAMILY, "B", 10)
+    pdf.cell(0, 5, "Fortroligt")
+    pdf.set_font(FONT_FAMILY, "", 10)
+    pdf.cell(0, 5, "Udviklingsaftale – Side 1 af 1")
+    return bytes(pdf.output())

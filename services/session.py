@@ -36,7 +36,8 @@ from conversations.model import (
 )
 from conversations.records import canonical_json
 from conversations.sheets import QuestionSheet, SheetLibrary, progress_items
-from conversations.texts import DEFAULT_LANGUAGE, Texts
+from conversations.texts import DEFAULT_LANGUAGE
+from resources.texts import Texts
 from services.clock import Clock
 from storage import MIN_PIN_LENGTH, Device, ProfileInfo, Vault
 from storage.schema import (

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from conversations.sheets import load_library
-from conversations.texts import Texts
+from resources.library import load_library
+from resources.texts import Texts
 from services.app import AppSession
 from storage import Device, KdfParams
 from tests.clock import TODAY, day_clock

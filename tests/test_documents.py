@@ -28,7 +28,7 @@ from conversations.model import (
     TeamAction,
     TeamPlan,
 )
-from conversations.sheets import QuestionSheet, SheetLibrary, load_library
+from conversations.sheets import QuestionSheet, SheetLibrary
 from conversations.texts import localize
 from documents.pdf import (
     PLACEHOLDER,
@@ -38,6 +38,7 @@ from documents.pdf import (
     question_sheet_document,
     team_plan_document,
 )
+from resources.library import load_library
 
 ROOT = Path(__file__).resolve().parent.parent
 EMPLOYEE, LEADER, TR = "e" * 32, "l" * 32, "t" * 32

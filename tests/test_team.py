@@ -21,7 +21,7 @@ from conversations.model import (
     TeamPlan,
     follow_up_date,
 )
-from conversations.sheets import QuestionSheet, QuestionType, load_library
+from conversations.sheets import QuestionSheet, QuestionType
 from conversations.team import (
     Card,
     SummaryTimer,
@@ -38,6 +38,7 @@ from conversations.team import (
     with_member_goal,
     without_action,
 )
+from resources.library import load_library
 
 LIBRARY = load_library()
 NO_DATABASE = settings(database=None)  # nothing written into the working tree

@@ -6,7 +6,8 @@ import json
 import re
 from pathlib import Path
 
-from conversations.texts import Texts, localize
+from conversations.texts import localize
+from resources.texts import Texts
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY_CALL = re.compile(

@@ -14,7 +14,7 @@ import pytest
 
 from conversations.demo import DEMO_PIN
 from conversations.model import Kind
-from conversations.sheets import load_library
+from resources.library import load_library
 from services.app import AppSession
 from storage import Device, KdfParams
 from tests.app_fixtures import (

@@ -23,7 +23,7 @@ from views.common import describe, page_column
 from views.conversation import back_bar
 
 if TYPE_CHECKING:
-    from conversations.texts import Texts
+    from resources.texts import Texts
     from views.app import Shell
 
 HEAT_COLOURS: Mapping[str, str] = {

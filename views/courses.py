@@ -21,7 +21,7 @@ from views.conversation import back_bar
 from views.home import parse_date
 
 if TYPE_CHECKING:
-    from conversations.texts import Texts
+    from resources.texts import Texts
     from views.app import Shell
 
 

@@ -18,7 +18,7 @@ from views.common import busy, describe, page_column, when
 from views.conversation import back_bar, export
 
 if TYPE_CHECKING:
-    from conversations.texts import Texts
+    from resources.texts import Texts
     from views.app import Shell
 
 ACTION_KEYS = {

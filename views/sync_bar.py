@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 import flet as ft
 
-from conversations.texts import Texts
+from resources.texts import Texts
 from services.syncing import SyncState, SyncStatus
 from views.common import clock_time
 
