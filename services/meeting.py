@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import random
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +41,23 @@ from conversations.model import (
 )
 from conversations.records import new_id
 from conversations.sheets import QuestionSheet
-from conversations.team import Card
+from conversations.team import (
+    Card,
+    approve_member_goal,
+    dialog_deck,
+    draw_card,
+    individual_follow_ups,
+    with_action,
+    with_member_goal,
+    without_action,
+)
+from documents.calendar import follow_up_ics, invitation_ics, invitation_text
+from documents.pdf import (
+    agreement_document,
+    conversation_document,
+    question_sheet_document,
+    team_plan_document,
+)
 from services.session import Session
 from storage.schema import (
     AGREEMENT_TABLE,
@@ -50,6 +67,8 @@ from storage.schema import (
     PROFILE_KEY,
     TEAM_PLAN_TABLE,
 )
+from sync.identity import identity_of
+from sync.signing import fingerprint_of, sign_agreement, verified_status, verify_signatures
 
 if TYPE_CHECKING:
     from storage import Vault
@@ -200,16 +219,11 @@ class Meetings:
         return {p: self.session.person_name(p) for p in people if p}
 
     def invitation_text(self, conversation: Conversation) -> str:
-        from documents.calendar import invitation_text
-
         return invitation_text(conversation, self.names(conversation), self.session.texts.lang)
 
     def invitation_files(self, conversation: Conversation, text: str) -> dict[str, bytes]:
         """Blocking (PDF). The invitation to send: its text as the person edited it, the
         question sheet as a PDF and a calendar file."""
-        from documents.calendar import invitation_ics
-        from documents.pdf import question_sheet_document
-
         lang = self.session.texts.lang
         sheet = self._sheet(conversation)
         cleaned = clean_text(text).strip()
@@ -403,8 +417,6 @@ class Meetings:
     def status(self, meeting: Meeting) -> tuple[AgreementStatus, frozenset[str], dict[str, bool]]:
         """The agreement's status counting only genuine signatures, who it waits for,
         and per signer whether their signature verifies (False: changed after signing)."""
-        from sync.signing import verified_status, verify_signatures
-
         agreement = meeting.agreement
         if agreement is None:
             return AgreementStatus.DRAFT, frozenset(meeting.parties), {}
@@ -413,8 +425,6 @@ class Meetings:
 
     def sign(self, conversation_id: str) -> Agreement:
         """Blocking. I sign the agreement's exact content with my own key."""
-        from sync.identity import identity_of
-
         session = self.session
         identity = identity_of(session.unlocked_vault())
         return self._signed(conversation_id, session.current_person().id, identity)
@@ -422,8 +432,6 @@ class Meetings:
     def sign_here(self, conversation_id: str, profile_id: str, pin: str) -> Agreement:
         """Blocking (KDF). The other party signs on this shared device: their own profile
         is unlocked with their own PIN for this one signature and locked again."""
-        from sync.identity import identity_of
-
         meeting = self._meeting(conversation_id)
         session = self.session
         other = session.device.unlock(profile_id, pin)
@@ -440,8 +448,6 @@ class Meetings:
             other.lock()
 
     def _signed(self, conversation_id: str, signer: str, identity: Any) -> Agreement:
-        from sync.signing import sign_agreement
-
         meeting = self._meeting(conversation_id)
         if meeting.agreement is None:
             raise InputRejected("error.goals_required")
@@ -507,17 +513,12 @@ class Meetings:
     # --- team conversations ----------------------------------------------------------------
 
     def deck(self, meeting: Meeting) -> tuple[Card, ...]:
-        from conversations.team import dialog_deck
-
         me = self.session.current_person().id
         others = [p for a, p in meeting.preparations.items() if a != me]
         return dialog_deck(meeting.sheet, others, self.session.texts.lang)
 
     def draw(self, conversation_id: str, field_id: str | None = None) -> Card | None:
         """A dialog card nobody has talked through yet, at random."""
-        import random
-
-        from conversations.team import draw_card
 
         meeting = self._meeting(conversation_id)
         return draw_card(self.deck(meeting), set(meeting.minutes.done_cards),
@@ -534,8 +535,6 @@ class Meetings:
 
     def add_action(self, conversation_id: str, what: str, *, long_term: bool,
                    responsible_id: str, deadline: dt.date | None) -> None:
-        from conversations.team import with_action
-
         meeting = self._meeting(conversation_id)
         self._leader_only(meeting)
         plan = meeting.plan or TeamPlan(conversation_id=conversation_id,
@@ -547,8 +546,6 @@ class Meetings:
         self.session.touch()
 
     def remove_action(self, conversation_id: str, action_id: str) -> None:
-        from conversations.team import without_action
-
         meeting = self._meeting(conversation_id)
         self._leader_only(meeting)
         if meeting.plan is not None:
@@ -557,8 +554,6 @@ class Meetings:
     def add_member_goal(self, conversation_id: str, member_id: str, what: str,
                         deadline: dt.date | None) -> None:
         """GRUS: a member's own goal building on the group's, for the leader to approve."""
-        from conversations.team import with_member_goal
-
         meeting = self._meeting(conversation_id)
         self._leader_only(meeting)
         me = self.session.current_person().id
@@ -568,8 +563,6 @@ class Meetings:
         meeting.plan = with_member_goal(plan, member_id, goal, self.session.today(), me)
 
     def approve_goal(self, conversation_id: str, member_id: str, goal_id: str) -> None:
-        from conversations.team import approve_member_goal
-
         meeting = self._meeting(conversation_id)
         self._leader_only(meeting)
         me = self.session.current_person().id
@@ -580,8 +573,6 @@ class Meetings:
     def finish_team(self, conversation_id: str) -> tuple[str, ...]:
         """Blocking. Closes a team conversation; after a GRUS every member gets an
         individual follow-up conversation, planned about six months on."""
-        from conversations.team import individual_follow_ups
-
         meeting = self._meeting(conversation_id)
         conversation = self.finish(conversation_id)
         planned: list[str] = []
@@ -597,9 +588,6 @@ class Meetings:
     # --- documents -----------------------------------------------------------------------
 
     def agreement_pdf(self, meeting: Meeting) -> bytes:
-        from documents.pdf import agreement_document
-        from sync.signing import fingerprint_of
-
         agreement = meeting.agreement or Agreement(conversation_id=meeting.cid,
                                                    author=self.session.current_person().id)
         _, _, checks = self.status(meeting)
@@ -608,8 +596,6 @@ class Meetings:
             meeting.conversation), checks, prints, self.session.texts.lang, sheet=meeting.sheet)
 
     def conversation_pdf(self, meeting: Meeting) -> bytes:
-        from documents.pdf import conversation_document
-
         me = self.session.current_person().id
         shown = {p: prep for p, prep in meeting.preparations.items()
                  if p == me or prep.shared_with_leader}
@@ -619,16 +605,12 @@ class Meetings:
                                      profiles=self.session.library.job_profiles)
 
     def team_plan_pdf(self, meeting: Meeting) -> bytes:
-        from documents.pdf import team_plan_document
-
         plan = meeting.plan or TeamPlan(conversation_id=meeting.cid,
                                         author=self.session.current_person().id)
         return team_plan_document(meeting.conversation, plan, self.names(meeting.conversation),
                                   self.session.texts.lang)
 
     def follow_up_ics(self, meeting: Meeting) -> bytes:
-        from documents.calendar import follow_up_ics
-
         due = meeting.conversation.follow_up_due
         if due is None:
             raise InputRejected("error.no_follow_up_due")

@@ -41,16 +41,21 @@ from conversations.retention import (
     audit_line,
     erasure_plan,
     personal_export,
+    to_delete,
 )
 from services.app import AppSession
+from services.meeting import file_stem
 from storage.schema import (
     AUDIT_KEY,
+    CATALOGUE_SHARD,
+    COMPLETION_TABLE,
     CONFLICTS_TABLE,
     CONVERSATION_TABLE,
     ERASURE_SHARD,
     ERASURE_TABLE,
     PREPARATION_TABLE,
     PROFILE_KEY,
+    RATINGS_TABLE,
 )
 
 if TYPE_CHECKING:
@@ -156,8 +161,6 @@ class PrivacyDesk:
     def preview(self, years: int) -> list[StoredItem]:
         """Blocking. What a retention period of ``years`` would delete, oldest first.
         Never an agreed conversation whose follow-up is still open."""
-        from conversations.retention import to_delete
-
         self._retainer()
         policy = RetentionPolicy(years)
         return to_delete(self.stored(policy), policy, self.session.today())
@@ -229,8 +232,6 @@ class PrivacyDesk:
         """The PDFs of the conversations I take part in or lead: the conversation where
         it has got beyond the invitation (or I prepared), and the agreement if there is
         one."""
-        from services.meeting import file_stem
-
         session = self.session
         me = session.current_person().id
         meetings = session.meetings
@@ -294,8 +295,6 @@ class PrivacyDesk:
         return erased, keep
 
     def _erase_own(self, me: str) -> int:
-        from storage.schema import CATALOGUE_SHARD, COMPLETION_TABLE, RATINGS_TABLE
-
         session, vault = self.session, self.session.unlocked_vault()
         erased = 0
         for shard_id in vault.shard_ids():

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from conversations import demo
 from conversations.competence import JobProfile, Level, default_job_profile
 from conversations.directory import Directory, Member
+from conversations.merge import Conflict, NoValue, resolve
 from conversations.model import (
     CompetenceRatings,
     Conversation,
@@ -46,6 +47,7 @@ from storage.schema import (
     CONVERSATION_TABLE,
     DIRECTORY_KEY,
     ORG_PIN_KEY,
+    OUTBOX_KEY,
     PREPARATION_TABLE,
     PROFILE_KEY,
     RATINGS_TABLE,
@@ -54,6 +56,23 @@ from storage.schema import (
     SETTINGS_KEY,
     SHARE_KEY,
 )
+from storage.sealing import fingerprint
+from sync.engine import SyncEngine
+from sync.identity import device_id_of, identity_of
+from sync.locations import open_share
+from sync.organisation import (
+    JoinClaim,
+    found_organisation,
+    org_identity_of,
+    organisation_card,
+    pending_requests,
+    publish_card,
+    publish_directory,
+    read_directory,
+    refuse,
+    request_to_join,
+)
+from sync.organisation import approve as approve_request
 
 if TYPE_CHECKING:
     from sync.engine import SyncReport
@@ -267,14 +286,6 @@ class Session:
     ) -> None:
         """Henrik from HR keeps the demo organisation's key; its card and signed
         directory go to the local share, and every demo profile trusts that key."""
-        from sync.organisation import (
-            found_organisation,
-            org_identity_of,
-            organisation_card,
-            publish_card,
-            publish_directory,
-        )
-
         hr_vault = vaults[hr_id]
         hr_member = directory.member(hr_id)
         assert hr_member is not None
@@ -373,8 +384,6 @@ class Session:
     def set_share(self, location: str, username: str, password: str) -> None:
         """Blocking. Checks the location's form (it may be offline now) and keeps it,
         with the SMB credentials, inside the encrypted vault."""
-        from sync.locations import open_share
-
         location = location.strip()
         if not location:
             raise InputRejected("error.share_location_required")
@@ -389,8 +398,6 @@ class Session:
     def sync(self, progress: Callable[[str, int], None] | None = None) -> SyncReport:
         """Blocking. Sends what is waiting and fetches what is new for me; raises
         ShareUnavailable when the share cannot be reached (nothing is lost)."""
-        from sync.engine import SyncEngine
-
         vault, me = self.unlocked_vault(), self.current_person()
         share = self._open_share()
         self._take_directory(share)
@@ -419,8 +426,6 @@ class Session:
         pin = self.organisation()
         if pin is None:
             return
-        from sync.identity import identity_of
-        from sync.organisation import read_directory
 
         vault, me = self.unlocked_vault(), self.current_person()
         mine = identity_of(vault)
@@ -437,8 +442,6 @@ class Session:
     def find_organisation(self) -> OrgCard:
         """Blocking. The organisation's public card on the share, for the person to
         compare its fingerprint with HR before asking to join."""
-        from sync.organisation import organisation_card
-
         card = organisation_card(self._open_share())
         if card is None:
             raise InputRejected("error.no_organisation")
@@ -447,8 +450,6 @@ class Session:
     def request_to_join(self, card: OrgCard, unit: str, team: str) -> None:
         """Blocking. Pins the organisation's key and sends a join request that only the
         organisation can read."""
-        from sync.organisation import JoinClaim, request_to_join
-
         me, vault = self.current_person(), self.unlocked_vault()
         claim = JoinClaim(person_id=me.id, name=me.name, roles=me.roles,
                           unit=unit.strip(), team=team.strip(), leader_id=None,
@@ -459,8 +460,6 @@ class Session:
 
     def join_requests(self) -> list[JoinRequest]:
         """Blocking. For HR: requests to join that wait for a decision."""
-        from sync.organisation import org_identity_of, pending_requests
-
         org = org_identity_of(self.unlocked_vault())
         if org is None:
             return []
@@ -469,16 +468,11 @@ class Session:
     @staticmethod
     def fingerprint_of(request: JoinRequest) -> str:
         """The requester's signing key as HR reads it aloud to compare with them."""
-        from storage.sealing import fingerprint
-
         return fingerprint(request.keys.sign)
 
     def decide_join(self, request: JoinRequest, approve: bool) -> None:
         """Blocking. For HR: approve (the next directory version goes to the share) or
         refuse a request."""
-        from sync.organisation import approve as approve_request
-        from sync.organisation import org_identity_of, publish_directory, refuse
-
         vault = self.unlocked_vault()
         org = org_identity_of(vault)
         if org is None:
@@ -493,8 +487,6 @@ class Session:
             refuse(share, request, org)
 
     def _open_share(self) -> Share:
-        from sync.locations import open_share
-
         settings = self.share_settings()
         if settings["location"] == self.default_share():
             Path(settings["location"]).mkdir(parents=True, exist_ok=True)
@@ -544,8 +536,6 @@ class Session:
     def settle(self, item: ConflictItem, choice: str) -> None:
         """Blocking. Keeps the chosen value ("ours" or "theirs"), makes the settled
         version and, once a record has no open clash left, sends it."""
-        from conversations.merge import Conflict, resolve
-
         if choice not in ("ours", "theirs"):
             raise InputRejected("error.conflict_choice")
         vault, me = self.unlocked_vault(), self.current_person()
@@ -578,8 +568,6 @@ class Session:
     def publish(self, conversation_id: str, table: str, record: dict[str, Any]) -> None:
         """Blocking. Puts a record version in the outbox; the next sync sends it to
         exactly the people the visibility rules name. Never waits for the share."""
-        from sync.engine import SyncEngine
-
         engine = SyncEngine(self.unlocked_vault(), self._open_share(), self.directory,
                             self.current_person().id, clock=self.clock.time)
         engine.publish(conversation_id, table, record)
@@ -587,8 +575,6 @@ class Session:
     def preparation_state(self, conversation_id: str) -> str:
         """Blocking. The preparation's state in the person's words: a draft only they
         see, ready to send (waiting for the share), or sent."""
-        from storage.schema import OUTBOX_KEY
-
         draft = self.drafts.get(conversation_id)
         if draft is None or not draft.preparation.shared_with_leader:
             return "record.draft"
@@ -887,8 +873,6 @@ NOTHING = object()
 def marker(value: Any) -> Any:
     """A stored clash value back as the merge knows it: ``{"no_value": "absent"}`` is
     the ABSENT marker (the answer was removed on that side)."""
-    from conversations.merge import NoValue
-
     if isinstance(value, dict) and set(value) == {"no_value"}:
         return NoValue(value["no_value"])
     return value
@@ -900,8 +884,6 @@ def member_of(person: Person, vault: Vault | None) -> Member:
     enc_key = sign_key = ""
     devices: tuple[str, ...] = ()
     if vault is not None:
-        from sync.identity import device_id_of, identity_of
-
         public = identity_of(vault).public()
         enc_key, sign_key, devices = public.enc, public.sign, (device_id_of(vault),)
     return Member(
