@@ -65,7 +65,7 @@ def sample(number: int) -> tuple[Conversation, Agreement, dict[str, str], dict[s
                                  dict[str, str]]:
     """Agreement ``number`` of the bench: two parties, 5 goals, both signed."""
     employee, leader = f"e{number:05d}" + "0" * 26, f"l{number % 40:05d}" + "0" * 26
-    planned = dt.datetime(2026, 1, 5, 9, 0) + dt.timedelta(days=number % 300, hours=number % 6)
+    planned = dt.datetime(2026, 1, 5, 9) + dt.timedelta(days=number % 300, hours=number % 6)  # noqa: DTZ001
     conversation = Conversation(
         kind=Kind.MUS, sheet_id="mus", sheet_version=1, leader_id=leader,
         participant_ids=(employee,), planned_at=planned, state=State.AGREED,

@@ -214,7 +214,8 @@ def unlock_to_catalog(root: Path, profile_id: str) -> tuple[float, float]:
         elapsed = time.perf_counter() - started
     finally:
         sealing.derive_key = real
-    assert len(entries) == UNLOCK_CONVERSATIONS
+    if len(entries) != UNLOCK_CONVERSATIONS:
+        raise RuntimeError(f"the unlock read {len(entries)} of {UNLOCK_CONVERSATIONS} entries")
     vault.lock()
     return elapsed, sum(spent)
 

@@ -289,7 +289,7 @@ def _samba_round(server: SambaServer, root: Path, n: int) -> tuple[float, float]
     """One round on a new share folder with new vaults: the leader opens the
     conversations and both sync (set-up); then the employee's push of 100 preparations
     and the leader's pull of them, timed. Returns (push, pull) in seconds."""
-    from sync.smb import SmbShare  # needs smbprotocol, which ``missing`` checked
+    from sync.smb import SmbShare  # noqa: PLC0415 - needs smbprotocol, which ``missing`` checked
 
     folder = f"bench-{n}"
     (server.share_dir / folder).mkdir()

@@ -434,7 +434,8 @@ class _SheetReader(_Reader):
 
         if self.problems:
             raise SheetInvalid(self.problems)
-        assert kind is not None and version is not None and title is not None
+        if kind is None or version is None or title is None:  # each added a problem
+            raise SheetInvalid([SheetProblem(self.file, _TOP, "is incomplete")])
         return QuestionSheet(
             id=sheet_id,
             version=version,
@@ -609,7 +610,8 @@ class _ProfileReader(_Reader):
         )
         if self.problems:
             raise SheetInvalid(self.problems)
-        assert title is not None
+        if title is None:  # it added a problem
+            raise SheetInvalid([SheetProblem(self.file, "title", "is missing")])
         return JobProfile(id=profile_id, title=title, competences=competences)
 
     def competence(self, value: object, field: str) -> Competence:

@@ -288,16 +288,19 @@ class Session:
         directory go to the local share, and every demo profile trusts that key."""
         hr_vault = vaults[hr_id]
         hr_member = directory.member(hr_id)
-        assert hr_member is not None
+        if hr_member is None:
+            raise InputRejected("error.profile_missing")
         found_organisation(hr_vault, hr_member, demo.ORGANISATION, directory.policy)
         keeper = org_identity_of(hr_vault)
-        assert keeper is not None
+        if keeper is None:
+            raise InputRejected("error.org_key_missing")
         self.vault = hr_vault
         share = self._open_share()
         publish_card(share, demo.ORGANISATION, keeper)
         publish_directory(share, directory, keeper, name=demo.ORGANISATION)
         card = organisation_card(share)
-        assert card is not None
+        if card is None:
+            raise InputRejected("error.org_card_missing")
         pin = {"name": card.name, "sign_pub": card.sign_pub, "fingerprint": card.fingerprint,
                "listed": True}
         for vault in vaults.values():
@@ -618,7 +621,7 @@ class Session:
         for cid, entry in self.unlocked_vault().catalog().items():
             task = _task_from_catalog(entry, me.id, today)
             groups[task].append(Summary.from_catalog(cid, entry, task, me.id))
-        far = dt.datetime.max
+        far = dt.datetime.max  # noqa: DTZ901 - planned times are naive local times
         return [
             (task, sorted(items, key=lambda s: s.planned_at or far))
             for task, items in groups.items()

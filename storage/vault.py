@@ -122,7 +122,8 @@ class VaultCore:
     def vault_key(self) -> bytes:
         """The vault key; only while a ``running_call`` is counted in."""
         key = self._vault_key
-        assert key is not None
+        if key is None:  # an explicit check: ``python -O`` drops asserts
+            raise VaultLocked()
         return key
 
     @contextmanager

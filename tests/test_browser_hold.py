@@ -55,7 +55,7 @@ def lock(page: Any) -> None:
 def download(page: Any, button: str, folder: Path) -> Path:
     with page.expect_download(timeout=30_000) as info:
         page.get_by_role("button", name=button).click()
-    target = folder / info.value.suggested_filename
+    target: Path = folder / info.value.suggested_filename
     info.value.save_as(target)
     return target
 

@@ -18,7 +18,8 @@ from services.app import AppSession
 from services.clock import Clock
 from services.meeting import new_goal
 from storage.schema import AGREEMENT_TABLE
-from tests.app_fixtures import TODAY, first_text_question, session_on
+from tests.app_fixtures import first_text_question, session_on
+from tests.clock import TODAY
 
 ANNA, METTE = demo.organisation().employees[0], demo.organisation().leader
 JONAS = demo.organisation().employees[1]
@@ -100,7 +101,7 @@ def test_a_planned_conversation_reaches_the_employee_and_her_shared_preparation_
 
 def first_text_question_of(meeting: object) -> str:
     sheet = meeting.sheet  # type: ignore[attr-defined]
-    return next(q.id for q in sheet.all_questions() if q.type.value == "text")
+    return str(next(q.id for q in sheet.all_questions() if q.type.value == "text"))
 
 
 def test_both_sign_on_one_tablet_and_the_conversation_is_agreed_with_a_follow_up(

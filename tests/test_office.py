@@ -15,7 +15,8 @@ from conversations.model import InputRejected, Kind
 from conversations.overview import BoardState, Grouping
 from services.app import AppSession
 from services.clock import Clock
-from tests.app_fixtures import DEMO_MUS_AT, TODAY, session_on
+from tests.app_fixtures import DEMO_MUS_AT, session_on
+from tests.clock import TODAY
 from tests.test_meeting import ANNA, METTE, agreed_mus, switch
 
 # Ratings belong to the year of the conversation they were given in.

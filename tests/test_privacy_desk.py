@@ -18,8 +18,8 @@ from conversations.model import Conversation, InputRejected, Kind, State
 from services.app import AppSession
 from services.privacy_desk import PrivacyDesk, parse_years
 from storage.schema import AUDIT_KEY
-from tests.app_fixtures import TODAY, first_text_question, session_on
-from tests.clock import NOW, frozen_clock
+from tests.app_fixtures import first_text_question, session_on
+from tests.clock import NOW, TODAY, frozen_clock
 from tests.test_meeting import switch
 from tests.vault_fixtures import (
     PIN,
@@ -52,7 +52,7 @@ def test_a_deleted_shard_is_gone_from_disk_catalog_and_memory_after_reopening(
     vault.put_catalog({doomed: {"kind": "MUS"}, kept: {"kind": "MUS"}})
     assert vault.read_shard(doomed)  # decrypted and cached in memory
     synced: list[Path] = []
-    real_sync = storage.vault.sync_folder
+    real_sync = storage.files.sync_folder
 
     def recording(folder: Path) -> None:
         synced.append(folder)

@@ -13,14 +13,13 @@ from services.app import AppSession
 from storage import Device, KdfParams, WrongPin
 from tests.app_fixtures import (
     LIBRARY,
-    TODAY,
     anna_on_two_devices,
     conflicting_edits,
     first_text_question,
     newcomer_beside_demo,
     session_on,
 )
-from tests.clock import SteppedClock
+from tests.clock import TODAY, SteppedClock
 
 
 @pytest.fixture

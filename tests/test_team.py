@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import random
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -393,10 +394,11 @@ def test_an_action_can_be_removed() -> None:
 
 
 def test_changing_or_removing_an_unknown_action_is_refused() -> None:
-    for change in (
+    changes: tuple[Callable[[], object], ...] = (
         lambda: with_action_status(plan(), "nope", GoalStatus.DONE, "l"),
         lambda: without_action(plan(), "nope", "l"),
-    ):
+    )
+    for change in changes:
         with pytest.raises(InputRejected) as refused:
             change()
         assert refused.value.key == "error.action_unknown"

@@ -411,7 +411,8 @@ async def show_follow_up(shell: Shell, conversation_id: str) -> None:
             for goal_id, group in choices.items():
                 status = GoalStatus(group.value or GoalStatus.OPEN.value)
                 current = meeting.agreement
-                assert current is not None
+                if current is None:
+                    return
                 if next(g for g in current.goals if g.id == goal_id).status is not status:
                     meetings.set_goal_status(conversation_id, goal_id, status)
             await asyncio.to_thread(meetings.followed_up, conversation_id)

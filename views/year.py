@@ -129,7 +129,8 @@ class YearScreen:
 
     def reminder(self, row: BoardRow) -> Any:
         async def remind(e: Any) -> None:
-            assert row.conversation_id is not None
+            if row.conversation_id is None:
+                return
             try:
                 await asyncio.to_thread(self.office.remind, row.conversation_id)
             except (InputRejected, StorageError) as err:
