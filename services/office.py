@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
 from conversations.competence import JobProfile, Level
 from conversations.courses import (
@@ -149,9 +148,9 @@ class Office:
         """Blocking. The conversations this person leads, from the catalog (no shard reads)."""
         me = self.session.current_person().id
         found = []
-        for cid, entry in self.session.unlocked_vault().catalog().items():
-            if me in (entry.get("leader_id"), entry.get("delegate_leader_id")):
-                found.append(_from_catalog(cid, entry, me))
+        for cid, entry in self.session.catalog().items():
+            if entry.leading(me):
+                found.append(entry.conversation(cid, me))
         return found
 
     def board(self, year: int) -> list[BoardRow]:
@@ -241,13 +240,13 @@ class Office:
         """Blocking. Reminders others sent me about my conversations, newest first (from
         the index a sync keeps, and the catalog: no shard is read)."""
         vault, me = self.session.unlocked_vault(), self.session.current_person().id
-        catalog = vault.catalog()
+        catalog = self.session.catalog()
         found = []
         for raw in (vault.get_meta(REMINDERS_KEY) or {}).get("items", {}).values():
             reminder = Reminder.from_dict(raw)
             entry = catalog.get(reminder.conversation_id)
-            if entry is not None and me in entry.get("participant_ids", ()):
-                found.append((reminder, _from_catalog(reminder.conversation_id, entry, me)))
+            if entry is not None and me in entry.participant_ids:
+                found.append((reminder, entry.conversation(reminder.conversation_id, me)))
         return sorted(found, key=lambda pair: pair[0].sent_at, reverse=True)
 
     # --- courses -------------------------------------------------------------------------------
@@ -345,17 +344,3 @@ class Office:
                 if competence.id == competence_id:
                     return self.session.texts.localize(competence.name)
         return competence_id
-
-
-def _from_catalog(cid: str, entry: Mapping[str, Any], me: str) -> Conversation:
-    """A conversation as far as its home-screen summary tells (no sheet)."""
-    planned, due = entry.get("planned_at"), entry.get("follow_up_due")
-    return Conversation(
-        id=cid, kind=Kind(entry["kind"]), sheet_id="", sheet_version=0,
-        leader_id=entry.get("leader_id") or me,
-        delegate_leader_id=entry.get("delegate_leader_id"),
-        participant_ids=tuple(entry.get("participant_ids", ())),
-        planned_at=dt.datetime.fromisoformat(planned) if planned else None,
-        follow_up_due=dt.date.fromisoformat(due) if due else None,
-        state=State(entry["state"]), author=me,
-    )

@@ -28,7 +28,6 @@ from conversations.model import (
     Conversation,
     ErasureRequest,
     InputRejected,
-    Kind,
     Preparation,
     State,
 )
@@ -134,9 +133,8 @@ class PrivacyDesk:
         vault, today = self.session.unlocked_vault(), self.session.today()
         cutoff = policy.cutoff(today) if policy else None
         items = []
-        for cid, entry in vault.catalog().items():
-            planned = _moment(entry.get("planned_at"))
-            state = State(entry["state"])
+        for cid, entry in self.session.catalog().items():
+            planned, state = entry.planned_at, entry.state
             if cutoff is not None and (state is State.AGREED or
                                        (planned is not None and planned.date() >= cutoff)):
                 continue
@@ -149,9 +147,7 @@ class PrivacyDesk:
                 people = _people(conversation.leader_id, conversation.delegate_leader_id,
                                  conversation.participant_ids)
             else:
-                kind = Kind(entry["kind"])
-                people = _people(entry.get("leader_id"), entry.get("delegate_leader_id"),
-                                 entry.get("participant_ids") or ())
+                kind, people = entry.kind, entry.people()
             # No date at all: its age is unknown, so it counts as changed today (kept).
             changed = last_change(tables) or today
             items.append(StoredItem(conversation_id=cid, kind=kind, planned_at=planned,
@@ -235,10 +231,8 @@ class PrivacyDesk:
         session = self.session
         me = session.current_person().id
         meetings = session.meetings
-        for cid, entry in sorted(session.unlocked_vault().catalog().items()):
-            people = _people(entry.get("leader_id"), entry.get("delegate_leader_id"),
-                             entry.get("participant_ids") or ())
-            if me not in people:
+        for cid, entry in sorted(session.catalog().items()):
+            if me not in entry.people():
                 continue
             meeting = self._meeting(cid)
             if meeting is None:
@@ -342,10 +336,6 @@ class PrivacyDesk:
             lines = list(stored.get("entries", []))
             lines.extend(audit_line(entry) for entry in entries)
             vault.put_meta(AUDIT_KEY, {"entries": lines})
-
-
-def _moment(value: Any) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(value) if isinstance(value, str) and value else None
 
 
 def _people(leader: Any, delegate: Any, participants: Iterable[Any]) -> tuple[str, ...]:

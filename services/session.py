@@ -39,6 +39,7 @@ from conversations.records import canonical_json
 from conversations.sheets import QuestionSheet, SheetLibrary, progress_items
 from conversations.texts import DEFAULT_LANGUAGE
 from resources.texts import Texts
+from services.catalog import CatalogEntry
 from services.clock import Clock
 from storage import MIN_PIN_LENGTH, Device, ProfileInfo, Vault
 from storage.schema import (
@@ -100,20 +101,12 @@ class Summary:
     follow_up_due: dt.date | None = None
 
     @classmethod
-    def from_catalog(cls, cid: str, entry: dict[str, Any], task: Task,
+    def from_catalog(cls, cid: str, entry: CatalogEntry, task: Task,
                      me: str = "") -> Summary:
-        planned, due = entry.get("planned_at"), entry.get("follow_up_due")
         return cls(
-            id=cid,
-            kind=Kind(entry["kind"]),
-            state=State(entry["state"]),
-            with_whom=entry.get("with_whom", ""),
-            planned_at=dt.datetime.fromisoformat(planned) if planned else None,
-            answered=int(entry.get("answered", 0)),
-            total=int(entry.get("total", 0)),
-            task=task,
-            leading=bool(me) and me in (entry.get("leader_id"), entry.get("delegate_leader_id")),
-            follow_up_due=dt.date.fromisoformat(due) if due else None,
+            id=cid, kind=entry.kind, state=entry.state, with_whom=entry.with_whom,
+            planned_at=entry.planned_at, answered=entry.answered, total=entry.total,
+            task=task, leading=entry.leading(me), follow_up_due=entry.follow_up_due,
         )
 
 
@@ -618,7 +611,7 @@ class Session:
         """My conversations grouped by what they need from me, soonest first."""
         me, today = self.current_person(), self.today()
         groups: dict[Task, list[Summary]] = {task: [] for task in TASK_ORDER}
-        for cid, entry in self.unlocked_vault().catalog().items():
+        for cid, entry in self.catalog().items():
             task = _task_from_catalog(entry, me.id, today)
             groups[task].append(Summary.from_catalog(cid, entry, task, me.id))
         far = dt.datetime.max  # noqa: DTZ901 - planned times are naive local times
@@ -627,6 +620,11 @@ class Session:
             for task, items in groups.items()
             if items
         ]
+
+    def catalog(self) -> dict[str, CatalogEntry]:
+        """Blocking. Every conversation on this device as the catalog lists it."""
+        return {cid: CatalogEntry.from_dict(entry)
+                for cid, entry in self.unlocked_vault().catalog().items()}
 
     def person_name(self, person_id: str) -> str:
         member = self.directory.member(person_id)
@@ -676,24 +674,15 @@ class Session:
     def summary_entry(
         self, conversation: Conversation, mine: Preparation | None
     ) -> dict[str, Any]:
+        """The catalog entry for ``conversation``, ready for ``Vault.put_catalog``."""
         me = self.current_person()
         other_ids = [conversation.leader_id, *conversation.participant_ids]
         others = [self.person_name(pid) for pid in other_ids if pid != me.id]
         items = self._items(conversation)
-        return {
-            "kind": conversation.kind.value,
-            "state": conversation.state.value,
-            "with_whom": ", ".join(name for name in others if name),
-            "planned_at": conversation.planned_at.isoformat() if conversation.planned_at else None,
-            "follow_up_due": (
-                conversation.follow_up_due.isoformat() if conversation.follow_up_due else None
-            ),
-            "leader_id": conversation.leader_id,
-            "delegate_leader_id": conversation.delegate_leader_id,
-            "participant_ids": list(conversation.participant_ids),
-            "answered": mine.answered(items) if mine else 0,
-            "total": len(items),
-        }
+        return CatalogEntry.of(
+            conversation, with_whom=", ".join(name for name in others if name),
+            answered=mine.answered(items) if mine else 0, total=len(items),
+        ).to_dict()
 
     def _items(self, conversation: Conversation) -> tuple[str, ...]:
         sheet = self.library.sheets.get(conversation.sheet_id)
@@ -903,13 +892,12 @@ def member_of(person: Person, vault: Vault | None) -> Member:
     )
 
 
-def _task_from_catalog(entry: dict[str, Any], me: str, today: dt.date) -> Task:
-    due, planned = entry.get("follow_up_due"), entry.get("planned_at")
+def _task_from_catalog(entry: CatalogEntry, me: str, today: dt.date) -> Task:
     return task_for(
-        State(entry["state"]),
-        leading=me in (entry.get("leader_id"), entry.get("delegate_leader_id")),
-        planned_on=dt.datetime.fromisoformat(planned).date() if planned else None,
-        follow_up_due=dt.date.fromisoformat(due) if due else None,
+        entry.state,
+        leading=entry.leading(me),
+        planned_on=entry.planned_at.date() if entry.planned_at else None,
+        follow_up_due=entry.follow_up_due,
         today=today,
     )
 
