@@ -17,9 +17,10 @@ from tests.flet_fake import FakeClient, run, walk
 from tests.test_meeting import switch
 from tests.test_privacy_desk import with_old_conversations
 from tests.test_views import unlabelled
-from views.app import Shell
+from views.app import SCREENS
 from views.med import show_med
 from views.privacy import show_privacy
+from views.shell import Shell
 
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 HIDDEN = "Skjult (færre end 5)"
@@ -34,7 +35,7 @@ async def demo_client(data_dir: Path) -> tuple[FakeClient, Shell]:
     holder: dict[str, Shell] = {}
 
     async def main(page: ft.Page) -> None:
-        shell = Shell(page, session)
+        shell = Shell(page, session, SCREENS)
         page.data = holder.setdefault("shell", shell)
 
     await client.start(main)

@@ -1,176 +1,60 @@
-"""The app's frame: one ``Shell`` per browser tab or window, and navigation."""
+"""The app's entry for one browser tab or window: the session, the shell, and which
+screen draws each route (the one place that knows every screen)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import flet as ft
 
-from conversations.model import InputRejected
 from conversations.sheets import SheetLibrary
 from services.app import AppSession
 from services.clock import Clock
-from services.syncing import SyncSchedule, SyncState, SyncStatus
 from storage import Device, StorageError
-from sync.share import ShareFull, ShareUnavailable, SyncError
-from views.common import centred, describe
-from views.sync_bar import SyncBar
+from views.competence import show_competences
+from views.conflicts import show_conflicts
+from views.conversation import show_agreement, show_conversation, show_invitation
+from views.courses import show_courses, show_new_course
+from views.hold import show_follow_up, show_hold
+from views.home import show_home, show_new_conversation
+from views.med import show_med
+from views.organisation import show_organisation
+from views.plan import show_plan
+from views.prepare import show_prepare
+from views.privacy import show_privacy
+from views.settings import show_settings
+from views.shell import Route, Screen, Shell
+from views.start import show_unlock
+from views.team import show_team
+from views.year import show_year
 
-IDLE_CHECK_SECONDS = 5.0
-SHARE_CHECK_SECONDS = 1.0
 log = logging.getLogger("samtale")
 
-Screen = Callable[..., Awaitable[None]]
-
-
-class Shell:
-    """Shows one screen at a time and remembers how to redraw it (language switch)."""
-
-    def __init__(self, page: ft.Page, session: AppSession) -> None:
-        self.page = page
-        self.session = session
-        self._current: Callable[[], Awaitable[None]] = self.start
-        self.sync_status = SyncStatus()
-        self.schedule = SyncSchedule(session.clock.monotonic)
-        self.sync_bar: SyncBar | None = None
-        self.on_home = False
-
-    def show(self, content: ft.Control, appbar: ft.AppBar | None = None,
-             floating: ft.FloatingActionButton | None = None) -> None:
-        self.page.appbar = appbar
-        self.page.floating_action_button = floating
-        self.page.controls = [centred(content)]
-        self.page.update()
-
-    async def go(self, screen: Screen, *args: Any) -> None:
-        self.session.touch()
-        self.on_home = False
-        self.sync_bar = None
-
-        async def again() -> None:
-            await screen(self, *args)
-
-        self._current = again
-        await again()
-
-    def to(self, screen: Screen, *args: Any) -> Callable[[], Awaitable[None]]:
-        """A click handler that opens ``screen``."""
-
-        async def handler() -> None:
-            await self.go(screen, *args)
-
-        return handler
-
-    async def go_home(self) -> None:
-        await self.home()
-
-    async def refresh(self) -> None:
-        await self._current()
-
-    async def start(self) -> None:
-        from views.start import show_unlock
-
-        await self.go(show_unlock)
-
-    async def home(self, notice: str = "") -> None:
-        from views.home import show_home
-
-        await self.go(show_home, notice)
-
-    async def lock_now(self) -> None:
-        """The lock button: no notice, the person did it themselves."""
-        await self.lock()
-
-    async def lock(self, notice: str = "") -> None:
-        """Saves open drafts, then forgets the keys. If saving fails the vault stays
-        open and the person is told, so nothing typed is lost."""
-        from views.prepare import save_open_drafts
-        from views.start import show_unlock
-
-        try:
-            await save_open_drafts(self)
-        except StorageError as err:
-            self.toast(self.session.texts("error.not_locked", reason=describe(err,
-                                                                              self.session.texts)))
-            return
-        await asyncio.to_thread(self.session.lock)
-        await self.go(show_unlock, notice)
-
-    # --- the share ------------------------------------------------------------------
-
-    def new_sync_bar(self) -> ft.Control:
-        """The status line for the screen being built; it follows every sync."""
-        self.sync_bar = SyncBar(self.session.texts, self.sync_now)
-        self.sync_bar.show(self.sync_status)
-        return self.sync_bar.control
-
-    def sync_soon(self) -> None:
-        self.schedule.now()
-
-    async def sync_now(self) -> None:
-        if self.sync_status.state is not SyncState.SYNCING:
-            await self.sync_once()
-
-    def _show_status(self) -> None:
-        if self.sync_bar is not None:
-            self.sync_bar.show(self.sync_status)
-            self.sync_bar.control.update()
-
-    async def sync_once(self) -> None:
-        """One sync in a worker thread; the screen stays usable throughout."""
-        loop = asyncio.get_running_loop()
-        status = self.sync_status
-        status.state, status.phase, status.done, status.total = SyncState.SYNCING, "", 0, 0
-        self._show_status()
-
-        def progress(phase: str, done: int) -> None:
-            def show() -> None:
-                status.phase, status.done = phase, done
-                self._show_status()
-
-            loop.call_soon_threadsafe(show)
-
-        try:
-            report = await asyncio.to_thread(self.session.sync, progress)
-        except (ShareUnavailable, ShareFull) as err:
-            self.schedule.unreachable()
-            status.state = SyncState.OFFLINE if isinstance(err, ShareUnavailable) \
-                else SyncState.FAILED
-            status.problem_key = err.key
-        except (StorageError, InputRejected, SyncError) as err:
-            self.schedule.unreachable()
-            status.state, status.problem_key = SyncState.FAILED, err.key
-        else:
-            self.schedule.succeeded()
-            status.synced_at = self.session.clock.now()
-            status.conflicts = len(report.conflicts)
-            status.state = SyncState.CONFLICTS if report.conflicts else SyncState.SYNCED
-            if report.pulled and self.on_home:
-                await self.home()
-                return
-        self._show_status()
-
-    async def watch_share(self) -> None:
-        """Syncs whenever the share can be reached, without ever making anyone wait."""
-        while True:
-            await asyncio.sleep(SHARE_CHECK_SECONDS)
-            if self.session.vault is not None and self.schedule.due():
-                await self.sync_once()
-
-    def toast(self, message: str) -> None:
-        self.page.show_dialog(ft.SnackBar(ft.Text(message)))
-
-    async def watch_idle(self) -> None:
-        """Locks the vault after a quiet spell; pending answers are saved first. A
-        failed save keeps the vault open and is tried again on the next round."""
-        while True:
-            await asyncio.sleep(IDLE_CHECK_SECONDS)
-            if self.session.idle_expired():
-                minutes = round(self.session.idle_seconds / 60)
-                await self.lock(self.session.texts("unlock.idle_locked", minutes=minutes))
+SCREENS: Mapping[Route, Screen] = {
+    Route.UNLOCK: show_unlock,
+    Route.HOME: show_home,
+    Route.CONVERSATION: show_conversation,
+    Route.INVITATION: show_invitation,
+    Route.AGREEMENT: show_agreement,
+    Route.PREPARE: show_prepare,
+    Route.HOLD: show_hold,
+    Route.FOLLOW_UP: show_follow_up,
+    Route.TEAM: show_team,
+    Route.PLAN: show_plan,
+    Route.NEW_CONVERSATION: show_new_conversation,
+    Route.CONFLICTS: show_conflicts,
+    Route.SETTINGS: show_settings,
+    Route.ORGANISATION: show_organisation,
+    Route.COMPETENCES: show_competences,
+    Route.COURSES: show_courses,
+    Route.NEW_COURSE: show_new_course,
+    Route.MED: show_med,
+    Route.PRIVACY: show_privacy,
+    Route.YEAR: show_year,
+}
 
 
 def make_main(
@@ -184,7 +68,7 @@ def make_main(
         page.title = session.texts("app.name")
         page.theme = ft.Theme(color_scheme_seed=ft.Colors.TEAL)
         page.padding = 0
-        shell = Shell(page, session)
+        shell = Shell(page, session, SCREENS)
         page.data = shell
         loop = asyncio.get_running_loop()
         watchers = [loop.create_task(shell.watch_idle()), loop.create_task(shell.watch_share())]

@@ -20,11 +20,12 @@ from conversations.model import InputRejected
 from conversations.overview import Cell, Grouping, Rating, heat
 from storage import StorageError
 from views.common import describe, page_column
-from views.conversation import back_bar
+from views.shell import Route
+from views.widgets import back_bar
 
 if TYPE_CHECKING:
     from resources.texts import Texts
-    from views.app import Shell
+    from views.shell import Shell
 
 HEAT_COLOURS: Mapping[str, str] = {
     "ok": ft.Colors.GREEN_300,
@@ -181,18 +182,14 @@ async def show_competences(shell: Shell, grouping: str = "team", year: int | Non
 
 def open_catalogue(shell: Shell) -> Callable[[], Awaitable[None]]:
     async def go() -> None:
-        from views.courses import show_courses
-
-        await shell.go(show_courses, "")
+        await shell.go(Route.COURSES, "")
 
     return go
 
 
 def new_course(shell: Shell, competence_id: str) -> Callable[[], Awaitable[None]]:
     async def go() -> None:
-        from views.courses import show_new_course
-
-        await shell.go(show_new_course, competence_id)
+        await shell.go(Route.NEW_COURSE, competence_id)
 
     return go
 

@@ -14,7 +14,7 @@ from storage import StorageError
 from views.common import WIDE, busy, describe, page_column
 
 if TYPE_CHECKING:
-    from views.app import Shell
+    from views.shell import Shell
 
 
 def shown(value: Any, t: Texts) -> str:

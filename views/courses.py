@@ -17,12 +17,11 @@ from conversations.courses import Course, Delivery
 from conversations.model import InputRejected
 from storage import StorageError
 from views.common import busy, describe, page_column, when
-from views.conversation import back_bar
-from views.home import parse_date
+from views.widgets import back_bar, parse_date
 
 if TYPE_CHECKING:
     from resources.texts import Texts
-    from views.app import Shell
+    from views.shell import Shell
 
 
 def parse_dates(text: str) -> list[dt.date]:

@@ -10,23 +10,17 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from conversations.competence import Level
-from conversations.courses import Course
+from conversations.courses import Course, pick_into_goal
 from conversations.model import Goal, GoalStatus, InputRejected, PracticeField
 from conversations.sheets import Question, QuestionType, Theme
 from services.meeting import Meeting, new_goal
 from storage import StorageError
 from views.common import WIDE, Debouncer, describe, page_column, when
-from views.conversation import (
-    back_bar,
-    opened,
-    save_meeting,
-    show_agreement,
-    show_conversation,
-)
-from views.home import parse_date
+from views.shell import Route
+from views.widgets import back_bar, opened, parse_date, save_meeting
 
 if TYPE_CHECKING:
-    from views.app import Shell
+    from views.shell import Shell
 
 
 class GoalRow:
@@ -83,8 +77,6 @@ class GoalRow:
     async def pick_course(self, e: Any) -> None:
         """A course from the catalogue becomes the goal: its title, practice field
         course, and its first date as the deadline when none is set."""
-        from conversations.courses import pick_into_goal
-
         course = next((c for c in self.screen.courses if c.id == self.course.value), None)
         if course is None:
             return
@@ -302,9 +294,9 @@ class HoldScreen:
                 return
             self.shell.sync_soon()
             if with_goals:
-                await self.shell.go(show_agreement, self.meeting.cid, t("hold.finished"))
+                await self.shell.go(Route.AGREEMENT, self.meeting.cid, t("hold.finished"))
             else:
-                await self.shell.go(show_conversation, self.meeting.cid, t("hold.finished"))
+                await self.shell.go(Route.CONVERSATION, self.meeting.cid, t("hold.finished"))
 
         done.on_click = finish
         agreement = self.meeting.agreement
@@ -324,7 +316,7 @@ class HoldScreen:
 
     async def back(self) -> None:
         await self.saver.flush()
-        await self.shell.go(show_conversation, self.meeting.cid, "")
+        await self.shell.go(Route.CONVERSATION, self.meeting.cid, "")
 
     def render(self) -> None:
         t = self.t
@@ -366,13 +358,11 @@ async def show_hold(shell: Shell, conversation_id: str) -> None:
     if meeting is None:
         return
     if not shell.session.meetings.leading(meeting.conversation):
-        await show_conversation(shell, conversation_id, describe(
+        await shell.go(Route.CONVERSATION, conversation_id, describe(
             InputRejected("error.leader_only"), t))
         return
     if meeting.conversation.kind.is_team:
-        from views.team import show_team
-
-        await show_team(shell, meeting)
+        await shell.go(Route.TEAM, meeting)
         return
     screen = HoldScreen(shell, meeting)
     screen.courses = await asyncio.to_thread(shell.session.office.courses)
@@ -421,12 +411,12 @@ async def show_follow_up(shell: Shell, conversation_id: str) -> None:
             message.update()
             return
         shell.sync_soon()
-        await shell.go(show_agreement, conversation_id, t("followup.saved"))
+        await shell.go(Route.AGREEMENT, conversation_id, t("followup.saved"))
 
     save.on_click = keep
     body += [save, message]
 
     async def back() -> None:
-        await show_conversation(shell, conversation_id)
+        await shell.go(Route.CONVERSATION, conversation_id)
 
     shell.show(page_column(body), back_bar(shell, t("followup.title"), back))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -12,9 +11,11 @@ from conversations.model import InputRejected, Kind, Task
 from services.session import Summary
 from storage import StorageError
 from views.common import busy, describe, page_column, when
+from views.shell import Route
+from views.widgets import parse_date
 
 if TYPE_CHECKING:
-    from views.app import Shell
+    from views.shell import Shell
 
 TASK_ICONS = {
     "prepare": ft.Icons.EDIT_NOTE,
@@ -45,7 +46,7 @@ async def show_home(shell: Shell, notice: str = "") -> None:
                     leading=ft.Icon(ft.Icons.WARNING_AMBER, color=ft.Colors.ERROR),
                     title=ft.Text(t("conflict.banner", count=conflicts)),
                     subtitle=ft.Text(t("conflict.banner_help")),
-                    on_click=shell.to(_conflicts),
+                    on_click=shell.to(Route.CONFLICTS),
                     tooltip=t("conflict.open"),
                 )
             )
@@ -56,7 +57,7 @@ async def show_home(shell: Shell, notice: str = "") -> None:
             title=ft.Text(t("home.reminder", name=session.person_name(reminder.author),
                             about=t(reminder.about))),
             subtitle=ft.Text(when(reminder.sent_at, t)),
-            on_click=shell.to(_conversation, conversation.id),
+            on_click=shell.to(Route.CONVERSATION, conversation.id, ""),
             tooltip=t("home.open", title=t(f"kind.{conversation.kind.value}")),
         )))
     shortcuts = desk_shortcuts(shell)
@@ -79,7 +80,7 @@ async def show_home(shell: Shell, notice: str = "") -> None:
     new = ft.FloatingActionButton(
         icon=ft.Icons.ADD,
         tooltip=t("home.plan_conversation") if leader else t("home.new_conversation"),
-        on_click=shell.to(_plan) if leader else shell.to(show_new_conversation),
+        on_click=shell.to(Route.PLAN) if leader else shell.to(Route.NEW_CONVERSATION),
     )
     shell.on_home = True
     shell.show(
@@ -89,18 +90,13 @@ async def show_home(shell: Shell, notice: str = "") -> None:
             automatically_imply_leading=False,
             actions=[
                 ft.IconButton(ft.Icons.SETTINGS, tooltip=t("settings.title"),
-                              on_click=shell.to(_settings)),
+                              on_click=shell.to(Route.SETTINGS)),
                 ft.IconButton(ft.Icons.LOCK, tooltip=t("home.lock"), on_click=shell.lock_now),
             ],
         ),
         new,
     )
 
-
-async def _conflicts(shell: Shell) -> None:
-    from views.conflicts import show_conflicts
-
-    await show_conflicts(shell)
 
 
 def desk_shortcuts(shell: Shell) -> list[ft.Control]:
@@ -113,62 +109,22 @@ def desk_shortcuts(shell: Shell) -> list[ft.Control]:
                                        on_click=shell.to(screen)))
 
     if office.is_leader():
-        shortcut("home.year", ft.Icons.CALENDAR_MONTH, _year)
+        shortcut("home.year", ft.Icons.CALENDAR_MONTH, Route.YEAR)
     if office.is_leader() or office.is_hr():
-        shortcut("home.competences", ft.Icons.GRID_ON, _competences)
-    shortcut("home.courses", ft.Icons.SCHOOL, _courses)
+        shortcut("home.competences", ft.Icons.GRID_ON, Route.COMPETENCES)
+    shortcut("home.courses", ft.Icons.SCHOOL, Route.COURSES)
     if office.is_med():
-        shortcut("home.med", ft.Icons.INSIGHTS, _med)
-    shortcut("home.privacy", ft.Icons.PRIVACY_TIP, _privacy)
+        shortcut("home.med", ft.Icons.INSIGHTS, Route.MED)
+    shortcut("home.privacy", ft.Icons.PRIVACY_TIP, Route.PRIVACY)
     return found
 
 
-async def _competences(shell: Shell) -> None:
-    from views.competence import show_competences
-
-    await show_competences(shell)
 
 
-async def _courses(shell: Shell) -> None:
-    from views.courses import show_courses
-
-    await show_courses(shell)
 
 
-async def _med(shell: Shell) -> None:
-    from views.med import show_med
-
-    await show_med(shell)
 
 
-async def _privacy(shell: Shell) -> None:
-    from views.privacy import show_privacy
-
-    await show_privacy(shell)
-
-
-async def _year(shell: Shell) -> None:
-    from views.year import show_year
-
-    await show_year(shell)
-
-
-async def _conversation(shell: Shell, conversation_id: str) -> None:
-    from views.conversation import show_conversation
-
-    await show_conversation(shell, conversation_id, "")
-
-
-async def _plan(shell: Shell) -> None:
-    from views.plan import show_plan
-
-    await show_plan(shell)
-
-
-async def _settings(shell: Shell) -> None:
-    from views.settings import show_settings
-
-    await show_settings(shell)
 
 
 def conversation_card(shell: Shell, item: Summary) -> ft.Control:
@@ -187,13 +143,9 @@ def conversation_card(shell: Shell, item: Summary) -> ft.Control:
 
     async def open_it() -> None:
         if item.task is Task.PREPARE and not item.leading:
-            from views.prepare import show_prepare
-
-            await shell.go(show_prepare, item.id)
+            await shell.go(Route.PREPARE, item.id)
             return
-        from views.conversation import show_conversation
-
-        await shell.go(show_conversation, item.id, "")
+        await shell.go(Route.CONVERSATION, item.id, "")
 
     planned = when(item.planned_at, t)
     name = t("home.open", title=f"{title}, {planned}" if planned else title)
@@ -247,9 +199,7 @@ async def show_new_conversation(shell: Shell) -> None:
             except (InputRejected, StorageError) as err:
                 error.value = describe(err, t)
                 return
-        from views.prepare import show_prepare
-
-        await shell.go(show_prepare, cid)
+        await shell.go(Route.PREPARE, cid)
 
     submit.on_click = create
     shell.show(
@@ -260,20 +210,3 @@ async def show_new_conversation(shell: Shell) -> None:
             title=ft.Text(t("new.title")),
         ),
     )
-
-
-def parse_date(text: str) -> dt.date | None:
-    """Accepts 24-12-2026, 24.12.2026, 24/12/2026 and 2026-12-24; empty means no date."""
-    text = text.strip()
-    if not text:
-        return None
-    for separator in "-./":
-        parts = text.split(separator)
-        if len(parts) == 3 and all(p.isdigit() for p in parts):
-            try:
-                if len(parts[0]) == 4:
-                    return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
-                return dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
-            except ValueError:
-                break
-    raise InputRejected("error.bad_date", text=text)

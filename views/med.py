@@ -15,10 +15,10 @@ from conversations.model import InputRejected
 from conversations.trends import MIN_GROUP, TrendCell
 from storage import StorageError
 from views.common import describe, page_column
-from views.conversation import back_bar
+from views.widgets import back_bar
 
 if TYPE_CHECKING:
-    from views.app import Shell
+    from views.shell import Shell
 
 YEARS_SHOWN = 3
 

@@ -13,7 +13,7 @@ from sync.share import SyncError
 from views.common import busy, describe, page_column
 
 if TYPE_CHECKING:
-    from views.app import Shell
+    from views.shell import Shell
 
 
 async def show_organisation(shell: Shell, notice: str = "") -> None:

@@ -12,11 +12,11 @@ import flet as ft
 from conversations.model import InputRejected, Kind
 from storage import StorageError
 from views.common import busy, describe, page_column
-from views.conversation import back_bar, show_invitation
-from views.home import parse_date
+from views.shell import Route
+from views.widgets import back_bar, parse_date
 
 if TYPE_CHECKING:
-    from views.app import Shell
+    from views.shell import Shell
 
 KINDS = (Kind.MUS, Kind.PUS, Kind.LUS, Kind.GRUS, Kind.TUS)
 NOBODY = "-"
@@ -86,7 +86,7 @@ async def show_plan(shell: Shell) -> None:
                 error.value = describe(err, t)
                 return
         shell.sync_soon()
-        await shell.go(show_invitation, planned.conversation_id, planned.without_profile)
+        await shell.go(Route.INVITATION, planned.conversation_id, planned.without_profile)
 
     submit.on_click = create
     shell.show(

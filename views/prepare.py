@@ -16,7 +16,7 @@ from storage import StorageError
 from views.common import WIDE, Debouncer, clock_time, describe, page_column
 
 if TYPE_CHECKING:
-    from views.app import Shell
+    from views.shell import Shell
 
 
 async def save_open_drafts(shell: Shell) -> None:

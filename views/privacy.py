@@ -15,11 +15,11 @@ from conversations.retention import MAX_YEARS, MIN_YEARS, StoredItem
 from services.privacy_desk import DEFAULT_YEARS, PrivacyDesk, parse_years
 from storage import StorageError
 from views.common import busy, describe, page_column, when
-from views.conversation import back_bar, export
+from views.widgets import back_bar, export
 
 if TYPE_CHECKING:
     from resources.texts import Texts
-    from views.app import Shell
+    from views.shell import Shell
 
 ACTION_KEYS = {
     "retention_delete": "audit.retention_delete",

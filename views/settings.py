@@ -11,15 +11,14 @@ from conversations.model import InputRejected
 from conversations.texts import LANGUAGES
 from storage import StorageError
 from views.common import busy, describe, page_column
+from views.shell import Route
 
 if TYPE_CHECKING:
-    from views.app import Shell
+    from views.shell import Shell
 
 
 async def _organisation(shell: Shell) -> None:
-    from views.organisation import show_organisation
-
-    await show_organisation(shell)
+    await shell.go(Route.ORGANISATION)
 
 
 async def show_settings(shell: Shell) -> None:

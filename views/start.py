@@ -15,7 +15,7 @@ from storage import ProfileInfo, StorageError
 from views.common import SYMBOLS, busy, describe, page_column, symbol
 
 if TYPE_CHECKING:
-    from views.app import Shell
+    from views.shell import Shell
 
 
 def language_switch(shell: Shell) -> ft.Control:

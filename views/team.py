@@ -14,11 +14,11 @@ from conversations.team import Card, exercise_cards, ground_rules, summary_timer
 from services.meeting import Meeting
 from storage import StorageError
 from views.common import Debouncer, describe, page_column, when
-from views.conversation import back_bar, save_meeting, show_conversation
-from views.home import parse_date
+from views.shell import Route
+from views.widgets import back_bar, parse_date, save_meeting
 
 if TYPE_CHECKING:
-    from views.app import Shell
+    from views.shell import Shell
 
 SECTIONS = ("rules", "wheel", "exercises", "plan", "summary")
 BLANK_NOTE = "exercise.blank"
@@ -281,7 +281,7 @@ class TeamScreen:
             self.shell.sync_soon()
             notice = t("team.follow_ups_planned", count=len(planned)) if planned else \
                 t("hold.finished")
-            await self.shell.go(show_conversation, self.cid, notice)
+            await self.shell.go(Route.CONVERSATION, self.cid, notice)
 
         finish.on_click = done
         return [ft.Text(t("team.summary_help", minutes=timer.minutes)),
@@ -320,7 +320,7 @@ class TeamScreen:
     async def back(self) -> None:
         self.stop_timer()
         await self.saver.flush()
-        await self.shell.go(show_conversation, self.cid, "")
+        await self.shell.go(Route.CONVERSATION, self.cid, "")
 
     def render(self) -> None:
         t = self.t

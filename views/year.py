@@ -13,13 +13,15 @@ import flet as ft
 from conversations.annual import Activity, Slot, plan_year
 from conversations.model import InputRejected, Kind, State
 from conversations.overview import BOARD_COLUMNS, BoardRow, BoardState, board_csv
+from documents.calendar import combined_ics, invitation_ics
+from documents.pdf import table_document
 from storage import StorageError
 from views.common import busy, describe, page_column, when
-from views.conversation import back_bar, export_button, show_conversation
-from views.home import parse_date
+from views.shell import Route
+from views.widgets import back_bar, export_button, parse_date
 
 if TYPE_CHECKING:
-    from views.app import Shell
+    from views.shell import Shell
 
 URGENT = (BoardState.OVERDUE, BoardState.FOLLOW_UP_DUE)
 STATE_COLOURS = {
@@ -108,7 +110,7 @@ class YearScreen:
 
         async def open_it() -> None:
             if row.conversation_id:
-                await self.shell.go(show_conversation, row.conversation_id, "")
+                await self.shell.go(Route.CONVERSATION, row.conversation_id, "")
 
         tile = ft.ListTile(
             leading=ft.Icon(ft.Icons.WARNING_AMBER if row.state is BoardState.OVERDUE
@@ -259,8 +261,6 @@ class YearScreen:
         return board_csv(self.rows, headings, names).encode("utf-8")
 
     def pdf(self) -> bytes:
-        from documents.pdf import table_document
-
         t = self.t
         headings = [t(f"board.col.{column}") for column in BOARD_COLUMNS]
         rows = [[row.name, t(f"board.{row.state.value}"),
@@ -270,8 +270,6 @@ class YearScreen:
                               headings, rows, t.lang)
 
     def calendar(self) -> bytes:
-        from documents.calendar import combined_ics, invitation_ics
-
         meetings = self.session.meetings
         files = []
         coming = (State.PLANNED, State.INVITED, State.PREPARING)
