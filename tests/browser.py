@@ -147,6 +147,12 @@ class Browser:
         try:
             open_app(page, url)
             yield page
+        except Exception:
+            # What the person saw when the test gave up, for whoever mends it.
+            APP_ARTIFACTS.mkdir(exist_ok=True)
+            with contextlib.suppress(Exception):
+                page.screenshot(path=str(APP_ARTIFACTS / f"failed-{time.time_ns()}.png"))
+            raise
         finally:
             page.close()
 
@@ -158,6 +164,10 @@ def open_app(page: Any, url: str) -> None:
     placeholder.dispatch_event("click")
 
 
+FOCUSED_FIELD = "() => ['INPUT', 'TEXTAREA'].includes(document.activeElement?.tagName)"
+FIELD_ENDS_WITH = "text => (document.activeElement?.value ?? '').endsWith(text)"
+
+
 def type_into(page: Any, name: str | re.Pattern[str], text: str, *, exact: bool = False,
               secret: bool = False) -> None:
     """Types into the text field named ``name`` like a person (see ``type_into_field``)."""
@@ -166,24 +176,28 @@ def type_into(page: Any, name: str | re.Pattern[str], text: str, *, exact: bool 
 
 
 def type_into_field(page: Any, field: Any, text: str, *, secret: bool = False) -> None:
-    """Types like a person: tap, wait until the field has the cursor, type, and see the
-    text arrive. Flutter focuses a field a moment after the tap and drops keys sent
-    before; on a busy machine a tap can even land before the field is ready, so the
-    person taps again."""
-    from playwright.sync_api import expect
+    """Types like a person: tap, wait until the field has the cursor, type, and look at
+    what arrived. Flutter gives the field focus a moment before its text input listens,
+    so on a busy machine the first key can be lost: then the person selects what is
+    there and types it again, as anyone would."""
+    from playwright.sync_api import Error as PlaywrightError
 
+    # Once focused, a field's accessible name may change (Flutter adds the hint), so
+    # after the tap the test follows the focus, as the person's eyes follow the cursor.
+    field.click()
+    page.wait_for_function(FOCUSED_FIELD)
     for attempt in range(3):
-        field.click()
+        if attempt:
+            page.keyboard.press("ControlOrMeta+a")
+        page.keyboard.type(text, delay=15)
+        if secret:
+            return
         try:
-            expect(field).to_be_focused(timeout=5_000)
-        except AssertionError:
+            page.wait_for_function(FIELD_ENDS_WITH, arg=text, timeout=3_000)
+            return
+        except PlaywrightError:
             if attempt == 2:
                 raise
-            continue
-        break
-    page.keyboard.type(text, delay=15)
-    if not secret:
-        expect(field).to_have_value(re.compile(re.escape(text) + "$"))
 
 
 def painted(page: Any) -> None:
