@@ -900,5 +900,3 @@ def _task_from_catalog(entry: CatalogEntry, me: str, today: dt.date) -> Task:
         follow_up_due=entry.follow_up_due,
         today=today,
     )
-
-

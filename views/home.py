@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import flet as ft
 
@@ -98,15 +98,14 @@ async def show_home(shell: Shell, notice: str = "") -> None:
     )
 
 
-
 def desk_shortcuts(shell: Shell) -> list[ft.Control]:
     """The leader's and HR's desks, for those whose role has one."""
     t, office = shell.session.texts, shell.session.office
     found: list[ft.Control] = []
 
-    def shortcut(key: str, icon: ft.IconData, screen: Any) -> None:
+    def shortcut(key: str, icon: ft.IconData, route: Route) -> None:
         found.append(ft.OutlinedButton(t(key), icon=icon, tooltip=t(key),
-                                       on_click=shell.to(screen)))
+                                       on_click=shell.to(route)))
 
     if office.is_leader():
         shortcut("home.year", ft.Icons.CALENDAR_MONTH, Route.YEAR)
@@ -117,14 +116,6 @@ def desk_shortcuts(shell: Shell) -> list[ft.Control]:
         shortcut("home.med", ft.Icons.INSIGHTS, Route.MED)
     shortcut("home.privacy", ft.Icons.PRIVACY_TIP, Route.PRIVACY)
     return found
-
-
-
-
-
-
-
-
 
 
 def conversation_card(shell: Shell, item: Summary) -> ft.Control:
