@@ -33,7 +33,7 @@ PIN = "123456"
 
 def unlock(page: Any, symbol: str, name: str) -> None:
     page.get_by_role("button", name=f"Profil: {symbol}").click()
-    type_into(page, "PIN-kode", PIN, exact=True, secret=True)
+    type_into(page, "PIN-kode", PIN, exact=True)
     page.get_by_role("button", name="Lås op").click()
     expect(page.get_by_text(f"Hej {name}")).to_be_visible(timeout=20_000)
 
@@ -159,7 +159,7 @@ def test_a_leader_and_an_employee_hold_a_mus_and_both_sign_on_one_tablet(
         expect(page.get_by_text("Afventer underskrift fra Anna Sørensen")).to_be_visible()
         page.get_by_role("button", name="Anna Sørensen underskriver her på enheden").click()
         page.get_by_role("button", name="Profil: Båd").click()
-        type_into(page, "PIN-kode", PIN, exact=True, secret=True)
+        type_into(page, "PIN-kode", PIN, exact=True)
         page.get_by_role("button", name="Underskriv", exact=True).click()
         expect(page.get_by_text("Underskrevet af begge")).to_be_visible(timeout=20_000)
         screenshot(page, artifacts / "tablet-24-signed-by-both.png")
