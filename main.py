@@ -52,7 +52,7 @@ def in_venv() -> bool:
 def ensure_environment(purpose: str, argv: list[str]) -> None:
     """Creates .venv and installs what ``purpose`` needs, then re-runs inside it."""
     venv_python = VENV / "bin" / "python"
-    extras = ".[test]" if purpose == "test" else "."
+    extras = ".[web,test]" if purpose == "test" else ".[web]"
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
     stamp = VENV / f".installed-{purpose}-{digest}"
     if purpose == "app" and (VENV / f".installed-test-{digest}").exists():
