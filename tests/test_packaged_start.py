@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,9 +27,16 @@ from tests.flet_socket_client import FletSocketClient
 ROOT = Path(__file__).resolve().parent.parent
 PIN = "246813"
 TEXTS = json.loads((ROOT / "assets" / "i18n" / "da.json").read_text(encoding="utf-8"))
-NOT_IN_BUNDLE = shutil.ignore_patterns(".venv", ".git", "__pycache__", "*.pyc", ".mypy_cache",
-                                       ".ruff_cache", ".pytest_cache", "tests", "data",
-                                       "artifacts", "*.egg-info")
+EXCLUDED = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+               ["tool"]["flet"]["app"]["exclude"])
+
+
+def not_in_bundle(folder: str, names: list[str]) -> set[str]:
+    """What `flet build` leaves out ([tool.flet.app].exclude), and compiled leftovers."""
+    where = Path(folder).relative_to(ROOT)
+    return {name for name in names
+            if (where / name).as_posix() in EXCLUDED or name == "__pycache__"
+            or name.endswith(".egg-info")}
 
 # What serious_python's runtime does before it hands over to the app, plus an audit hook
 # that reports what a phone could not do (start processes, use the network).
@@ -92,7 +100,7 @@ class Device:
 @pytest.fixture(scope="module")
 def device(tmp_path_factory: pytest.TempPathFactory) -> Device:
     phone = Device(tmp_path_factory.mktemp("phone"))
-    shutil.copytree(ROOT, phone.bundle, ignore=NOT_IN_BUNDLE)
+    shutil.copytree(ROOT, phone.bundle, ignore=not_in_bundle)
     for folder in ("data", "cache", "temp", "home", "transport"):
         (phone.root / folder).mkdir()
     return phone
