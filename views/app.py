@@ -1,4 +1,9 @@
-"""The app's frame: one ``Shell`` per browser tab or window, and navigation."""
+"""The app's frame: one ``Shell`` per browser tab or window, and navigation.
+
+On a phone the frame also follows the app's life: going to the background saves every
+open answer at once; coming back after the idle time locks the vault first; Android's
+back button goes one screen back, and only on a top screen (home, unlock) lets the
+system close the app — with everything saved."""
 
 from __future__ import annotations
 
@@ -21,6 +26,9 @@ from views.sync_bar import SyncBar
 from views.syncing import SyncSchedule, SyncState, SyncStatus
 
 IDLE_CHECK_SECONDS = 5.0
+LEAVING = frozenset({ft.AppLifecycleState.HIDE, ft.AppLifecycleState.PAUSE})
+RETURNING = frozenset({ft.AppLifecycleState.SHOW, ft.AppLifecycleState.RESUME,
+                       ft.AppLifecycleState.RESTART})
 SHARE_CHECK_SECONDS = 1.0
 log = logging.getLogger("samtale")
 
@@ -34,6 +42,9 @@ class Shell:
         self.page = page
         self.session = session
         self._current: Callable[[], Awaitable[None]] = self.start
+        self._screen: Screen | None = None
+        self._args: tuple[Any, ...] = ()
+        self._history: list[tuple[Screen, tuple[Any, ...]]] = []
         self.sync_status = SyncStatus()
         self.schedule = SyncSchedule(time.monotonic)
         self.sync_bar: SyncBar | None = None
@@ -46,7 +57,9 @@ class Shell:
         self.page.controls = [centred(content)]
         self.page.update()
 
-    async def go(self, screen: Screen, *args: Any) -> None:
+    async def go(self, screen: Screen, *args: Any, top: bool = False) -> None:
+        """Shows ``screen``. A top screen (home, unlock) forgets the way back; the same
+        screen shown again (a filter, a notice) replaces itself rather than stacking."""
         self.session.touch()
         self.on_home = False
         self.sync_bar = None
@@ -54,8 +67,49 @@ class Shell:
         async def again() -> None:
             await screen(self, *args)
 
+        if top:
+            self._history.clear()
+        elif self._screen is not None and screen is not self._screen:
+            self._history.append((self._screen, self._args))
+        self._screen, self._args = screen, args
         self._current = again
         await again()
+
+    async def back(self) -> bool:
+        """Android's back button: saves what is open, then shows the screen before.
+        False on a top screen, where the system may close the app (saved already) — or
+        when saving failed, so nothing typed is left behind."""
+        from views.prepare import save_open_drafts
+
+        self.session.touch()
+        try:
+            await save_open_drafts(self)
+            await asyncio.to_thread(self.session.save_all)
+        except StorageError as err:
+            self.toast(self.session.texts("error.not_saved_back",
+                                          reason=describe(err, self.session.texts)))
+            return True  # stay: the person sees why
+        if not self._history:
+            return False
+        screen, args = self._history.pop()
+        self._screen = None  # going back does not stack the screen being left
+        await self.go(screen, *args)
+        return True
+
+    async def lifecycle(self, state: ft.AppLifecycleState) -> None:
+        """Background: save at once. Back again after the idle time: lock first."""
+        if state in LEAVING:
+            try:
+                await asyncio.to_thread(self.session.save_all)
+            except StorageError as err:
+                log.warning("could not save drafts for the background: %s", type(err).__name__)
+                self.toast(self.session.texts("error.not_saved_background",
+                                              reason=describe(err, self.session.texts)))
+        elif state is ft.AppLifecycleState.DETACH:
+            await self.lock()
+        elif state in RETURNING and self.session.idle_expired():
+            minutes = round(self.session.idle_seconds / 60)
+            await self.lock(self.session.texts("unlock.idle_locked", minutes=minutes))
 
     def to(self, screen: Screen, *args: Any) -> Callable[[], Awaitable[None]]:
         """A click handler that opens ``screen``."""
@@ -74,12 +128,12 @@ class Shell:
     async def start(self) -> None:
         from views.start import show_unlock
 
-        await self.go(show_unlock)
+        await self.go(show_unlock, top=True)
 
     async def home(self, notice: str = "") -> None:
         from views.home import show_home
 
-        await self.go(show_home, notice)
+        await self.go(show_home, notice, top=True)
 
     async def lock_now(self) -> None:
         """The lock button: no notice, the person did it themselves."""
@@ -98,7 +152,7 @@ class Shell:
                                                                               self.session.texts)))
             return
         await asyncio.to_thread(self.session.lock)
-        await self.go(show_unlock, notice)
+        await self.go(show_unlock, notice, top=True)
 
     # --- the share ------------------------------------------------------------------
 
@@ -174,6 +228,32 @@ class Shell:
                 await self.lock(self.session.texts("unlock.idle_locked", minutes=minutes))
 
 
+def awake_clock() -> float:
+    """Seconds that keep counting while a phone sleeps (Linux/Android CLOCK_BOOTTIME):
+    time.monotonic stops during suspend there, and an idle lock must not wait for the
+    device to wake up and sit idle for another five minutes."""
+    boottime = getattr(time, "CLOCK_BOOTTIME", None)
+    return time.clock_gettime(boottime) if boottime is not None else time.monotonic()
+
+
+def follow_the_app_life(page: ft.Page, shell: Shell) -> None:
+    """Background and back (lifecycle events), and Android's back button on the root
+    view: it asks before popping (``can_pop=False``), and pops — closing the app — only
+    where there is no screen to go back to."""
+
+    async def changed(e: ft.AppLifecycleStateChangeEvent) -> None:
+        await shell.lifecycle(e.state)
+
+    async def back_pressed(e: Any) -> None:
+        went_back = await shell.back()
+        await root.confirm_pop(not went_back)
+
+    page.on_app_lifecycle_state_change = changed
+    root = page.views[0]
+    root.can_pop = False
+    root.on_confirm_pop = back_pressed
+
+
 def make_main(
     device: Device, library: SheetLibrary, *, lang: str, idle_seconds: float,
     today: dt.date | None = None,
@@ -183,12 +263,13 @@ def make_main(
     async def main(page: ft.Page) -> None:
         clock = (lambda: today) if today is not None else dt.date.today
         session = AppSession(device, library, lang=lang, idle_seconds=idle_seconds,
-                             today=clock)
+                             today=clock, clock=awake_clock)
         page.title = session.texts("app.name")
         page.theme = ft.Theme(color_scheme_seed=ft.Colors.TEAL)
         page.padding = 0
         shell = Shell(page, session)
         page.data = shell
+        follow_the_app_life(page, shell)
         loop = asyncio.get_running_loop()
         watchers = [loop.create_task(shell.watch_idle()), loop.create_task(shell.watch_share())]
 
