@@ -150,14 +150,17 @@ def type_field(client: FletSocketClient, label: str, text: str) -> None:
     client.type_into(client.wait_for_control("TextField", label=label), text)
 
 
-def test_packaged_start_creates_a_profile_that_the_next_start_unlocks(device: Device) -> None:
+def test_packaged_start_creates_a_profile_that_the_next_start_unlocks(
+    device: Device, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = device.files()
 
     first = Started(device)
     try:
         first.client.wait_for_text(TEXTS["start.welcome_title"])
         took = time.perf_counter() - first.began
-        print(f"\npackaged start, first run: first page after {took:.2f} s")
+        with capsys.disabled():
+            print(f"\npackaged start, first run: first page after {took:.2f} s")
         assert first.tcp_sockets() == []
         click_button(first.client, "FilledButton", TEXTS["start.create_profile"])
         type_field(first.client, TEXTS["create.name"], "Anna Test")
@@ -174,7 +177,8 @@ def test_packaged_start_creates_a_profile_that_the_next_start_unlocks(device: De
     try:
         type_field(second.client, TEXTS["unlock.pin"], PIN)
         took = time.perf_counter() - second.began
-        print(f"packaged start, second run: unlock page after {took:.2f} s")
+        with capsys.disabled():
+            print(f"packaged start, second run: unlock page after {took:.2f} s")
         click_button(second.client, "FilledButton", TEXTS["unlock.submit"])
         second.client.wait_for_text(TEXTS["home.title"])
         assert second.tcp_sockets() == []
