@@ -59,7 +59,7 @@ runpy.run_module("main", run_name="__main__")
 
 
 @dataclass
-class Device:
+class PhoneFolders:
     """The folders a phone gives the app, all inside one temporary root."""
 
     root: Path
@@ -98,8 +98,8 @@ class Device:
 
 
 @pytest.fixture(scope="module")
-def device(tmp_path_factory: pytest.TempPathFactory) -> Device:
-    phone = Device(tmp_path_factory.mktemp("phone"))
+def device(tmp_path_factory: pytest.TempPathFactory) -> PhoneFolders:
+    phone = PhoneFolders(tmp_path_factory.mktemp("phone"))
     shutil.copytree(ROOT, phone.bundle, ignore=not_in_bundle)
     for folder in ("data", "cache", "temp", "home", "transport"):
         (phone.root / folder).mkdir()
@@ -107,7 +107,7 @@ def device(tmp_path_factory: pytest.TempPathFactory) -> Device:
 
 
 class Started:
-    def __init__(self, device: Device) -> None:
+    def __init__(self, device: PhoneFolders) -> None:
         self.device = device
         self.began = time.perf_counter()
         # -B: the runtime imports code compiled at build time; nothing is written into the
@@ -151,7 +151,7 @@ def type_field(client: FletSocketClient, label: str, text: str) -> None:
 
 
 def test_packaged_start_creates_a_profile_that_the_next_start_unlocks(
-    device: Device, capsys: pytest.CaptureFixture[str]
+    device: PhoneFolders, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = device.files()
 
