@@ -154,7 +154,7 @@ def announce_when_serving(host: str, port: int, *, open_browser: bool) -> None:
 def serve(args: argparse.Namespace) -> int:
     import flet as ft
 
-    from conversations.sheets import load_library
+    from resources.library import load_library
     from storage import Device
     from views.app import make_main
 
@@ -163,13 +163,16 @@ def serve(args: argparse.Namespace) -> int:
         print(f"Question sheet skipped: {problem}", file=sys.stderr)
     data_dir = (args.data or default_data_dir()).expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    device = Device(data_dir)
+    from services.clock import Clock
+
+    clock = Clock(args.today)
+    device = Device(data_dir, clock=clock.time)
     print(f"Data folder: {data_dir}", flush=True)
     os.environ.setdefault("FLET_FORCE_WEB_SERVER", "1")
     os.environ.setdefault("FLET_WEB_NO_CDN", "1")
     app = ft.run(
         make_main(device, library, lang=args.lang, idle_seconds=args.idle_minutes * 60,
-                  today=args.today),
+                  clock=clock),
         view=ft.AppView.WEB_BROWSER,
         assets_dir=str(ROOT / "assets"),
         no_cdn=True,
@@ -227,10 +230,10 @@ def sync_command(argv: list[str]) -> int:
     parser.add_argument("--profile", help="profile id (needed when the device has several)")
     args = parser.parse_args(argv)
 
-    from conversations.sheets import load_library
+    from resources.library import load_library
+    from services.app import AppSession
     from storage import Device, StorageError
     from sync.share import ShareFull, ShareUnavailable
-    from views.session import AppSession
 
     device = Device((args.data or default_data_dir()).expanduser())
     session = AppSession(device, load_library())
@@ -259,65 +262,8 @@ def sync_command(argv: list[str]) -> int:
     return 0
 
 
-BENCHMARKS = {"storage": "storage.bench", "sync": "sync.bench", "pdf": "conversations.bench",
-              "overview": "conversations.overview_bench",
-              "startup": "main"}
-STARTUP_BUDGET_S = 3.0
+BENCHMARKS = ("storage", "startup", "sync", "pdf", "overview")
 SHUTDOWN_GRACE_S = 5
-NOT_AT_STARTUP = ("fpdf",)
-
-
-def bench_startup(argv: list[str]) -> int:
-    """Time from starting the run command to its first answered page, and which heavy
-    modules it loaded on the way (``-X importtime``): fpdf costs ~0.45 s and is only
-    needed when someone exports a PDF."""
-    import statistics
-    import tempfile
-    import urllib.request
-
-    runs = 3 if "--quick" in argv else 7
-    times: list[float] = []
-    loaded: set[str] = set()
-    print(f"{'run':>4} | {'to serving':>10}")
-    for run in range(1, runs + 1):
-        with tempfile.TemporaryDirectory() as data, tempfile.TemporaryFile() as log:
-            with socket.socket() as probe:
-                probe.bind(("127.0.0.1", 0))
-                port = probe.getsockname()[1]
-            began = time.perf_counter()
-            child = subprocess.Popen(
-                [sys.executable, "-X", "importtime", str(ROOT / "main.py"), "--data", data,
-                 "--port", str(port)],
-                stdout=subprocess.DEVNULL, stderr=log, cwd=ROOT,
-            )
-            try:
-                while True:
-                    try:
-                        urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).read()
-                        break
-                    except OSError:
-                        if child.poll() is not None or time.perf_counter() - began > 60:
-                            print("the app did not start")
-                            return 1
-                        time.sleep(0.02)
-                times.append(time.perf_counter() - began)
-            finally:
-                child.terminate()
-                child.wait(timeout=15)
-            log.seek(0)
-            for line in log.read().decode(errors="replace").splitlines():
-                name = line.rsplit("|", 1)[-1].strip()
-                if name.split(".")[0] in NOT_AT_STARTUP:
-                    loaded.add(name.split(".")[0])
-        print(f"{run:>4} | {times[-1]:>8.2f} s")
-    median = statistics.median(times)
-    print(f"median {median:.2f} s to serving (budget {STARTUP_BUDGET_S:.1f} s); "
-          f"min {min(times):.2f} s, max {max(times):.2f} s")
-    heavy = ", ".join(sorted(loaded)) or "none of " + ", ".join(NOT_AT_STARTUP)
-    print(f"imported at start-up: {heavy}")
-    passed = median <= STARTUP_BUDGET_S and not loaded
-    print(f"bench startup: {'PASS' if passed else 'FAIL'}")
-    return 0 if passed else 1
 
 
 def bench(argv: list[str]) -> int:
@@ -331,9 +277,7 @@ def bench(argv: list[str]) -> int:
         return 2
     import importlib
 
-    if argv[0] == "startup":
-        return bench_startup(argv[1:])
-    module = importlib.import_module(BENCHMARKS[argv[0]])
+    module = importlib.import_module(f"bench.{argv[0]}")
     return int(module.main(argv[1:]))
 
 
@@ -361,7 +305,8 @@ def run_hosted() -> int:
 
     import flet as ft
 
-    from conversations.sheets import load_library
+    from resources.library import load_library
+    from services.clock import Clock
     from storage import Device
     from views.app import make_main
 
@@ -375,8 +320,10 @@ def run_hosted() -> int:
     data_dir = hosted_data_dir()
     data_dir.mkdir(parents=True, exist_ok=True)
     assets = os.environ.get("FLET_ASSETS_DIR") or str(ROOT / "assets")
+    clock = Clock()
     ft.run(
-        make_main(Device(data_dir), library, lang="da", idle_seconds=IDLE_MINUTES * 60),
+        make_main(Device(data_dir, clock=clock.time), library, lang="da",
+                  idle_seconds=IDLE_MINUTES * 60, clock=clock),
         assets_dir=assets,
     )
     return 0

@@ -1,10 +1,12 @@
-"""The rules of development conversations, in plain Python.
+"""The rules of development conversations, in plain Python: the domain.
 
 Owns: conversation kinds and states, preparations, minutes, agreements and goals, team
-plans, follow-up scheduling, the six-step competence scale, question sheets, the demo
-organisation and the translation of texts.
+plans, follow-up scheduling, the six-step competence scale, question sheets (parsing
+and validation), courses, overviews and anonymous trends, retention rules, who may
+read which record (``visibility``), the demo organisation.
 
-Must not touch: Flet, files other than the read-only data under ``assets/``, the vault
-or the share. ``views`` calls in here; ``storage`` and ``sync`` store what it produces
-as plain dictionaries.
+Must not touch: Flet, files, the clock, the vault, the share, PDFs. Everything comes in
+as arguments (``today``, the bytes of a sheet) and goes out as values; ``services``
+calls in here, ``storage`` and ``sync`` keep what it produces as plain dictionaries.
+``conversations/ruff.toml`` bans the imports that would break this.
 """

@@ -197,7 +197,7 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, NoValue) or isinstance(b, NoValue):
         return a is b
     if _holds_no_value(a) or _holds_no_value(b):
-        return a == b
+        return bool(a == b)
     return canonical_json(a) == canonical_json(b)
 
 

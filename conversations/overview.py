@@ -121,7 +121,7 @@ def _conversation_key(conversation: Conversation) -> tuple[bool, dt.datetime]:
     cancelled one only when there is nothing else."""
     return (
         conversation.state is not State.CANCELLED,
-        conversation.planned_at or dt.datetime.min,
+        conversation.planned_at or dt.datetime.min,  # noqa: DTZ901 - planned times are local
     )
 
 

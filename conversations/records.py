@@ -105,7 +105,7 @@ class Versioned:
 
     def content(self) -> dict[str, Any]:
         """Everything that identifies this version except the version id itself."""
-        data = encode(self)
+        data: dict[str, Any] = encode(self)
         data.pop("version", None)
         data["type"] = self.record_type
         return data
@@ -124,12 +124,13 @@ class Versioned:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        data = encode(self)
+        data: dict[str, Any] = encode(self)
         data["type"] = self.record_type
         return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
         record = from_dict(cls, data)
-        assert isinstance(record, cls)
+        if not isinstance(record, cls):
+            raise TypeError(f"{cls.__name__}.from_dict made a {type(record).__name__}")
         return record

@@ -4,14 +4,15 @@ Owns: the sheet model (themes → questions, and for team conversations the whee
 dialog cards, exercise cards and ground rules), job profiles read from JSON, and the
 validation of both. Sheets live as one JSON file each under ``assets/sheets/`` and job
 profiles under ``assets/job_profiles/``; an organisation can add its own in further
-folders (the seeds stress method freedom), see :func:`load_library`.
+folders (the seeds stress method freedom), see :func:`resources.library.load_library`;
+this module only parses what was read.
 
 Validation collects every problem in a file, each naming the file, the field and what
 is wrong (``mus.json: themes[0].questions[2].type: must be one of …``). Loading never
 raises: a broken file becomes a :class:`SheetProblem` in ``library.problems`` and is
 skipped, so a bad sheet cannot crash the app.
 
-Pure Python: no Flet, no vault; the only files read are the JSON files named above.
+Pure Python: no Flet, no vault, no files.
 Texts are ``{"da": …, "en": …}`` mappings; show them with
 :func:`conversations.texts.localize`.
 """
@@ -24,15 +25,12 @@ import json
 import re
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import TypeVar
 
 from conversations.competence import Competence, JobProfile, Level
 from conversations.model import Kind
-from conversations.texts import ASSETS
 
 __all__ = [
-    "ASSETS",
     "DialogCard",
     "ExerciseCard",
     "GroundRule",
@@ -43,10 +41,12 @@ __all__ = [
     "SheetInvalid",
     "SheetLibrary",
     "SheetProblem",
+    "SheetSource",
     "Text",
     "Theme",
     "WheelField",
-    "load_library",
+    "assemble_library",
+    "decode_json",
     "parse_job_profile",
     "parse_sheet",
 ]
@@ -188,7 +188,7 @@ class SheetInvalid(Exception):
 
 # --- reading JSON-like values -------------------------------------------------------------
 
-_MISSING = object()
+MISSING = object()
 _NOT_AN_OBJECT: Mapping[str, object] = types.MappingProxyType({})
 T = TypeVar("T")
 
@@ -251,15 +251,15 @@ class _Reader:
         return {k: v for k, v in value.items() if isinstance(k, str)}
 
     def value(self, obj: Mapping[str, object], key: str, field: str, required: bool) -> object:
-        value = obj.get(key, _MISSING)
+        value = obj.get(key, MISSING)
         # Inside something that is not an object, that one problem says it all.
-        if value is _MISSING and required and obj is not _NOT_AN_OBJECT:
+        if value is MISSING and required and obj is not _NOT_AN_OBJECT:
             self.problem(_at(field, key), "is required")
         return value
 
     def identifier(self, obj: Mapping[str, object], key: str, field: str) -> str:
         value = self.value(obj, key, field, required=True)
-        if value is _MISSING:
+        if value is MISSING:
             return ""
         if not isinstance(value, str) or not _ID.fullmatch(value):
             self.problem(
@@ -274,7 +274,7 @@ class _Reader:
         self, obj: Mapping[str, object], key: str, field: str, *, required: bool = True
     ) -> Text | None:
         value = self.value(obj, key, field, required)
-        if value is _MISSING:
+        if value is MISSING:
             return None
         return self.text_value(value, _at(field, key))
 
@@ -313,7 +313,7 @@ class _Reader:
         high: int | None = None,
     ) -> int | None:
         value = self.value(obj, key, field, required)
-        if value is _MISSING:
+        if value is MISSING:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             self.problem(_at(field, key), f"must be a whole number (got {_describe(value)})")
@@ -326,7 +326,7 @@ class _Reader:
 
     def boolean(self, obj: Mapping[str, object], key: str, field: str) -> bool:
         value = self.value(obj, key, field, required=False)
-        if value is _MISSING:
+        if value is MISSING:
             return False
         if not isinstance(value, bool):
             self.problem(_at(field, key), f"must be true or false (got {_describe(value)})")
@@ -343,7 +343,7 @@ class _Reader:
         required: bool,
     ) -> tuple[T, ...]:
         value = self.value(obj, key, field, required)
-        if value is _MISSING:
+        if value is MISSING:
             return ()
         if not isinstance(value, list | tuple):
             self.problem(_at(field, key), f"must be a list (got {_describe(value)})")
@@ -434,7 +434,8 @@ class _SheetReader(_Reader):
 
         if self.problems:
             raise SheetInvalid(self.problems)
-        assert kind is not None and version is not None and title is not None
+        if kind is None or version is None or title is None:  # each added a problem
+            raise SheetInvalid([SheetProblem(self.file, _TOP, "is incomplete")])
         return QuestionSheet(
             id=sheet_id,
             version=version,
@@ -452,7 +453,7 @@ class _SheetReader(_Reader):
 
     def kind(self, top: Mapping[str, object]) -> Kind | None:
         value = self.value(top, "kind", "", required=True)
-        if value is _MISSING:
+        if value is MISSING:
             return None
         if isinstance(value, str) and value in {k.value for k in Kind}:
             return Kind(value)
@@ -535,7 +536,7 @@ class _SheetReader(_Reader):
 
     def question_type(self, obj: Mapping[str, object], field: str) -> QuestionType | None:
         value = self.value(obj, "type", field, required=True)
-        if value is _MISSING:
+        if value is MISSING:
             return None
         if isinstance(value, str) and value in {t.value for t in QuestionType}:
             return QuestionType(value)
@@ -609,7 +610,8 @@ class _ProfileReader(_Reader):
         )
         if self.problems:
             raise SheetInvalid(self.problems)
-        assert title is not None
+        if title is None:  # it added a problem
+            raise SheetInvalid([SheetProblem(self.file, "title", "is missing")])
         return JobProfile(id=profile_id, title=title, competences=competences)
 
     def competence(self, value: object, field: str) -> Competence:
@@ -672,25 +674,20 @@ def _object_pairs(pairs: list[tuple[str, object]]) -> _KeyCountingDict:
     return result
 
 
-def _read_json(path: Path, file: str, problems: list[SheetProblem]) -> object:
-    """The parsed file, or ``_MISSING`` after adding a problem."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        problems.append(SheetProblem(file, "(file)", f"cannot be read: {exc.strerror or exc}"))
-        return _MISSING
+def decode_json(raw: bytes, file: str, problems: list[SheetProblem]) -> object:
+    """A sheet or job profile file's bytes parsed, or ``MISSING`` after adding a problem."""
     if len(raw) > MAX_FILE_BYTES:
         problems.append(
             SheetProblem(
                 file, "(file)", f"is too large ({len(raw)} bytes; at most {MAX_FILE_BYTES})"
             )
         )
-        return _MISSING
+        return MISSING
     try:
         source = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         problems.append(SheetProblem(file, "(file)", f"is not UTF-8 text (byte {exc.start})"))
-        return _MISSING
+        return MISSING
     try:
         return json.loads(source, object_pairs_hook=_object_pairs)
     except json.JSONDecodeError as exc:
@@ -698,82 +695,69 @@ def _read_json(path: Path, file: str, problems: list[SheetProblem]) -> object:
         problems.append(SheetProblem(file, field, f"is not valid JSON: {exc.msg}"))
     except (ValueError, RecursionError) as exc:
         problems.append(SheetProblem(file, "(file)", f"is not valid JSON: {exc}"))
-    return _MISSING
+    return MISSING
 
 
-def _json_files(folder: Path) -> list[Path]:
-    try:
-        return sorted(p for p in folder.iterdir() if p.suffix == ".json" and p.is_file())
-    except OSError:
-        return []
+@dataclasses.dataclass(frozen=True)
+class SheetSource:
+    """One sheet or job profile file as read: which folder it came from (a later folder
+    overrides an earlier one), its name without ``.json``, its name in problems, and
+    its bytes."""
+
+    folder: int
+    stem: str
+    file: str
+    raw: bytes
 
 
-def load_library(root: Path = ASSETS, extra_dirs: Iterable[Path | str] = ()) -> SheetLibrary:
-    """Reads ``root/sheets/*.json`` and ``root/job_profiles/*.json``, then each extra folder.
+def assemble_library(
+    profile_sources: Iterable[SheetSource],
+    sheet_sources: Iterable[SheetSource],
+    problems: Iterable[SheetProblem] = (),
+) -> SheetLibrary:
+    """The library from files already read (``resources.library`` reads them).
 
-    An extra folder is laid out like ``root`` (``sheets/``, ``job_profiles/``); JSON files
-    directly in it count as sheets, so an organisation can simply drop a sheet there.
     A sheet's id must match its file name. A later folder's sheet or profile replaces an
     earlier one with the same id (that is how an organisation adapts a shipped sheet);
     the same id twice within one folder is a problem. Every problem is collected in
     ``problems`` and the file skipped; this function does not raise.
     """
-    problems: list[SheetProblem] = []
-    sources: list[tuple[Path, bool]] = [(Path(root), False)]
-    sources += [(Path(folder), True) for folder in extra_dirs]
-
-    profile_files: list[tuple[int, Path, str]] = []
-    sheet_files: list[tuple[int, Path, str]] = []
-    for index, (base, extra) in enumerate(sources):
-        if not base.is_dir():
-            problems.append(SheetProblem(str(base), "(folder)", "is not a folder that can be read"))
-            continue
-
-        def name(path: Path, base: Path = base, extra: bool = extra) -> str:
-            return str(path) if extra else path.relative_to(base).as_posix()
-
-        for sub, into in (("job_profiles", profile_files), ("sheets", sheet_files)):
-            folder = base / sub
-            if folder.is_dir():
-                into += [(index, p, name(p)) for p in _json_files(folder)]
-            elif not extra:
-                problems.append(SheetProblem(name(folder), "(folder)", "is missing"))
-        if extra:
-            sheet_files += [(index, p, name(p)) for p in _json_files(base)]
-
+    found = list(problems)
     profiles: dict[str, JobProfile] = {}
     profile_origin: dict[str, tuple[int, str]] = {}
-    for index, path, file in profile_files:
-        profile = _load_one(path, file, problems, parse_job_profile)
-        if profile is not None and _claim(profile.id, index, file, profile_origin, problems):
+    for source in profile_sources:
+        profile = _load_one(source, found, parse_job_profile)
+        if profile is not None and _claim(profile.id, source.folder, source.file,
+                                          profile_origin, found):
             profiles[profile.id] = profile
 
     sheets: dict[str, QuestionSheet] = {}
     sheet_origin: dict[str, tuple[int, str]] = {}
-    for index, path, file in sheet_files:
-        sheet = _load_one(path, file, problems, lambda d, f: parse_sheet(d, f, profiles))
+    for source in sheet_sources:
+        sheet = _load_one(source, found, lambda d, f: parse_sheet(d, f, profiles))
         if sheet is None:
             continue
-        if sheet.id != path.stem:
-            problems.append(
+        if sheet.id != source.stem:
+            found.append(
                 SheetProblem(
-                    file, "id", f'must match the file name "{path.stem}" (got "{sheet.id}")'
+                    source.file, "id",
+                    f'must match the file name "{source.stem}" (got "{sheet.id}")',
                 )
             )
             continue
-        if _claim(sheet.id, index, file, sheet_origin, problems):
+        if _claim(sheet.id, source.folder, source.file, sheet_origin, found):
             sheets[sheet.id] = sheet
-    return SheetLibrary(sheets=sheets, job_profiles=profiles, problems=tuple(problems))
+    return SheetLibrary(sheets=sheets, job_profiles=profiles, problems=tuple(found))
 
 
 def _load_one(
-    path: Path, file: str, problems: list[SheetProblem], parse: Callable[[object, str], T]
+    source: SheetSource, problems: list[SheetProblem], parse: Callable[[object, str], T]
 ) -> T | None:
-    data = _read_json(path, file, problems)
-    if data is _MISSING:
+    data = decode_json(source.raw, source.file, problems)
+    if data is MISSING:
         return None
     try:
-        return parse(data, file)
+        return parse(data, source.file)
     except SheetInvalid as invalid:
         problems.extend(invalid.problems)
     return None

@@ -1,49 +1,13 @@
-"""Texts shown to people, from ``assets/i18n/<lang>.json``. Danish first.
-
-Code names a text by key (``t("home.title")``); the translation files hold the words.
-A key missing in the chosen language falls back to Danish, then to the key itself, so
-a gap shows up on screen and in ``tests/test_texts.py`` instead of crashing.
-"""
+"""Languages, and texts that carry their own translations (``{"da": …, "en": …}``, as
+in question sheets). Danish first. The translation files behind the app's other texts
+are read by ``resources.texts``."""
 
 from __future__ import annotations
 
-import functools
-import json
 from collections.abc import Mapping
-from pathlib import Path
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
 LANGUAGES: tuple[str, ...] = ("da", "en")
 DEFAULT_LANGUAGE = "da"
-
-
-@functools.cache
-def _table(lang: str) -> Mapping[str, str]:
-    path = ASSETS / "i18n" / f"{lang}.json"
-    with path.open(encoding="utf-8") as handle:
-        data = json.load(handle)
-    if not isinstance(data, dict):
-        raise ValueError(f"{path.name}: the top level must be an object of key: text")
-    return data
-
-
-class Texts:
-    def __init__(self, lang: str = DEFAULT_LANGUAGE) -> None:
-        self.lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
-
-    def __call__(self, key: str, **params: object) -> str:
-        text = _table(self.lang).get(key) or _table(DEFAULT_LANGUAGE).get(key) or key
-        return text.format_map(_Params(params))
-
-    def localize(self, text: Mapping[str, str] | str | None) -> str:
-        return localize(text, self.lang)
-
-
-class _Params(dict[str, object]):
-    """A placeholder nobody filled in shows as nothing rather than crashing."""
-
-    def __missing__(self, key: str) -> str:
-        return ""
 
 
 def localize(text: Mapping[str, str] | str | None, lang: str) -> str:

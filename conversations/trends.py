@@ -87,8 +87,8 @@ def _tree(members: Iterable[Member]) -> dict[Path, list[Path]]:
             if path not in children:
                 children[path] = []
                 parent = _parent(path)
-                assert parent is not None
-                children.setdefault(parent, []).append(path)
+                if parent is not None:
+                    children.setdefault(parent, []).append(path)
     ordered = sorted(children, key=lambda p: (len(p), p))
     return {path: sorted(children[path]) for path in ordered}
 

@@ -39,12 +39,14 @@ import binascii
 import functools
 import hashlib
 import hmac
+import importlib
 import os
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from argon2.low_level import ARGON2_VERSION, Type, hash_secret_raw
 from cryptography.exceptions import InvalidSignature, InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -169,21 +171,19 @@ def choose_argon2id() -> Argon2idFunction:
 def argon2id_cryptography(secret: bytes, salt: bytes, params: KdfParams) -> bytes:
     """Argon2id through OpenSSL (3.2 or later); ImportError or UnsupportedAlgorithm
     where cryptography or its OpenSSL is too old."""
-    from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
-
-    return Argon2id(
+    # Looked up at call time: cryptography 43 (what phones get) has no such module.
+    argon2 = importlib.import_module("cryptography.hazmat.primitives.kdf.argon2")
+    return bytes(argon2.Argon2id(
         salt=salt,
         length=KEY_SIZE,
         iterations=params.iterations,
         lanes=params.lanes,
         memory_cost=params.memory_kib,
-    ).derive(secret)
+    ).derive(secret))
 
 
 def argon2id_argon2_cffi(secret: bytes, salt: bytes, params: KdfParams) -> bytes:
     """Argon2id (version 0x13, raw output) through argon2-cffi's reference C code."""
-    from argon2.low_level import ARGON2_VERSION, Type, hash_secret_raw
-
     return hash_secret_raw(
         secret,
         salt,
@@ -333,7 +333,7 @@ def open_for(sealed: Sealed, associated: bytes, me_id: str, identity: Identity) 
 
 def sign(identity: Identity, message: bytes) -> bytes:
     """An Ed25519 signature (64 bytes) over ``message``."""
-    return identity._sign.sign(message)
+    return identity._sign.sign(message)  # noqa: SLF001 - the key never leaves this module
 
 
 def verify(sign_pub: str, message: bytes, signature: bytes) -> bool:
@@ -365,10 +365,11 @@ def _unwrap(wrap: bytes, rid: str, identity: Identity, associated: bytes) -> byt
         raise InvalidSealError("wrapped key has the wrong size")
     ephemeral_pub = wrap[:PUBLIC_KEY_SIZE]
     try:
-        shared = identity._enc.exchange(X25519PublicKey.from_public_bytes(ephemeral_pub))
+        peer = X25519PublicKey.from_public_bytes(ephemeral_pub)
+        shared = identity._enc.exchange(peer)  # noqa: SLF001 - as in sign()
     except ValueError:  # a low-order point: only a damaged or hostile wrap has one
         raise InvalidSealError("wrapped key is damaged") from None
-    key = _wrap_key(shared, ephemeral_pub, _raw_public(identity._enc))
+    key = _wrap_key(shared, ephemeral_pub, _raw_public(identity._enc))  # noqa: SLF001
     return open_sealed(key, wrap[PUBLIC_KEY_SIZE:], _wrap_associated(rid, associated))
 
 

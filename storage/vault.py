@@ -122,7 +122,8 @@ class VaultCore:
     def vault_key(self) -> bytes:
         """The vault key; only while a ``running_call`` is counted in."""
         key = self._vault_key
-        assert key is not None
+        if key is None:  # an explicit check: ``python -O`` drops asserts
+            raise VaultLocked()
         return key
 
     @contextmanager
@@ -308,7 +309,7 @@ class Vault:
 
     # -- set-up only ------------------------------------------------------------
 
-    def _bulk_create(self, shards: Iterable[tuple[str, Mapping[str, Iterable[Record]]]]) -> int:
+    def bulk_create(self, shards: Iterable[tuple[str, Mapping[str, Iterable[Record]]]]) -> int:
         """SET-UP ONLY (benchmarks, demo data): writes many *new* shards fast.
 
         Each shard is sealed exactly like a normal save and replaced atomically, but

@@ -6,7 +6,7 @@ the people a record is for.
 - ``envelope.py`` and ``journal.py``: the on-share format — sealed, signed, write-once
   envelopes and each device's numbered journal segments.
 - ``identity.py``: a person's keys and a vault's device id, kept in the vault.
-- ``engine.py``: publish to the outbox, push, pull, merge; ``bench.py`` measures it.
+- ``engine.py``: publish to the outbox, push, pull, merge (``bench/sync.py`` measures it).
 
 Must not touch: Flet, or the vault's files directly (it goes through ``storage``).
 """

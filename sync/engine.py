@@ -56,6 +56,7 @@ from conversations.merge import AgreementSigned, Merge, common_ancestor, merge_b
 from conversations.merge import merge as merge_versions
 from conversations.visibility import readers as readers_of
 from storage import Vault
+from storage.schema import CONFLICTS_TABLE, CURSORS_KEY, MAINTAINED_KEY, OUTBOX_KEY, VERSIONS_TABLE
 from storage.vault import check_shard_id
 from sync.envelope import (
     EnvelopeRejected,
@@ -84,12 +85,7 @@ MergeFn = Callable[[Mapping[str, Any] | None, Mapping[str, Any], Mapping[str, An
 ReadersFn = Callable[[Mapping[str, Any], Mapping[str, Any] | None, Directory], frozenset[str]]
 Progress = Callable[[str, int], None]
 
-VERSIONS_TABLE = "versions"
-CONFLICTS_TABLE = "conflicts"
 RESERVED_TABLES = frozenset({VERSIONS_TABLE, CONFLICTS_TABLE})
-OUTBOX_KEY = "sync.outbox"
-CURSORS_KEY = "sync.cursors"
-MAINTAINED_KEY = "sync.maintained"
 MAINTAIN_EVERY = 24 * 3600.0
 PUSH_CHUNK = 500  # items per journal segment
 PULL_BATCH = 5000  # envelopes applied per round of vault writes (~10 MB at most)

@@ -14,10 +14,9 @@ import secrets
 import threading
 
 from storage import Vault
+from storage.schema import DEVICE_KEY, IDENTITY_KEY
 from storage.sealing import Identity, new_identity
 
-IDENTITY_KEY = "identity"
-DEVICE_KEY = "device"
 _FORMAT = 1
 _made = threading.Lock()  # two threads of one app must not make two identities
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import threading
 
+from spnego._ntlm_raw import crypto
+
 _SWAP = threading.Lock()
 
 
@@ -53,8 +55,6 @@ class PlainRC4:
 
 def use_plain_rc4() -> None:
     """Makes pyspnego's NTLM use ``PlainRC4``. Idempotent and thread-safe."""
-    from spnego._ntlm_raw import crypto
-
     with _SWAP:
         # rc4init() and rc4k() look RC4Handle up in their own module at call time.
         crypto.RC4Handle = PlainRC4  # type: ignore[misc,assignment]

@@ -63,6 +63,7 @@ from conversations.directory import Directory, Member, Policy
 from conversations.model import InputRejected, Role
 from conversations.records import canonical_json
 from storage import Vault, sealing
+from storage.schema import ORGANISATION_KEY
 from storage.sealing import Identity, InvalidSealError, NotARecipient, PublicKeys, Sealed
 from sync.envelope import digest_of
 from sync.identity import device_id_of, identity_of
@@ -81,7 +82,6 @@ CARD_PATH = f"{ROOT}/card"
 DIRECTORIES = f"{ROOT}/directory"
 REQUESTS = f"{ROOT}/requests"
 REFUSED = f"{ROOT}/refused"
-META_KEY = "organisation"
 ORG_RECIPIENT = "organisation"
 
 _VERSION = re.compile(r"[0-9]{10}")
@@ -200,7 +200,7 @@ def found_organisation(
     the first's directory) or when ``hr_member`` names keys other than this vault's."""
     if not name.strip():
         raise InputRejected("error.name_required")
-    if hr_vault.get_meta(META_KEY) is not None:
+    if hr_vault.get_meta(ORGANISATION_KEY) is not None:
         raise ValueError("this vault already keeps an organisation")
     keys = identity_of(hr_vault).public()
     if (hr_member.enc_key or keys.enc) != keys.enc or (hr_member.sign_key or keys.sign) != (
@@ -218,7 +218,7 @@ def found_organisation(
     directory = Directory(1, {member.id: member}, policy)  # checks the member's leader
     org = sealing.new_identity()
     hr_vault.put_meta(
-        META_KEY,
+        ORGANISATION_KEY,
         {"format": FORMAT, "name": name, "identity": base64.b64encode(org.to_bytes()).decode()},
     )
     return directory
@@ -226,19 +226,19 @@ def found_organisation(
 
 def org_identity_of(vault: Vault) -> Identity | None:
     """The organisation's identity when this vault keeps it (HR), else None."""
-    stored = vault.get_meta(META_KEY)
+    stored = vault.get_meta(ORGANISATION_KEY)
     if stored is None:
         return None
     return Identity.from_bytes(base64.b64decode(stored["identity"]))
 
 
 def org_name_of(vault: Vault) -> str | None:
-    stored = vault.get_meta(META_KEY)
+    stored = vault.get_meta(ORGANISATION_KEY)
     return None if stored is None else str(stored["name"])
 
 
 def is_org_keeper(vault: Vault) -> bool:
-    return vault.get_meta(META_KEY) is not None
+    return vault.get_meta(ORGANISATION_KEY) is not None
 
 
 # -- the card: first contact ------------------------------------------------------------

@@ -185,7 +185,7 @@ class SmbShare:
     def sweep_temps(self, older_than: float | None = None) -> int:
         """Remove temp files untouched for ``older_than`` seconds (default ``sweep_age``)."""
         age = self.sweep_age if older_than is None else older_than
-        cutoff = datetime.now(UTC).timestamp() - age
+        cutoff = time.time() - age  # file ages on the server, not the app's day
         return self._call("sweep", lambda: self._sweep(self._unc([]), cutoff))
 
     def close(self) -> None:

@@ -6,22 +6,31 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from conversations.sheets import load_library
+from resources.library import load_library
+from resources.texts import Texts
+from services.app import AppSession
 from storage import Device, KdfParams
-from views.session import AppSession
+from tests.clock import TODAY, day_clock
+from views.common import when
 
-TODAY = dt.date(2026, 11, 22)
-# The demo plans from the real date: Anna's MUS in 14 days, the team's TUS in 40. Tests
-# that find them on screen by their date use these days of the month.
-DEMO_MUS_DAY = (dt.date.today() + dt.timedelta(days=14)).day
-DEMO_TUS_DAY = (dt.date.today() + dt.timedelta(days=40)).day
+# The demo plans from the app's day: Anna's MUS in 14 days at 10.00, the team's TUS in
+# 40 at 9.00. Tests find them on screen by these moments.
+DEMO_MUS_AT = dt.datetime.combine(TODAY + dt.timedelta(days=14), dt.time(10, 0))
+DEMO_TUS_AT = dt.datetime.combine(TODAY + dt.timedelta(days=40), dt.time(9, 0))
 LIBRARY = load_library()
+
+
+def open_label(title: str, moment: dt.datetime, lang: str = "da") -> str:
+    """The start of the name a conversation's card on home has for screen readers (and
+    tests): its title, then the line beneath it, which begins with when it is planned."""
+    return f"{title} {when(moment, Texts(lang))}"
+
 NEWCOMER_PIN = "246810"
 
 
 def session_on(root: Path) -> AppSession:
     device = Device(root, kdf=KdfParams.FAST_FOR_TESTS)
-    return AppSession(device, LIBRARY, today=lambda: TODAY)
+    return AppSession(device, LIBRARY, clock=day_clock())
 
 
 def first_text_question(session: AppSession, cid: str) -> str:
@@ -32,9 +41,9 @@ def first_text_question(session: AppSession, cid: str) -> str:
 def second_device_for(first: AppSession, data: Path, share: str) -> AppSession:
     """The same person on another device: their keys, profile and directory, a device id
     of its own, and the same share."""
-    from views.session import DIRECTORY_KEY, PROFILE_KEY, SETTINGS_KEY
+    from storage.schema import DIRECTORY_KEY, PROFILE_KEY, SETTINGS_KEY
 
-    source = first._vault()
+    source = first.unlocked_vault()
     other = session_on(data)
     vault, _code = other.device.create_profile("246810", symbol=3)
     for key in ("identity", PROFILE_KEY, SETTINGS_KEY, DIRECTORY_KEY):

@@ -73,7 +73,7 @@ class AppServer:
         self.proc = subprocess.Popen(
             [sys.executable, str(ROOT / "main.py"), "--data", str(self.data),
              "--port", str(self.port), "--idle-minutes", str(self.idle_minutes),
-             *self.extra],
+             *self.day(), *self.extra],
             env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT,
         )
         deadline = time.monotonic() + 60
@@ -88,6 +88,12 @@ class AppServer:
                     raise RuntimeError(f"the app did not start:\n{output}") from None
                 time.sleep(0.1)
         self.started_in = time.perf_counter() - began
+
+    def day(self) -> list[str]:
+        """The tests' day for the app, unless a test chose its own."""
+        from tests.clock import TODAY
+
+        return [] if "--today" in self.extra else ["--today", TODAY.isoformat()]
 
     def output(self) -> str:
         if self.log is None:
@@ -152,26 +158,41 @@ def open_app(page: Any, url: str) -> None:
     placeholder.dispatch_event("click")
 
 
-def type_into(page: Any, name: str, text: str, *, exact: bool = False,
+def type_into(page: Any, name: str | re.Pattern[str], text: str, *, exact: bool = False,
               secret: bool = False) -> None:
-    """Types like a person: Flutter focuses a field a moment after the tap, and keys
-    sent before that are lost."""
+    """Types into the text field named ``name`` like a person (see ``type_into_field``)."""
+    type_into_field(page, page.get_by_role("textbox", name=name, exact=exact), text,
+                    secret=secret)
+
+
+def type_into_field(page: Any, field: Any, text: str, *, secret: bool = False) -> None:
+    """Types like a person: tap, wait until the field has the cursor, type, and see the
+    text arrive. Flutter focuses a field a moment after the tap and drops keys sent
+    before; on a busy machine a tap can even land before the field is ready, so the
+    person taps again."""
     from playwright.sync_api import expect
 
-    field = page.get_by_role("textbox", name=name, exact=exact)
-    for _ in range(3):  # on a busy machine a tap can land before the field takes focus
+    for attempt in range(3):
         field.click()
         try:
-            expect(field).to_be_focused(timeout=3_000)
-            break
+            expect(field).to_be_focused(timeout=5_000)
         except AssertionError:
+            if attempt == 2:
+                raise
             continue
-    page.wait_for_timeout(150)
+        break
     page.keyboard.type(text, delay=15)
     if not secret:
         expect(field).to_have_value(re.compile(re.escape(text) + "$"))
 
 
+def painted(page: Any) -> None:
+    """Waits until the browser has drawn two more frames: the canvas paints just after
+    the accessibility tree that the expectations look at."""
+    page.evaluate("() => new Promise(done => requestAnimationFrame("
+                  "() => requestAnimationFrame(() => done(null))))")
+
+
 def screenshot(page: Any, path: Path) -> None:
-    page.wait_for_timeout(700)  # the canvas paints a little after the semantics tree
+    painted(page)
     page.screenshot(path=str(path))

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.browser import APP_ARTIFACTS, AppServer, Browser, chromium_path
+from tests.clock_env import TODAY_ENV
 
 
 @pytest.fixture
@@ -46,6 +49,21 @@ def artifacts() -> Path:
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--today", metavar="YYYY-MM-DD", default=None,
+                     help="the day the app's clock shows in every test (default: the real "
+                          "date when the run starts)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    day = config.getoption("--today")
+    if day:
+        dt.date.fromisoformat(day)  # a bad date stops the run before any test
+        if "tests.clock" in sys.modules:
+            raise pytest.UsageError("--today came after tests.clock was imported")
+        os.environ[TODAY_ENV] = day
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

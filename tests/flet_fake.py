@@ -65,11 +65,14 @@ class FakeClient:
             if isinstance(c, kind) and all(_matches(getattr(c, k, None), v)
                                            for k, v in props.items())
         ]
-        assert found, f"no {kind.__name__} with {props}"
+        if not found:
+            near = sorted({str(getattr(c, k, None)) for c in self.controls()
+                           if isinstance(c, kind) for k in props})
+            raise AssertionError(f"no {kind.__name__} with {props}; there are {near[:40]}")
         return found[0]
 
     def session_of_app(self) -> Any:
-        """The app's own session object (views.session.AppSession) behind this page."""
+        """The app's own session object (services.session.AppSession) behind this page."""
         return self.page.data.session
 
     def texts(self) -> list[str]:
@@ -79,9 +82,8 @@ class FakeClient:
 
 
 def _matches(actual: Any, wanted: Any) -> bool:
-    if actual == wanted:
-        return True
-    return isinstance(actual, str) and isinstance(wanted, str) and actual.startswith(wanted)
+    """Names match exactly, as a screen reader user would hear them."""
+    return bool(actual == wanted)
 
 
 def walk(*roots: Any) -> Iterator[Any]:

@@ -111,11 +111,14 @@ class FletSocketClient:
     def control(self, kind: str, **props: Any) -> dict[str, Any] | None:
         for control in reversed(list(self.controls.values())):
             if control["_c"] == kind and all(control.get(k) == v for k, v in props.items()):
-                return control
+                found: dict[str, Any] = control
+                return found
         return None
 
     def wait_for_control(self, kind: str, **props: Any) -> dict[str, Any]:
-        return self.wait_for(lambda: self.control(kind, **props), f"{kind} {props}")
+        found: dict[str, Any] = self.wait_for(lambda: self.control(kind, **props),
+                                              f"{kind} {props}")
+        return found
 
     def click(self, control: dict[str, Any]) -> None:
         self.send(CONTROL_EVENT, {"target": control["_i"], "name": "click", "data": None})

@@ -1,6 +1,6 @@
 """Pytest fixtures over a real Samba server (smbd) on loopback, for the SMB share tests.
 
-The server itself is ``sync.loopback_samba.SambaServer`` (shared with ``bench sync``):
+The server itself is ``tests.samba_server.SambaServer`` (shared with ``bench sync``):
 its whole configuration, state and share live under a temp dir (nothing in /etc), on a
 free port of 127.0.0.1, as the current Unix user with a test password. Without Samba the
 tests skip locally and FAIL under ``CI=true``. ``stop()``/``start()`` cut and restore
@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from sync.loopback_samba import PDBEDIT, SMBD, SambaServer, missing
+from tests.samba_server import PDBEDIT, SMBD, SambaServer, missing
 
 __all__ = ["PDBEDIT", "SMBD", "SambaServer", "samba_fixture", "samba_server_fixture"]
 

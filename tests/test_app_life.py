@@ -12,13 +12,35 @@ import pytest
 from flet.messaging.protocol import MessageAction
 
 from conversations.demo import DEMO_PIN
+from services.app import AppSession
+from services.clock import Clock
 from storage import Device, KdfParams
+from tests.app_fixtures import DEMO_MUS_AT, open_label
+from tests.clock import TODAY
 from tests.flet_fake import FakeClient, run
-from tests.test_views import LIBRARY, click, demo_mus
+from tests.test_views import LIBRARY, click, open_card
 from views.app import make_main
-from views.session import AppSession
 
 IDLE_SECONDS = 300
+
+
+class SleepingClock(Clock):
+    """The tests' day; ``slept`` moves the idle clock on as a phone asleep in a bag does."""
+
+    def __init__(self) -> None:
+        super().__init__(TODAY)
+        self.slept = 0.0
+
+    def monotonic(self) -> float:
+        return super().monotonic() + self.slept
+
+
+async def started(data: Path, clock: Clock | None = None) -> FakeClient:
+    client = FakeClient()
+    device = Device(data, kdf=KdfParams.FAST_FOR_TESTS)
+    await client.start(make_main(device, LIBRARY, lang="da", idle_seconds=IDLE_SECONDS,
+                                 clock=clock or SleepingClock()))
+    return client
 
 
 class PhoneClient:
@@ -59,7 +81,7 @@ def session(client: FakeClient) -> AppSession:
 
 
 def answer_field(client: FakeClient) -> ft.TextField:
-    return client.find(ft.TextField, label="Svar på spørgsmål")
+    return client.find(ft.TextField, label="Svar på spørgsmål 1")
 
 
 def saved_answers(data: Path, profile_id: str, conversation_id: str) -> str:
@@ -72,7 +94,9 @@ def saved_answers(data: Path, profile_id: str, conversation_id: str) -> str:
 
 
 async def phone_on_demo_mus(data: Path) -> tuple[PhoneClient, str]:
-    client = await demo_mus(data)
+    client = await started(data)
+    await click(client, ft.OutlinedButton, content="Prøv med demodata")
+    await open_card(client, open_label("MUS med Mette Holm", DEMO_MUS_AT))
     phone = PhoneClient(client)
     (cid,) = session(client).drafts
     return phone, cid
@@ -102,8 +126,8 @@ def test_coming_back_after_the_idle_time_locks_the_vault(tmp_path: Path) -> None
         app = session(phone.client)
         await phone.lifecycle("hide")
         await phone.lifecycle("pause")
-        later = app.clock() + IDLE_SECONDS + 1
-        app.clock = lambda: later
+        assert isinstance(app.clock, SleepingClock)
+        app.clock.slept = IDLE_SECONDS + 1
         await phone.lifecycle("resume")
         return app.vault is None, phone.client.texts()
 
@@ -157,9 +181,7 @@ def test_back_on_a_top_screen_lets_the_system_close_the_app_with_everything_save
 
 def test_back_from_a_screen_opened_on_the_welcome_screen_returns_to_it(tmp_path: Path) -> None:
     async def scenario() -> tuple[bool, list[str]]:
-        client = FakeClient()
-        device = Device(tmp_path, kdf=KdfParams.FAST_FOR_TESTS)
-        await client.start(make_main(device, LIBRARY, lang="da", idle_seconds=IDLE_SECONDS))
+        client = await started(tmp_path)
         phone = PhoneClient(client)
         await click(client, ft.FilledButton, content="Opret profil")
         closed = await phone.back_button()
@@ -172,10 +194,9 @@ def test_back_from_a_screen_opened_on_the_welcome_screen_returns_to_it(tmp_path:
 
 def test_the_root_view_asks_before_the_back_button_pops_it(tmp_path: Path) -> None:
     async def scenario() -> ft.View:
-        client = FakeClient()
-        device = Device(tmp_path, kdf=KdfParams.FAST_FOR_TESTS)
-        await client.start(make_main(device, LIBRARY, lang="da", idle_seconds=IDLE_SECONDS))
-        return client.page.views[0]
+        client = await started(tmp_path)
+        root: ft.View = client.page.views[0]
+        return root
 
     root = run(scenario())
     assert root.can_pop is False
@@ -183,13 +204,6 @@ def test_the_root_view_asks_before_the_back_button_pops_it(tmp_path: Path) -> No
 
 
 @pytest.mark.skipif(not hasattr(time, "CLOCK_BOOTTIME"), reason="Linux and Android only")
-def test_the_idle_time_counts_while_the_phone_sleeps(tmp_path: Path) -> None:
+def test_the_idle_time_counts_while_the_phone_sleeps() -> None:
     # time.monotonic stops during suspend on Linux/Android; CLOCK_BOOTTIME does not.
-    async def scenario() -> AppSession:
-        client = FakeClient()
-        device = Device(tmp_path, kdf=KdfParams.FAST_FOR_TESTS)
-        await client.start(make_main(device, LIBRARY, lang="da", idle_seconds=IDLE_SECONDS))
-        return session(client)
-
-    app = run(scenario())
-    assert abs(app.clock() - time.clock_gettime(time.CLOCK_BOOTTIME)) < 1.0
+    assert abs(Clock().monotonic() - time.clock_gettime(time.CLOCK_BOOTTIME)) < 1.0

@@ -8,7 +8,7 @@ import re
 import pytest
 
 import main
-from conversations import overview_bench
+from bench import overview as overview_bench
 from tests.benches import quick_bench
 
 

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import PHONE, TABLET, AppServer, Browser, screenshot, type_into
+from tests.clock import TODAY
 from tests.test_browser_hold import lock, synced, unlock
 
 pytestmark = pytest.mark.browser
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.browser
 def test_a_leader_plans_the_year_sees_a_follow_up_go_overdue_and_reminds(
     browser: Browser, app_server: AppServer, artifacts: Path
 ) -> None:
-    next_year = dt.date.today().year + 1
+    next_year = TODAY.year + 1
     with browser.page(app_server.url, TABLET) as page:
         page.get_by_role("button", name="Prøv med demodata").click()
         expect(page.get_by_text("Hej Anna Sørensen")).to_be_visible(timeout=30_000)
@@ -39,7 +40,7 @@ def test_a_leader_plans_the_year_sees_a_follow_up_go_overdue_and_reminds(
         synced(page)
 
     # A month later the demo's follow-up (due in ten days) is overdue.
-    app_server.extra = ["--today", (dt.date.today() + dt.timedelta(days=30)).isoformat()]
+    app_server.extra = ["--today", (TODAY + dt.timedelta(days=30)).isoformat()]
     app_server.restart()
     with browser.page(app_server.url, PHONE) as page:
         unlock(page, "Hjerte", "Mette Holm")
@@ -114,6 +115,6 @@ def test_med_sees_only_hidden_numbers_for_a_small_team_and_a_person_finds_their_
         page.get_by_role("button", name="MED-tendenser").click()
         expect(page.get_by_text("MED: kompetencer i tal").first).to_be_visible()
         page.locator("[aria-expanded]").first.click()  # the year: last year has ratings
-        page.get_by_role("button", name=str(dt.date.today().year - 1), exact=True).click()
+        page.get_by_role("button", name=str(TODAY.year - 1), exact=True).click()
         expect(page.get_by_text("Skjult (færre end 5)").first).to_be_visible()
         screenshot(page, artifacts / "phone-35-med.png")

@@ -15,7 +15,16 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from tests.browser import PHONE, TABLET, AppServer, Browser, screenshot, type_into
+from tests.browser import (
+    PHONE,
+    TABLET,
+    AppServer,
+    Browser,
+    screenshot,
+    type_into,
+    type_into_field,
+)
+from tests.clock import TODAY
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +55,7 @@ def lock(page: Any) -> None:
 def download(page: Any, button: str, folder: Path) -> Path:
     with page.expect_download(timeout=30_000) as info:
         page.get_by_role("button", name=button).click()
-    target = folder / info.value.suggested_filename
+    target: Path = folder / info.value.suggested_filename
     info.value.save_as(target)
     return target
 
@@ -79,7 +88,7 @@ def danish(day: dt.date) -> str:
 def test_a_leader_and_an_employee_hold_a_mus_and_both_sign_on_one_tablet(
     browser: Browser, app_server: AppServer, artifacts: Path, tmp_path: Path
 ) -> None:
-    day = dt.date.today() + dt.timedelta(days=7)
+    day = TODAY + dt.timedelta(days=7)
     with browser.page(app_server.url, TABLET) as page:
         page.get_by_role("button", name="Prøv med demodata").click()
         expect(page.get_by_text("Hej Anna Sørensen")).to_be_visible(timeout=30_000)
@@ -88,7 +97,9 @@ def test_a_leader_and_an_employee_hold_a_mus_and_both_sign_on_one_tablet(
         # Mette plans Anna's MUS and takes the invitation with her.
         unlock(page, "Hjerte", "Mette Holm")
         page.get_by_label("Planlæg en samtale").click()
-        page.get_by_role("checkbox", name="Anna Sørensen").click()
+        anna = page.get_by_role("checkbox", name="Anna Sørensen")
+        anna.click()
+        expect(anna).to_be_checked()
         type_into(page, "Dato", danish(day), exact=True)
         type_into(page, "Klokken", "9:30")
         screenshot(page, artifacts / "tablet-20-plan.png")
@@ -129,9 +140,7 @@ def test_a_leader_and_an_employee_hold_a_mus_and_both_sign_on_one_tablet(
         expect(page.get_by_text("Jeg vil gerne lære mere om forflytning.")).to_be_visible()
         expect(page.get_by_text("Anna tager ansvar for hjælpemidlerne.")).to_be_visible()
         minutes = page.get_by_role("textbox", name=re.compile("^Referat – "))
-        minutes.click()
-        page.wait_for_timeout(150)
-        page.keyboard.type("Vi talte om “forflytning” – og om lifte.", delay=10)
+        type_into_field(page, minutes, "Vi talte om “forflytning” – og om lifte.")
         screenshot(page, artifacts / "tablet-22-hold-side-by-side.png")
         next_step(page, 4, 5)
         type_into(page, "Mål 1: hvad vil I opnå?", "Kursus i forflytning")
@@ -195,7 +204,7 @@ def test_a_team_draws_a_dialog_card_reads_an_exercise_and_makes_a_team_plan(
         page.get_by_role("checkbox", name="Teamplan").click()
         type_into(page, "Hvad vil teamet gøre?", "Fast sparring om forflytning hver tirsdag")
         type_into(page, "Frist for handlingen",
-                  danish(dt.date.today() + dt.timedelta(days=30)))
+                  danish(TODAY + dt.timedelta(days=30)))
         page.get_by_role("button", name="Tilføj handling").click()
         expect(page.get_by_role("group", name=re.compile(
             "^Fjern handlingen »Fast sparring om forflytning hver tirsdag«"))).to_be_visible()

@@ -9,7 +9,16 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser import PHONE, TABLET, AppServer, Browser, screenshot, type_into
+from tests.browser import (
+    PHONE,
+    TABLET,
+    AppServer,
+    Browser,
+    screenshot,
+    type_into,
+    type_into_field,
+)
+from tests.clock import TODAY
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +58,7 @@ def start_mus(page: Page) -> None:
     expect(page.get_by_text(f"Hej {NAME}")).to_be_visible()
     page.get_by_label("Ny samtale").click()
     type_into(page, "Din leders navn", LEADER)
-    planned = dt.date.today() + dt.timedelta(days=14)
+    planned = TODAY + dt.timedelta(days=14)
     type_into(page, "Dato for samtalen", planned.strftime("%d-%m-%Y"))
     page.get_by_role("button", name="Opret og forbered").click()
     expect(page.get_by_text(re.compile(r"1 af \d+: "))).to_be_visible()
@@ -63,17 +72,12 @@ def test_a_new_person_prepares_a_mus_and_finds_it_again_after_a_restart(
         screenshot(page, artifacts / "phone-00-welcome.png")
         code = create_profile(page, artifacts)
         start_mus(page)
-        first = page.get_by_role("textbox").first
-        first.click()
-        page.wait_for_timeout(150)
-        page.keyboard.type(ANSWER_ONE, delay=5)
+        type_into_field(page, page.get_by_role("textbox").first, ANSWER_ONE)
         wait_saved(page)
         screenshot(page, artifacts / "phone-03-prepare-theme-1.png")
         page.get_by_role("button", name="Næste").click()
         expect(page.get_by_text(re.compile(r"2 af \d+: "))).to_be_visible()
-        page.get_by_role("textbox").first.click()
-        page.wait_for_timeout(150)
-        page.keyboard.type(ANSWER_TWO, delay=5)
+        type_into_field(page, page.get_by_role("textbox").first, ANSWER_TWO)
         page.get_by_role("button", name="Næste").click()  # leaving the theme saves at once
         expect(page.get_by_text(re.compile(r"3 af \d+: "))).to_be_visible()
         screenshot(page, artifacts / "phone-04-prepare-theme-3.png")

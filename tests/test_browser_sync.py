@@ -9,10 +9,10 @@ import pytest
 from playwright.sync_api import expect
 
 from conversations.demo import DEMO_PIN
-from conversations.sheets import load_library
+from resources.library import load_library
+from services.app import AppSession
 from storage import Device, KdfParams
 from tests.browser import PHONE, TABLET, AppServer, Browser, screenshot, type_into
-from views.session import AppSession
 
 pytestmark = pytest.mark.browser
 

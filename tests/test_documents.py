@@ -14,14 +14,6 @@ import pytest
 from pypdf import PdfReader
 
 from conversations.competence import Level
-from conversations.documents import (
-    PLACEHOLDER,
-    agreement_document,
-    conversation_document,
-    printable,
-    question_sheet_document,
-    team_plan_document,
-)
 from conversations.model import (
     MAX_ANSWER_CHARS,
     Agreement,
@@ -36,8 +28,17 @@ from conversations.model import (
     TeamAction,
     TeamPlan,
 )
-from conversations.sheets import QuestionSheet, SheetLibrary, load_library
+from conversations.sheets import QuestionSheet, SheetLibrary
 from conversations.texts import localize
+from documents.pdf import (
+    PLACEHOLDER,
+    agreement_document,
+    conversation_document,
+    printable,
+    question_sheet_document,
+    team_plan_document,
+)
+from resources.library import load_library
 
 ROOT = Path(__file__).resolve().parent.parent
 EMPLOYEE, LEADER, TR = "e" * 32, "l" * 32, "t" * 32
@@ -239,7 +240,7 @@ def test_question_sheet_has_themes_guidance_and_questions(
 
 
 def test_the_module_does_not_import_fpdf_until_a_document_is_made() -> None:
-    code = ("import sys, conversations.documents, conversations.invitations; "
+    code = ("import sys, documents.pdf, documents.calendar; "
             "print('fpdf' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                             text=True, check=True)

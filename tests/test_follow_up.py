@@ -32,7 +32,7 @@ from conversations.model import (
     Task,
     follow_up_date,
 )
-from conversations.sheets import load_library
+from resources.library import load_library
 
 NO_DATABASE = settings(database=None)  # nothing written into the working tree
 dates = st.dates(dt.date(1900, 1, 1), dt.date(2200, 12, 31))

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conversations.invitations import (
+from conversations.model import Conversation, Kind, follow_up_date
+from documents.calendar import (
     escape_text,
     fold_line,
     follow_up_ics,
@@ -16,7 +17,6 @@ from conversations.invitations import (
     invitation_subject,
     invitation_text,
 )
-from conversations.model import Conversation, Kind, follow_up_date
 
 EMPLOYEE, LEADER, TR = "e" * 32, "l" * 32, "t" * 32
 NAMES = {EMPLOYEE: "Anna Sørensen, ergoterapeut; hold Nord", LEADER: "Mette Holm",
@@ -115,9 +115,9 @@ def test_invitation_is_valid_rfc5545_with_time_zone_and_escaped_text() -> None:
 def test_uid_is_stable_per_conversation_and_differs_between_files_and_conversations() -> None:
     first = parse(invitation_ics(conversation(), NAMES, SHEET, now=NOW))[0]["UID"]
     moved = conversation(planned_at=dt.datetime(2026, 4, 1, 13, 0))
-    again = parse(invitation_ics(moved, NAMES, SHEET))[0]["UID"]
-    other = parse(invitation_ics(conversation(id="f" * 32), NAMES, SHEET))[0]["UID"]
-    follow = parse(follow_up_ics(conversation(), dt.date(2026, 9, 10), NAMES))[0]["UID"]
+    again = parse(invitation_ics(moved, NAMES, SHEET, now=NOW))[0]["UID"]
+    other = parse(invitation_ics(conversation(id="f" * 32), NAMES, SHEET, now=NOW))[0]["UID"]
+    follow = parse(follow_up_ics(conversation(), dt.date(2026, 9, 10), NAMES, now=NOW))[0]["UID"]
     assert first == again and first not in (other, follow)
     assert first[1].startswith(conversation().id)
 
@@ -133,9 +133,9 @@ def test_a_time_with_a_zone_is_written_in_utc() -> None:
 
 def test_invitation_needs_a_time_and_a_real_address() -> None:
     with pytest.raises(ValueError):
-        invitation_ics(conversation(planned_at=None), NAMES, SHEET)
+        invitation_ics(conversation(planned_at=None), NAMES, SHEET, now=NOW)
     with pytest.raises(ValueError):
-        invitation_ics(conversation(), NAMES, SHEET, "mette\r\nATTENDEE:x@y")
+        invitation_ics(conversation(), NAMES, SHEET, "mette\r\nATTENDEE:x@y", now=NOW)
 
 
 def test_follow_up_is_an_all_day_event_six_months_after_the_agreement() -> None:
@@ -148,7 +148,8 @@ def test_follow_up_is_an_all_day_event_six_months_after_the_agreement() -> None:
     assert event["DTSTART"] == ({"VALUE": "DATE"}, "20270228")
     assert event["DTEND"] == ({"VALUE": "DATE"}, "20270301")
     assert unescape(event["SUMMARY"][1]).startswith("Opfølgning på udviklingsaftale")
-    timed = parse(follow_up_ics(conversation(), dt.datetime(2027, 3, 1, 9, 0), NAMES))[0]
+    timed = parse(follow_up_ics(conversation(), dt.datetime(2027, 3, 1, 9, 0), NAMES,
+                          now=NOW))[0]
     assert timed["DTSTART"] == ({"TZID": "Europe/Copenhagen"}, "20270301T090000")
 
 
@@ -202,14 +203,14 @@ def test_invitation_text_for_a_team_in_english_and_without_a_date() -> None:
 
 
 def test_a_year_plan_becomes_one_calendar_file_with_every_event() -> None:
-    from conversations.invitations import combined_ics, invitation_ics
     from conversations.model import Conversation, Kind
+    from documents.calendar import combined_ics, invitation_ics
 
     files = [
         invitation_ics(Conversation(kind=Kind.MUS, sheet_id="mus", sheet_version=1,
                                     leader_id="l", participant_ids=(p,),
                                     planned_at=dt.datetime(2027, 3, day, 10), author="l"),
-                       {"l": "Mette", p: p.title()}, "MUS")
+                       {"l": "Mette", p: p.title()}, "MUS", now=NOW)
         for day, p in ((1, "anna"), (2, "jonas"), (3, "fatima"))
     ]
     joined = combined_ics(files)

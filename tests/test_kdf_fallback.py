@@ -10,6 +10,7 @@ Only ``storage/sealing.py`` imports cryptography, so the phone is imitated throu
 
 from __future__ import annotations
 
+import importlib
 import json
 import shutil
 import sys
@@ -36,7 +37,8 @@ class _NoArgon2InOpenSSL:
     """What cryptography 44+ does when its OpenSSL is older than 3.2."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        raise sealing.UnsupportedAlgorithm("This version of OpenSSL does not support argon2")
+        exceptions = importlib.import_module("cryptography.exceptions")
+        raise exceptions.UnsupportedAlgorithm("This version of OpenSSL does not support argon2")
 
 
 def openssl_3_0() -> types.ModuleType:

@@ -13,10 +13,13 @@ from pypdf import PdfReader
 
 from conversations import demo
 from conversations.agreements import AgreementStatus
-from conversations.model import InputRejected, Kind, PracticeField, State
-from tests.app_fixtures import TODAY, first_text_question, session_on
-from views.meeting import AGREEMENT_TABLE, new_goal
-from views.session import AppSession
+from conversations.model import InputRejected, Kind, PracticeField, State, follow_up_date
+from services.app import AppSession
+from services.clock import Clock
+from services.meeting import new_goal
+from storage.schema import AGREEMENT_TABLE
+from tests.app_fixtures import first_text_question, session_on
+from tests.clock import TODAY
 
 ANNA, METTE = demo.organisation().employees[0], demo.organisation().leader
 JONAS = demo.organisation().employees[1]
@@ -92,13 +95,13 @@ def test_a_planned_conversation_reaches_the_employee_and_her_shared_preparation_
     assert meeting.preparations[METTE.id].answers[question] == "Anna er god til borgerne."
     tablet.sync()
     switch(tablet, 1)  # Mette's own preparation never reaches Anna
-    shard = tablet._vault().read_shard(cid)
+    shard = tablet.unlocked_vault().read_shard(cid)
     assert {p["author"] for p in shard.get("preparations", {}).values()} == {ANNA.id}
 
 
 def first_text_question_of(meeting: object) -> str:
     sheet = meeting.sheet  # type: ignore[attr-defined]
-    return next(q.id for q in sheet.all_questions() if q.type.value == "text")
+    return str(next(q.id for q in sheet.all_questions() if q.type.value == "text"))
 
 
 def test_both_sign_on_one_tablet_and_the_conversation_is_agreed_with_a_follow_up(
@@ -119,7 +122,7 @@ def test_both_sign_on_one_tablet_and_the_conversation_is_agreed_with_a_follow_up
     assert status is AgreementStatus.SIGNED and not waiting
     assert checks == {METTE.id: True, ANNA.id: True}
     assert meeting.conversation.state is State.AGREED
-    assert meeting.conversation.follow_up_due == dt.date(2027, 5, 22)
+    assert meeting.conversation.follow_up_due == follow_up_date(TODAY)
     text = pdf_text(meetings.agreement_pdf(meeting))
     assert "Kursus i forflytning" in text and "Sidemandsoplæring med Fatima" in text
     assert "Anna Sørensen" in text and "Mette Holm" in text
@@ -128,7 +131,7 @@ def test_both_sign_on_one_tablet_and_the_conversation_is_agreed_with_a_follow_up
     switch(tablet, 1)  # Anna's own device view: signed by both, follow-up planned
     seen = tablet.meetings.load(cid)
     assert tablet.meetings.status(seen)[0] is AgreementStatus.SIGNED
-    assert seen.conversation.follow_up_due == dt.date(2027, 5, 22)
+    assert seen.conversation.follow_up_due == follow_up_date(TODAY)
 
 
 def test_the_employee_signs_later_on_her_own_profile(tablet: AppSession) -> None:
@@ -152,7 +155,7 @@ def test_one_changed_character_after_signing_is_detected_and_refused(tablet: App
     tablet.meetings.sign(cid)
     tablet.meetings.sign_here(cid, profile_of(tablet, 1), demo.DEMO_PIN)
     tablet.meetings.close(cid)
-    vault = tablet._vault()
+    vault = tablet.unlocked_vault()
     stored = vault.read_shard(cid)[AGREEMENT_TABLE]
     record = next(iter(stored.values()))
     goals = [dict(g) for g in record["goals"]]
@@ -236,11 +239,11 @@ def test_a_plan_with_bad_input_is_refused(
     tablet: AppSession, kind: Kind, people: list[str], days: int, key: str
 ) -> None:
     ids = {"anna": ANNA.id, "jonas": JONAS.id, "stranger": "f" * 32}
-    before = tablet._vault().catalog()
+    before = tablet.unlocked_vault().catalog()
     with pytest.raises(InputRejected) as refused:
         tablet.meetings.plan(kind, [ids[p] for p in people], TODAY + dt.timedelta(days=days))
     assert refused.value.key == key
-    assert tablet._vault().catalog() == before
+    assert tablet.unlocked_vault().catalog() == before
 
 
 def test_minutes_keep_word_punctuation_and_refuse_20000_characters(tablet: AppSession) -> None:
@@ -268,10 +271,10 @@ def test_a_follow_up_shows_as_due_then_overdue_on_home(tablet: AppSession) -> No
     cid = agreed_mus(tablet)
     tablet.meetings.close(cid)
     due = tablet.meetings.conversation(cid).follow_up_due
-    assert due == dt.date(2027, 5, 22)
+    assert due == follow_up_date(TODAY)
 
     def summary_on(day: dt.date) -> object:
-        tablet.today = lambda: day
+        tablet.clock = Clock(day)
         return next(s for _, items in tablet.home() for s in items if s.id == cid)
 
     from conversations.model import Task

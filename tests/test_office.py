@@ -13,9 +13,14 @@ from conversations.competence import Level
 from conversations.courses import Delivery
 from conversations.model import InputRejected, Kind
 from conversations.overview import BoardState, Grouping
-from tests.app_fixtures import TODAY, session_on
+from services.app import AppSession
+from services.clock import Clock
+from tests.app_fixtures import DEMO_MUS_AT, session_on
+from tests.clock import TODAY
 from tests.test_meeting import ANNA, METTE, agreed_mus, switch
-from views.session import AppSession
+
+# Ratings belong to the year of the conversation they were given in.
+MUS_YEAR = DEMO_MUS_AT.year
 
 
 @pytest.fixture
@@ -45,19 +50,19 @@ def test_a_shared_self_assessment_reaches_hr_and_the_leader_but_an_unshared_one_
     tablet.close_draft(cid)
     tablet.sync()
     switch(tablet, 2)
-    assert [r for r in tablet.office.ratings() if r.year == TODAY.year] == []
+    assert [r for r in tablet.office.ratings() if r.year == MUS_YEAR] == []
     switch(tablet, 1)
     competence = anna_rates_and_shares(tablet, Level.NOVICE)
     for symbol in (2, 6):
         switch(tablet, symbol)
         mine = [r for r in tablet.office.ratings()
-                if r.competence_id == competence and r.year == TODAY.year]
+                if r.competence_id == competence and r.year == MUS_YEAR]
         assert [(r.person_id, r.level) for r in mine] == [(ANNA.id, Level.NOVICE)]
     switch(tablet, 2)
-    cells = tablet.office.overview(Grouping.INDIVIDUAL, TODAY.year)
+    cells = tablet.office.overview(Grouping.INDIVIDUAL, MUS_YEAR)
     gap = cells[ANNA.id][competence].gap
     assert gap is not None and gap > 0
-    assert tablet.office.gaps(TODAY.year)[ANNA.id][competence] > 0
+    assert tablet.office.gaps(MUS_YEAR)[ANNA.id][competence] > 0
 
 
 def test_sharing_again_replaces_the_ratings_instead_of_counting_twice(
@@ -67,7 +72,7 @@ def test_sharing_again_replaces_the_ratings_instead_of_counting_twice(
     anna_rates_and_shares(tablet, Level.EXPERT)
     switch(tablet, 2)
     mine = [r for r in tablet.office.ratings()
-            if r.competence_id == competence and r.year == TODAY.year]
+            if r.competence_id == competence and r.year == MUS_YEAR]
     assert [r.level for r in mine] == [Level.EXPERT]
 
 
@@ -97,7 +102,7 @@ def test_an_overdue_follow_up_shows_on_the_board_and_a_reminder_reaches_the_empl
     tablet.meetings.close(cid)
     due = tablet.meetings.conversation(cid).follow_up_due
     assert due is not None
-    tablet.today = lambda: due + dt.timedelta(days=5)
+    tablet.clock = Clock(due + dt.timedelta(days=5))
     rows = {row.person_id: row for row in tablet.office.board(TODAY.year)}
     assert rows[ANNA.id].state is BoardState.OVERDUE
     assert rows[demo.organisation().employees[1].id].state is BoardState.NOT_PLANNED
@@ -142,7 +147,7 @@ def test_the_leaders_leader_sees_coverage_as_counts_from_each_leader(
 ) -> None:
     import dataclasses
 
-    from views.session import DIRECTORY_KEY
+    from storage.schema import DIRECTORY_KEY
 
     henrik = demo.organisation().hr.id
     for symbol in (6, 2):  # Henrik from HR is made Mette's leader on both profiles
@@ -151,7 +156,7 @@ def test_the_leaders_leader_sees_coverage_as_counts_from_each_leader(
         assert mette is not None
         tablet.directory = tablet.directory.with_member(
             dataclasses.replace(mette, leader_id=henrik))
-        tablet._vault().put_meta(DIRECTORY_KEY, tablet.directory.to_dict())
+        tablet.unlocked_vault().put_meta(DIRECTORY_KEY, tablet.directory.to_dict())
     assert tablet.office.coverage(TODAY.year) == {}
     switch(tablet, 6)
     cid = agreed_mus(tablet)
@@ -194,7 +199,7 @@ def test_a_completed_course_shows_in_the_competence_catalogue_only_with_consent(
 def test_erasure_empties_the_persons_own_content_on_every_device_and_tells_hr(
     tablet: AppSession,
 ) -> None:
-    from views.privacy_desk import PrivacyDesk
+    from services.privacy_desk import PrivacyDesk
 
     anna_rates_and_shares(tablet, Level.NOVICE)  # Anna shared her MUS with answers
     cid = next(s.id for _, items in tablet.home() for s in items if s.answered)
@@ -210,7 +215,7 @@ def test_erasure_empties_the_persons_own_content_on_every_device_and_tells_hr(
     shared = tablet.meetings.load(cid).preparations[ANNA.id]
     assert not shared.answers and not shared.ratings
     switch(tablet, 2)
-    assert [r for r in tablet.office.ratings() if r.year == TODAY.year] == []
+    assert [r for r in tablet.office.ratings() if r.year == MUS_YEAR] == []
     requests = PrivacyDesk(tablet).erasure_requests()
     assert [r.person_id for r in requests] == [ANNA.id]
     share = Path(tablet.default_share())

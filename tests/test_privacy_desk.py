@@ -15,7 +15,11 @@ import pytest
 import storage.vault
 from conversations import demo
 from conversations.model import Conversation, InputRejected, Kind, State
-from tests.app_fixtures import TODAY, first_text_question, session_on
+from services.app import AppSession
+from services.privacy_desk import PrivacyDesk, parse_years
+from storage.schema import AUDIT_KEY
+from tests.app_fixtures import first_text_question, session_on
+from tests.clock import NOW, TODAY, frozen_clock
 from tests.test_meeting import switch
 from tests.vault_fixtures import (
     PIN,
@@ -25,14 +29,11 @@ from tests.vault_fixtures import (
     preparation,
     shard_path,
 )
-from views.privacy_desk import AUDIT_KEY, PrivacyDesk, parse_years
-from views.session import AppSession
 
 ORG = demo.organisation()
 ANNA, METTE = ORG.employees[0], ORG.leader
 ANNA_SECRET = "Anna skriver kun til sig selv om sin ryg"
 METTE_OWN = "Mettes egne stikord til samtalen"
-NOW = dt.datetime(2026, 11, 22, 9, 30, tzinfo=dt.UTC)
 _ID = re.compile(r"[0-9a-f]{32}")
 
 
@@ -51,7 +52,7 @@ def test_a_deleted_shard_is_gone_from_disk_catalog_and_memory_after_reopening(
     vault.put_catalog({doomed: {"kind": "MUS"}, kept: {"kind": "MUS"}})
     assert vault.read_shard(doomed)  # decrypted and cached in memory
     synced: list[Path] = []
-    real_sync = storage.vault.sync_folder
+    real_sync = storage.files.sync_folder
 
     def recording(folder: Path) -> None:
         synced.append(folder)
@@ -97,6 +98,7 @@ def old_conversation(planned: dt.date, state: State, **fields: object) -> Conver
 @pytest.fixture
 def mette(tmp_path: Path) -> AppSession:
     session = session_on(tmp_path)
+    session.clock = frozen_clock()
     session.create_demo()
     switch(session, 6)
     return session
@@ -105,11 +107,12 @@ def mette(tmp_path: Path) -> AppSession:
 def with_old_conversations(session: AppSession) -> tuple[str, str]:
     """An old held MUS (three years ago) and an older one still agreed with its
     follow-up open; returns their ids."""
-    held = old_conversation(dt.date(2023, 3, 1), State.HELD)
-    agreed = old_conversation(dt.date(2021, 2, 1), State.AGREED,
-                              follow_up_due=dt.date(2021, 8, 1))
+    held = old_conversation(TODAY - dt.timedelta(days=3 * 365 + 200), State.HELD)
+    agreed_on = TODAY - dt.timedelta(days=6 * 365)
+    agreed = old_conversation(agreed_on, State.AGREED,
+                              follow_up_due=agreed_on + dt.timedelta(days=180))
     for conversation in (held, agreed):
-        session._store_conversation(conversation, [])
+        session.store_conversation(conversation, [])
     return held.id, agreed.id
 
 
@@ -117,7 +120,7 @@ def test_the_preview_lists_old_conversations_but_never_an_agreed_one_with_open_f
     mette: AppSession,
 ) -> None:
     held, agreed = with_old_conversations(mette)
-    desk = PrivacyDesk(mette, now=lambda: NOW)
+    desk = PrivacyDesk(mette)
     assert [item.conversation_id for item in desk.preview(1)] == [held]
     assert [item.conversation_id for item in desk.preview(3)] == [held]
     assert desk.preview(4) == []
@@ -129,12 +132,12 @@ def test_deleting_the_previewed_conversations_removes_them_and_keeps_the_rest(
     mette: AppSession,
 ) -> None:
     held, agreed = with_old_conversations(mette)
-    before = set(mette._vault().shard_ids())
-    desk = PrivacyDesk(mette, now=lambda: NOW)
+    before = set(mette.unlocked_vault().shard_ids())
+    desk = PrivacyDesk(mette)
 
     assert desk.delete(desk.preview(1)) == 1
 
-    vault = mette._vault()
+    vault = mette.unlocked_vault()
     assert set(vault.shard_ids()) == before - {held}
     assert held not in vault.catalog() and agreed in vault.catalog()
     assert [(e["action"], e["subject_id"], e["count"]) for e in desk.audit()] == [
@@ -183,10 +186,10 @@ def test_my_export_holds_my_own_records_and_pdfs_but_no_one_elses_preparation(
     mette: AppSession,
 ) -> None:
     cid = mus_with_both_preparations(mette)
-    shard = mette._vault().read_shard(cid)
+    shard = mette.unlocked_vault().read_shard(cid)
     assert any(p["author"] == ANNA.id for p in shard["preparations"].values())  # it is here
 
-    archive = zipfile.ZipFile(io.BytesIO(PrivacyDesk(mette, now=lambda: NOW).export_mine()))
+    archive = zipfile.ZipFile(io.BytesIO(PrivacyDesk(mette).export_mine()))
 
     data = json.loads(archive.read("data.json"))
     assert data["person_id"] == METTE.id
@@ -204,7 +207,7 @@ def test_my_export_holds_my_own_records_and_pdfs_but_no_one_elses_preparation(
 def test_the_audit_trail_holds_ids_actions_counts_and_times_only(mette: AppSession) -> None:
     mus_with_both_preparations(mette)
     held, _agreed = with_old_conversations(mette)
-    desk = PrivacyDesk(mette, now=lambda: NOW)
+    desk = PrivacyDesk(mette)
     desk.export_mine()
     erased, kept = desk.request_erasure()
     desk.delete(desk.preview(1))
@@ -219,7 +222,7 @@ def test_the_audit_trail_holds_ids_actions_counts_and_times_only(mette: AppSessi
         assert entry["actor_id"] == METTE.id and _ID.fullmatch(entry["subject_id"])
         assert isinstance(entry["count"], int)
         assert dt.datetime.fromisoformat(entry["at"]) == NOW
-    stored = json.dumps(mette._vault().get_meta(AUDIT_KEY), ensure_ascii=False)
+    stored = json.dumps(mette.unlocked_vault().get_meta(AUDIT_KEY), ensure_ascii=False)
     for text in (METTE.name, ANNA.name, METTE_OWN, ANNA_SECRET, "Holm", "Sørensen"):
         assert text not in stored
 
@@ -228,9 +231,9 @@ def test_an_erasure_request_empties_only_the_persons_own_content_and_counts_the_
     mette: AppSession,
 ) -> None:
     switch(mette, 1)
-    vault = mette._vault()
+    vault = mette.unlocked_vault()
     before = {cid: vault.read_shard(cid) for cid in vault.shard_ids()}
-    desk = PrivacyDesk(mette, now=lambda: NOW)
+    desk = PrivacyDesk(mette)
     erased, kept = desk.request_erasure()
     # her started MUS preparation and the demo's self-assessment from last year
     assert erased == 2 and kept >= 1
@@ -240,4 +243,3 @@ def test_an_erasure_request_empties_only_the_persons_own_content_and_counts_the_
         for prep in after[cid].get("preparations", {}).values():
             assert prep["answers"] == {} and prep["ratings"] == {}
     assert sorted(e["action"] for e in desk.audit()) == ["erasure", "erasure_request"]
-    assert TODAY.year == 2026  # the fixture's fixed day the retention cutoffs assume

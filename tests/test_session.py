@@ -9,17 +9,17 @@ import pytest
 
 from conversations.competence import Level
 from conversations.model import MAX_ANSWER_CHARS, InputRejected, Kind, Task
+from services.app import AppSession
 from storage import Device, KdfParams, WrongPin
 from tests.app_fixtures import (
     LIBRARY,
-    TODAY,
     anna_on_two_devices,
     conflicting_edits,
     first_text_question,
     newcomer_beside_demo,
     session_on,
 )
-from views.session import AppSession
+from tests.clock import TODAY, SteppedClock
 
 
 @pytest.fixture
@@ -118,17 +118,17 @@ def test_a_conversation_in_the_past_or_without_a_leader_is_refused(session: AppS
 
 
 def test_the_vault_locks_after_the_idle_time(data_dir: Path) -> None:
-    now = [0.0]
+    clock = SteppedClock()
     session = AppSession(Device(data_dir, kdf=KdfParams.FAST_FOR_TESTS), LIBRARY,
-                         idle_seconds=60, clock=lambda: now[0])
+                         idle_seconds=60, clock=clock)
     assert not session.idle_expired()
     session.create_profile("Anna", "246810", "246810", leader=False, symbol=0)
-    now[0] = 59
+    clock.seconds = 59
     assert not session.idle_expired()
     session.touch()
-    now[0] = 100
+    clock.seconds = 100
     assert not session.idle_expired()
-    now[0] = 120
+    clock.seconds = 120
     assert session.idle_expired()
 
 
@@ -157,7 +157,7 @@ def test_saved_versions_form_an_unbroken_chain(session: AppSession) -> None:
     assert first is not None and second is not None
     assert first.parents == ()
     assert second.parents == (first.version,)
-    stored = session._vault().read_shard(cid)["preparations"][second.id]
+    stored = session.unlocked_vault().read_shard(cid)["preparations"][second.id]
     assert stored["version"] == second.version
 
 
@@ -191,10 +191,12 @@ def test_saving_everything_keeps_drafts_open(session: AppSession) -> None:
 
 
 def test_a_delegate_leader_is_asked_to_hold_the_conversation(session: AppSession) -> None:
-    from views.session import _task_from_catalog
+    from services.catalog import CatalogEntry
+    from services.session import _task_from_catalog
 
-    entry = {"kind": "MUS", "state": "preparing", "leader_id": "L", "delegate_leader_id": "D",
-             "planned_at": "2026-11-22T10:00:00", "participant_ids": ["E"]}
+    entry = CatalogEntry.from_dict({
+        "kind": "MUS", "state": "preparing", "leader_id": "L", "delegate_leader_id": "D",
+        "planned_at": f"{TODAY.isoformat()}T08:00:00", "participant_ids": ["E"]})
     assert _task_from_catalog(entry, "D", TODAY) is Task.HOLD
     assert _task_from_catalog(entry, "E", TODAY) is Task.PREPARE
 
@@ -232,12 +234,12 @@ def test_a_shared_preparation_reaches_the_leader_through_the_share_and_nobody_el
     mette.sync()
     henrik.sync()
 
-    received = mette._vault().read_shard(mus.id).get("preparations", {})
+    received = mette.unlocked_vault().read_shard(mus.id).get("preparations", {})
     answers = [p["answers"].get(question) for p in received.values()]
     assert "Jeg vil gerne lære mere om demens og rehabilitering" in answers
     # HR receives the self-assessment's levels for the competence overview, never the
     # preparation or the conversation itself.
-    assert set(henrik._vault().read_shard(mus.id)) == {"competence_ratings", "versions"}
+    assert set(henrik.unlocked_vault().read_shard(mus.id)) == {"competence_ratings", "versions"}
     share = Path(anna.default_share())
     for path in share.rglob("*"):
         if path.is_file():
@@ -275,7 +277,7 @@ def test_the_same_answer_changed_on_two_devices_becomes_a_conflict_the_person_se
 
 
 def test_a_clash_is_open_only_while_the_record_holds_the_first_value() -> None:
-    from views.session import still_open
+    from services.session import still_open
 
     clash = {"field": "answers", "key": "q1", "ours": "A", "theirs": "B"}
     assert still_open({"answers": {"q1": "A"}}, clash)
@@ -288,7 +290,7 @@ def test_a_clash_is_open_only_while_the_record_holds_the_first_value() -> None:
 
 def test_a_removed_answer_in_a_clash_is_the_absent_marker_again() -> None:
     from conversations.merge import ABSENT
-    from views.session import marker
+    from services.session import marker
 
     assert marker({"no_value": "absent"}) is ABSENT
     assert marker("tekst") == "tekst"

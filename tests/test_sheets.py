@@ -16,16 +16,16 @@ import pytest
 from conversations.competence import Level
 from conversations.model import Kind, PracticeField
 from conversations.sheets import (
-    ASSETS,
     QuestionSheet,
     QuestionType,
     SheetInvalid,
     SheetProblem,
-    load_library,
     parse_job_profile,
     parse_sheet,
 )
 from conversations.texts import localize
+from resources.library import load_library
+from resources.texts import ASSETS
 
 LIBRARY = load_library()
 INDIVIDUAL = (Kind.MUS, Kind.PUS, Kind.LUS)

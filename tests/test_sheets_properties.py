@@ -15,13 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conversations.sheets import (
-    ASSETS,
     SheetInvalid,
     SheetProblem,
-    load_library,
     parse_job_profile,
     parse_sheet,
 )
+from resources.library import load_library
+from resources.texts import ASSETS
 
 Path_ = tuple[str | int, ...]
 

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 from conversations.demo import DEMO_PIN
-from conversations.sheets import load_library
+from resources.library import load_library
+from services.app import AppSession
 from storage import Device, KdfParams
-from views.session import AppSession
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,7 +15,8 @@ from conversations.merge import resolve, version_of
 from conversations.model import Agreement, Goal, Role, Signature
 from conversations.visibility import readers
 from storage import sealing
-from sync.engine import CONFLICTS_TABLE, OUTBOX_KEY, SyncEngine
+from storage.schema import CONFLICTS_TABLE, OUTBOX_KEY
+from sync.engine import SyncEngine
 from sync.envelope import EnvelopeRejected, digest_of, object_path, open_envelope, seal_envelope
 from sync.folder import FolderShare
 from sync.identity import device_id_of, identity_of, install_identity
@@ -66,7 +67,8 @@ class Org:
         return records_of(self.people[person_id].vault)
 
     def table(self, person_id: str, table: str) -> dict[str, Any]:
-        return self.records(person_id).get(CONVERSATION, {}).get(table, {})
+        found: dict[str, Any] = self.records(person_id).get(CONVERSATION, {}).get(table, {})
+        return found
 
     def sync_all(self, *order: str) -> None:
         for person_id in order or ("lars", "emma", "olga", "hanne", "lars", "emma"):
@@ -172,7 +174,9 @@ def test_a_second_identity_is_never_installed_over_the_first(tmp_path: Path) -> 
     install_identity(emma.vault, identity_of(emma.vault))  # the same one: nothing to do
 
 
-def agreement(signed: bool, goals: tuple[str, ...], parents: tuple[str, ...] = ()) -> dict:
+def agreement(
+    signed: bool, goals: tuple[str, ...], parents: tuple[str, ...] = ()
+) -> dict[str, Any]:
     signatures = (
         Signature(signer_id="emma", signed_at=dt.datetime(2031, 3, 4, 10, 0),
                   content_hash="h", public_key="k", signature="s"),

@@ -14,13 +14,14 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 from conversations.model import Role
 from storage import Device, KdfParams
-from sync.engine import OUTBOX_KEY, SyncEngine
+from storage.schema import OUTBOX_KEY
+from sync.engine import SyncEngine
 from sync.folder import FolderShare
 from sync.share import TEMP_PREFIX, ShareFull, ShareUnavailable, check_path
 from tests.sync_fixtures import (
@@ -39,6 +40,9 @@ from tests.vault_fixtures import PIN, FakeClock
 
 PROJECT = Path(__file__).resolve().parent.parent
 CONVERSATION = "c0" * 16
+
+
+T = TypeVar("T")
 
 
 class CutShare:
@@ -76,7 +80,7 @@ class CutShare:
     def sweep_temps(self) -> int:
         return self._op(self.share.sweep_temps)
 
-    def _op(self, run: Callable[[], Any], partial: Callable[[], None] | None = None) -> Any:
+    def _op(self, run: Callable[[], T], partial: Callable[[], None] | None = None) -> T:
         if not self.up:
             raise ShareUnavailable("still cut")
         self.count += 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from views.syncing import FIRST_RETRY, MAX_RETRY, REGULAR, SyncSchedule, SyncState, SyncStatus
+from services.syncing import FIRST_RETRY, MAX_RETRY, REGULAR, SyncSchedule, SyncState, SyncStatus
 
 
 def test_an_unreachable_share_is_tried_less_and_less_often() -> None:
@@ -48,7 +48,7 @@ def test_progress_is_shown_only_while_syncing() -> None:
 def test_every_state_has_words_in_both_languages() -> None:
     import datetime as dt
 
-    from conversations.texts import Texts
+    from resources.texts import Texts
     from views.sync_bar import status_text
 
     for lang in ("da", "en"):
@@ -62,7 +62,7 @@ def test_every_state_has_words_in_both_languages() -> None:
 
 
 def test_a_sync_in_progress_shows_a_moving_bar_and_what_it_is_doing() -> None:
-    from conversations.texts import Texts
+    from resources.texts import Texts
     from views.sync_bar import SyncBar
 
     async def sync_now() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import random
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -21,7 +22,7 @@ from conversations.model import (
     TeamPlan,
     follow_up_date,
 )
-from conversations.sheets import QuestionSheet, QuestionType, load_library
+from conversations.sheets import QuestionSheet, QuestionType
 from conversations.team import (
     Card,
     SummaryTimer,
@@ -38,6 +39,7 @@ from conversations.team import (
     with_member_goal,
     without_action,
 )
+from resources.library import load_library
 
 LIBRARY = load_library()
 NO_DATABASE = settings(database=None)  # nothing written into the working tree
@@ -392,10 +394,11 @@ def test_an_action_can_be_removed() -> None:
 
 
 def test_changing_or_removing_an_unknown_action_is_refused() -> None:
-    for change in (
+    changes: tuple[Callable[[], object], ...] = (
         lambda: with_action_status(plan(), "nope", GoalStatus.DONE, "l"),
         lambda: without_action(plan(), "nope", "l"),
-    ):
+    )
+    for change in changes:
         with pytest.raises(InputRejected) as refused:
             change()
         assert refused.value.key == "error.action_unknown"

@@ -6,7 +6,8 @@ import json
 import re
 from pathlib import Path
 
-from conversations.texts import Texts, localize
+from conversations.texts import localize
+from resources.texts import Texts
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY_CALL = re.compile(
@@ -17,7 +18,7 @@ def _families() -> dict[str, tuple[str, ...]]:
     every value it can take, so each of those keys must exist."""
     from conversations.model import GoalStatus, Kind, PracticeField, State, Task
     from conversations.overview import BOARD_COLUMNS, BoardState
-    from views.syncing import SyncState
+    from services.syncing import SyncState
     from views.team import SECTIONS
 
     kinds = tuple(k.value for k in Kind)

@@ -60,13 +60,13 @@ def device(root: Path, clock: FakeClock) -> Device:
 
 def count_kdf_runs(monkeypatch: pytest.MonkeyPatch) -> list[KdfParams]:
     runs: list[KdfParams] = []
-    real = storage.keys.sealing.derive_key
+    real = storage.sealing.derive_key
 
     def counting(secret: str, salt: bytes, params: KdfParams) -> bytes:
         runs.append(params)
         return real(secret, salt, params)
 
-    monkeypatch.setattr(storage.keys.sealing, "derive_key", counting)
+    monkeypatch.setattr(storage.sealing, "derive_key", counting)
     return runs
 
 

@@ -14,18 +14,20 @@ import pytest
 
 from conversations.demo import DEMO_PIN
 from conversations.model import Kind
-from conversations.sheets import load_library
+from resources.library import load_library
+from services.app import AppSession
 from storage import Device, KdfParams
 from tests.app_fixtures import (
-    DEMO_MUS_DAY,
-    DEMO_TUS_DAY,
+    DEMO_MUS_AT,
+    DEMO_TUS_AT,
     anna_on_two_devices,
     conflicting_edits,
     newcomer_beside_demo,
+    open_label,
 )
+from tests.clock import TODAY, day_clock
 from tests.flet_fake import FakeClient, run
 from views.app import make_main
-from views.session import AppSession
 
 LIBRARY = load_library()
 
@@ -33,7 +35,8 @@ LIBRARY = load_library()
 async def started(data_dir: Path) -> FakeClient:
     client = FakeClient()
     device = Device(data_dir, kdf=KdfParams.FAST_FOR_TESTS)
-    await client.start(make_main(device, LIBRARY, lang="da", idle_seconds=300))
+    await client.start(make_main(device, LIBRARY, lang="da", idle_seconds=300,
+                                      clock=day_clock()))
     return client
 
 
@@ -87,7 +90,7 @@ async def demo_mus(data_dir: Path) -> FakeClient:
     """The app on Anna's demo MUS preparation."""
     client = await started(data_dir)
     await click(client, ft.OutlinedButton, content="Prøv med demodata")
-    await open_card(client, f"MUS med Mette Holm {DEMO_MUS_DAY}.")
+    await open_card(client, open_label("MUS med Mette Holm", DEMO_MUS_AT))
     return client
 
 
@@ -353,7 +356,7 @@ def test_planning_for_someone_without_a_profile_says_how_to_invite_them(data_dir
 def test_every_step_of_holding_a_mus_and_a_tus_names_its_controls(data_dir: Path) -> None:
     async def scenario() -> None:
         client = await as_mette(data_dir)
-        await open_card(client, f"MUS med Anna Sørensen {DEMO_MUS_DAY}.")
+        await open_card(client, open_label("MUS med Anna Sørensen", DEMO_MUS_AT))
         assert not unlabelled(client)
         await click(client, ft.FilledButton, content="Hold samtalen")
         for step in range(2, 6):
@@ -363,8 +366,8 @@ def test_every_step_of_holding_a_mus_and_a_tus_names_its_controls(data_dir: Path
         assert "Samtalen er afsluttet og gemt." in client.texts()
         assert not unlabelled(client)
         await click(client, ft.IconButton, tooltip="Tilbage")
-        await open_card(client, "TUS med Anna Sørensen, Jonas Nielsen, "
-                    f"Fatima Ali, Lars Kristensen {DEMO_TUS_DAY}.")
+        await open_card(client, open_label(
+            "TUS med Anna Sørensen, Jonas Nielsen, Fatima Ali, Lars Kristensen", DEMO_TUS_AT))
         await click(client, ft.FilledButton, content="Hold samtalen")
         shows = {"Samtalehjulet": "Vores team", "Øvelser": "Tjek ind", "Teamplan": "Ny handling",
                  "Opsummering": "Tid tilbage af opsummeringen"}
@@ -380,16 +383,16 @@ def test_every_step_of_holding_a_mus_and_a_tus_names_its_controls(data_dir: Path
 
 
 def test_an_agreement_changed_after_signing_is_shown_as_tampered(data_dir: Path) -> None:
+    from storage.schema import AGREEMENT_TABLE
     from tests.app_fixtures import session_on
     from tests.test_meeting import agreed_mus, switch
-    from views.meeting import AGREEMENT_TABLE
 
     session = session_on(data_dir)
     session.create_demo()
     switch(session, 6)
     cid = agreed_mus(session)
     session.meetings.close(cid)
-    vault = session._vault()
+    vault = session.unlocked_vault()
     record = next(iter(vault.read_shard(cid)[AGREEMENT_TABLE].values()))
     goals = [dict(g) for g in record["goals"]]
     goals[1]["what"] += "!"
@@ -401,7 +404,7 @@ def test_an_agreement_changed_after_signing_is_shown_as_tampered(data_dir: Path)
     async def scenario() -> None:
         client = await started(data_dir)
         await unlock_as(client, "Hjerte")
-        await open_card(client, f"MUS med Anna Sørensen {planned.day}")
+        await open_card(client, open_label("MUS med Anna Sørensen", planned))
         await click(client, ft.FilledButton, content="Udviklingsaftale og underskrift")
         texts = client.texts()
         assert any(t.startswith("Aftalen er ændret efter underskriften fra") for t in texts)
@@ -432,7 +435,7 @@ def test_the_follow_up_screen_records_a_goal_as_done_for_both_to_sign_again(
     async def scenario() -> None:
         client = await started(data_dir)
         await unlock_as(client, "Hjerte")
-        await open_card(client, f"MUS med Anna Sørensen {planned.day}")
+        await open_card(client, open_label("MUS med Anna Sørensen", planned))
         await click(client, ft.FilledButton, content="Udviklingsaftale og underskrift")
         await click(client, ft.OutlinedButton, content="Hold opfølgning")
         assert "Kursus i forflytning" in client.texts()
@@ -462,7 +465,7 @@ def test_the_leader_plans_the_year_for_the_team_around_other_activities(
         assert {"Anna Sørensen", "Jonas Nielsen", "Fatima Ali", "Lars Kristensen"} <= set(
             client.texts())
         assert not unlabelled(client)
-        next_year = dt.date.today().year + 1
+        next_year = TODAY.year + 1
         await click(client, ft.IconButton, tooltip=f"Næste år ({next_year})")
         client.type_into(client.find(ft.TextField, label="Andre aktiviteter i perioden"),
                          "Trivselsmåling; 01-03")
@@ -486,13 +489,13 @@ def test_the_leader_plans_the_year_for_the_team_around_other_activities(
 def test_a_course_from_the_catalogue_becomes_a_goal_in_the_agreement(data_dir: Path) -> None:
     from tests.app_fixtures import demo_with_course
 
-    start = dt.date.today() + dt.timedelta(days=40)
+    start = TODAY + dt.timedelta(days=40)
     demo_with_course(data_dir, "Forflytning i praksis", (start,), received_by=6)
 
     async def scenario() -> None:
         client = await started(data_dir)
         await unlock_as(client, "Hjerte")
-        await open_card(client, f"MUS med Anna Sørensen {DEMO_MUS_DAY}.")
+        await open_card(client, open_label("MUS med Anna Sørensen", DEMO_MUS_AT))
         await click(client, ft.FilledButton, content="Hold samtalen")
         for _ in range(3):
             await click(client, ft.FilledButton, content="Næste")
@@ -520,7 +523,7 @@ def test_the_year_exports_as_csv_pdf_and_one_calendar_file(data_dir: Path) -> No
     async def scenario() -> None:
         client = await as_mette(data_dir)
         shell = client.page.data
-        next_year = dt.date.today().year + 1
+        next_year = TODAY.year + 1
         screen = YearScreen(shell, next_year, "")
         await screen.load()
         slots = [(s.person_ids, s.day) for s in screen.proposal()]

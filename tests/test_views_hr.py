@@ -13,15 +13,17 @@ import flet as ft
 from conversations.competence import Level
 from conversations.courses import Delivery
 from conversations.demo import DEMO_PIN
-from tests.app_fixtures import demo_with_course, session_on
+from tests.app_fixtures import DEMO_MUS_AT, demo_with_course, session_on
+from tests.clock import TODAY
 from tests.flet_fake import FakeClient, run
 from tests.test_meeting import switch
 from tests.test_views import click, started, unlabelled, unlock_as
 from views.competence import show_competences
 from views.courses import show_courses
 
-YEAR = 2026
-REHAB_TIP = "Rehabilitering · Hjemmeplejen Nord: gennemsnit 2,0 af 5, forventet 4, n=1"
+YEAR = DEMO_MUS_AT.year  # the year of the demo MUS whose ratings Anna shares
+REHAB_TIP = ("Rehabilitering · Hjemmeplejen Nord: gennemsnit 2,0 af 5, forventet 4, n=1. "
+             "Tryk for at oprette et kursus")
 
 
 def anna_shares_low_ratings(root: Path) -> None:
@@ -72,12 +74,14 @@ def test_hr_sees_the_teams_gaps_as_coloured_cells_with_readable_numbers(tmp_path
         assert not unlabelled(client)
         rehab = client.find(ft.Container, tooltip=REHAB_TIP)
         assert rehab.bgcolor == ft.Colors.RED_400 and rehab.on_click is not None
-        training = client.find(ft.Container, tooltip="Træning og bevægelse · Hjemmeplejen Nord")
+        training = client.find(ft.Container, tooltip="Træning og bevægelse · Hjemmeplejen Nord: "
+                                     "gennemsnit 5,0 af 5, forventet 4, n=1")
         assert training.bgcolor == ft.Colors.GREEN_300 and training.on_click is None
         assert "Kursusbehov" in client.texts()
         assert "Demens og psykisk sårbarhed" in client.texts()
         await client.fire(chip(client, "Person"), "select")
-        assert client.find(ft.Container, tooltip="Rehabilitering · Anna Sørensen")
+        assert client.find(ft.Container, tooltip="Rehabilitering · Anna Sørensen: "
+                           "gennemsnit 2,0 af 5, forventet 4, n=1. Tryk for at oprette et kursus")
         assert not unlabelled(client)
 
     run(scenario())
@@ -174,9 +178,10 @@ def test_opened_without_a_year_the_overview_shows_the_newest_year_with_ratings(
     async def scenario() -> None:
         client = await unlocked(tmp_path, "Sol")
         await go(client, show_competences)
-        assert chip(client, str(YEAR - 1)).selected
+        assert chip(client, str(TODAY.year - 1)).selected
         cell = client.find(ft.Container, tooltip="Rehabilitering · Hjemmeplejen Nord: "
-                                                 "gennemsnit 2,5 af 5, forventet 4, n=4")
+                                                 "gennemsnit 2,5 af 5, forventet 4, n=4. "
+                                                 "Tryk for at oprette et kursus")
         assert cell.bgcolor == ft.Colors.ORANGE_400
         assert not unlabelled(client)
 

@@ -10,6 +10,8 @@ from typing import Any
 
 import flet as ft
 
+from services.app import AppSession
+from services.privacy_desk import PrivacyDesk
 from tests.app_fixtures import session_on
 from tests.flet_fake import FakeClient, run, walk
 from tests.test_meeting import switch
@@ -18,8 +20,6 @@ from tests.test_views import unlabelled
 from views.app import Shell
 from views.med import show_med
 from views.privacy import show_privacy
-from views.privacy_desk import PrivacyDesk
-from views.session import AppSession
 
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 HIDDEN = "Skjult (færre end 5)"
@@ -103,7 +103,7 @@ def test_the_privacy_screen_names_every_control_for_a_leader(data_dir: Path) -> 
         await asyncio.to_thread(switch, shell.session, 6)  # Mette, a leader
         await shell.go(show_privacy)
         assert "Mine data og sletning" in client.texts()
-        assert client.find(ft.TextField, label="Opbevaringstid i år")
+        assert client.find(ft.TextField, label="Opbevaringstid i år (1–10)")
         assert not unlabelled(client)
 
         await click(client, client.find(ft.OutlinedButton, content="Slet mine data"))
@@ -124,9 +124,9 @@ def test_a_bad_retention_period_is_explained_in_danish_and_deletes_nothing(
         session = shell.session
         await asyncio.to_thread(switch, session, 6)
         held, _agreed = await asyncio.to_thread(with_old_conversations, session)
-        before = await asyncio.to_thread(session._vault().shard_ids)
+        before = await asyncio.to_thread(session.unlocked_vault().shard_ids)
         await shell.go(show_privacy)
-        years = client.find(ft.TextField, label="Opbevaringstid i år")
+        years = client.find(ft.TextField, label="Opbevaringstid i år (1–10)")
 
         for typed in ("0", "elleve", "11"):
             client.type_into(years, typed)
@@ -135,7 +135,7 @@ def test_a_bad_retention_period_is_explained_in_danish_and_deletes_nothing(
             assert years.error == YEARS_BAD
             assert not open_dialogs(client)
 
-        assert await asyncio.to_thread(session._vault().shard_ids) == before
+        assert await asyncio.to_thread(session.unlocked_vault().shard_ids) == before
         assert held in before
         assert await asyncio.to_thread(PrivacyDesk(session).audit) == []
 
@@ -149,17 +149,17 @@ def test_a_valid_period_previews_then_deletes_after_confirmation(data_dir: Path)
         await asyncio.to_thread(switch, session, 6)
         held, agreed = await asyncio.to_thread(with_old_conversations, session)
         await shell.go(show_privacy)
-        client.type_into(client.find(ft.TextField, label="Opbevaringstid i år"), "1")
+        client.type_into(client.find(ft.TextField, label="Opbevaringstid i år (1–10)"), "1")
 
         await click(client, client.find(ft.OutlinedButton, content="Vis hvad der slettes"))
         assert "1 samtaler slettes:" in client.texts()
-        assert held in await asyncio.to_thread(session._vault().shard_ids)
+        assert held in await asyncio.to_thread(session.unlocked_vault().shard_ids)
 
         await click(client, client.find(ft.FilledButton, content="Slet"))
         await click(client, in_dialog(client, ft.FilledButton, content="Slet for altid"))
 
         assert "1 samtaler er slettet." in client.texts()
-        left = await asyncio.to_thread(session._vault().shard_ids)
+        left = await asyncio.to_thread(session.unlocked_vault().shard_ids)
         assert held not in left and agreed in left
         assert "Slettet efter opbevaringsreglen" in client.texts()
 

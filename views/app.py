@@ -8,9 +8,7 @@ system close the app — with everything saved."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,12 +16,13 @@ import flet as ft
 
 from conversations.model import InputRejected
 from conversations.sheets import SheetLibrary
+from services.app import AppSession
+from services.clock import Clock
+from services.syncing import SyncSchedule, SyncState, SyncStatus
 from storage import Device, StorageError
 from sync.share import ShareFull, ShareUnavailable, SyncError
 from views.common import centred, describe
-from views.session import AppSession
 from views.sync_bar import SyncBar
-from views.syncing import SyncSchedule, SyncState, SyncStatus
 
 IDLE_CHECK_SECONDS = 5.0
 LEAVING = frozenset({ft.AppLifecycleState.HIDE, ft.AppLifecycleState.PAUSE})
@@ -46,7 +45,7 @@ class Shell:
         self._args: tuple[Any, ...] = ()
         self._history: list[tuple[Screen, tuple[Any, ...]]] = []
         self.sync_status = SyncStatus()
-        self.schedule = SyncSchedule(time.monotonic)
+        self.schedule = SyncSchedule(session.clock.monotonic)
         self.sync_bar: SyncBar | None = None
         self.on_home = False
 
@@ -200,7 +199,7 @@ class Shell:
             status.state, status.problem_key = SyncState.FAILED, err.key
         else:
             self.schedule.succeeded()
-            status.synced_at = dt.datetime.now()
+            status.synced_at = self.session.clock.now()
             status.conflicts = len(report.conflicts)
             status.state = SyncState.CONFLICTS if report.conflicts else SyncState.SYNCED
             if report.pulled and self.on_home:
@@ -228,14 +227,6 @@ class Shell:
                 await self.lock(self.session.texts("unlock.idle_locked", minutes=minutes))
 
 
-def awake_clock() -> float:
-    """Seconds that keep counting while a phone sleeps (Linux/Android CLOCK_BOOTTIME):
-    time.monotonic stops during suspend there, and an idle lock must not wait for the
-    device to wake up and sit idle for another five minutes."""
-    boottime = getattr(time, "CLOCK_BOOTTIME", None)
-    return time.clock_gettime(boottime) if boottime is not None else time.monotonic()
-
-
 def follow_the_app_life(page: ft.Page, shell: Shell) -> None:
     """Background and back (lifecycle events), and Android's back button on the root
     view: it asks before popping (``can_pop=False``), and pops — closing the app — only
@@ -256,14 +247,12 @@ def follow_the_app_life(page: ft.Page, shell: Shell) -> None:
 
 def make_main(
     device: Device, library: SheetLibrary, *, lang: str, idle_seconds: float,
-    today: dt.date | None = None,
+    clock: Clock,
 ) -> Callable[[ft.Page], Awaitable[None]]:
-    """The app for one browser tab. ``today`` fixes the date the app works with (to try
-    a follow-up going overdue); the real date otherwise."""
+    """The app for one browser tab, on the app's one ``clock``."""
     async def main(page: ft.Page) -> None:
-        clock = (lambda: today) if today is not None else dt.date.today
         session = AppSession(device, library, lang=lang, idle_seconds=idle_seconds,
-                             today=clock, clock=awake_clock)
+                             clock=clock)
         page.title = session.texts("app.name")
         page.theme = ft.Theme(color_scheme_seed=ft.Colors.TEAL)
         page.padding = 0

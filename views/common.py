@@ -12,7 +12,7 @@ import flet as ft
 from babel.dates import format_date, format_datetime, format_time
 
 from conversations.model import InputRejected
-from conversations.texts import Texts
+from resources.texts import Texts
 from storage import StorageError, TooSoon, WrongPin
 
 PAGE_WIDTH = 760

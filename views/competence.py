@@ -1,7 +1,7 @@
 """The competence overview for HR and leaders: a heatmap of mean levels against the
 job profile per organisation, unit, team or person, and the course demand it shows.
 
-Everything comes from views.office in a worker thread; this screen only maps the
+Everything comes from services.office in a worker thread; this screen only maps the
 numbers to colours and texts."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from views.common import describe, page_column
 from views.conversation import back_bar
 
 if TYPE_CHECKING:
-    from conversations.texts import Texts
+    from resources.texts import Texts
     from views.app import Shell
 
 HEAT_COLOURS: Mapping[str, str] = {
@@ -104,7 +104,9 @@ class Loaded:
         if year is None:
             # The newest year with ratings, so the map is not empty early in a year.
             rated = {r.year for r in self.ratings}
-            year = next((y for y in range(this_year, this_year - YEARS_BACK - 1, -1)
+            # Next year counts too: a MUS planned for January is often prepared and
+            # shared in December, and its ratings belong to January's year.
+            year = next((y for y in range(this_year + 1, this_year - YEARS_BACK - 1, -1)
                          if y in rated), this_year)
         self.year = year
         self.cells = office.overview(grouping, year, self.ratings) if self.allowed else {}
@@ -150,7 +152,7 @@ async def show_competences(shell: Shell, grouping: str = "team", year: int | Non
                     on_select=again(**{key: value}))
             for value, label in options], wrap=True, spacing=6, run_spacing=6)
 
-    years = sorted({this_year - back for back in range(YEARS_BACK + 1)} | {year},
+    years = sorted({this_year - back for back in range(-1, YEARS_BACK + 1)} | {year},
                    reverse=True)
     body: list[ft.Control] = [
         chips([(g.value, label) for g, label in grouping_labels(t).items()], grouped.value,

@@ -8,15 +8,16 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from conversations.model import InputRejected
+from resources.texts import Texts
+from services.session import ConflictItem
 from storage import StorageError
 from views.common import WIDE, busy, describe, page_column
-from views.session import ConflictItem
 
 if TYPE_CHECKING:
     from views.app import Shell
 
 
-def shown(value: Any, t: Any) -> str:
+def shown(value: Any, t: Texts) -> str:
     """A clashing value as a person reads it; a removed answer says so."""
     if value is None or (isinstance(value, dict) and "no_value" in value):
         return t("conflict.empty")

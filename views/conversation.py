@@ -4,7 +4,6 @@ with its signatures, and exporting documents from the device."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -12,9 +11,9 @@ import flet as ft
 
 from conversations.agreements import AgreementStatus
 from conversations.model import InputRejected, Kind, State
+from services.meeting import Meeting, file_stem
 from storage import StorageError
 from views.common import busy, clock_time, describe, page_column, symbol, when
-from views.meeting import Meeting, file_stem
 
 if TYPE_CHECKING:
     from views.app import Shell
@@ -82,7 +81,7 @@ async def save_meeting(shell: Shell, meeting: Meeting, status: ft.Text) -> None:
         status.value = t("prepare.save_failed", reason=describe(err, t))
         status.color = ft.Colors.ERROR
     else:
-        status.value = t("prepare.saved", time=clock_time(dt.datetime.now(), t))
+        status.value = t("prepare.saved", time=clock_time(shell.session.clock.now(), t))
         status.color = ft.Colors.PRIMARY
     if status.page is not None:
         status.update()
@@ -103,7 +102,7 @@ async def show_conversation(shell: Shell, conversation_id: str, notice: str = ""
     conversation = meeting.conversation
     names = meetings.names(conversation)
     leading = meetings.leading(conversation)
-    me = session._person().id
+    me = session.current_person().id
     message = ft.Text(notice, color=ft.Colors.PRIMARY)
     facts = [
         (t("conv.when"), when(conversation.planned_at, t) or t("conv.no_date")),
@@ -242,7 +241,7 @@ async def show_agreement(shell: Shell, conversation_id: str, notice: str = "") -
     status, waiting, checks = await asyncio.to_thread(meetings.status, meeting)
     conversation = meeting.conversation
     names = meetings.names(conversation)
-    me = session._person().id
+    me = session.current_person().id
     message = ft.Text(notice, color=ft.Colors.PRIMARY)
     body: list[ft.Control] = [
         shell.new_sync_bar(),
@@ -384,7 +383,7 @@ def _sign_here_opener(shell: Shell, meeting: Meeting, other: str,
         if not read_months():
             return
         profiles = await asyncio.to_thread(session.profiles)
-        own = session._vault().id
+        own = session.unlocked_vault().id
         chosen: dict[str, str | None] = {"id": None}
         tiles = ft.Row(wrap=True, spacing=8)
         pin = ft.TextField(label=t("unlock.pin"), password=True, can_reveal_password=True)

@@ -1,6 +1,6 @@
 """The course catalogue: every member reads it, HR adds to it.
 
-The catalogue travels to every device with the next sync (see views.office); the form
+The catalogue travels to every device with the next sync (see services.office); the form
 here only collects what HR types and leaves every rule (title, competences, dates from
 today, seats) to the domain, showing its refusal in the person's language."""
 
@@ -21,7 +21,7 @@ from views.conversation import back_bar
 from views.home import parse_date
 
 if TYPE_CHECKING:
-    from conversations.texts import Texts
+    from resources.texts import Texts
     from views.app import Shell
 
 
@@ -122,7 +122,7 @@ async def show_completion(shell: Shell, course_id: str) -> None:
     session, t = shell.session, shell.session.texts
     office = session.office
     mine = next((c for c in await asyncio.to_thread(office.completions)
-                 if c.course_id == course_id and c.person_id == session._person().id), None)
+                 if c.course_id == course_id and c.person_id == session.current_person().id), None)
     day = ft.TextField(label=t("course.completed_on"), hint_text=t("new.date_hint"),
                        value=(mine.completed_on if mine else session.today()).strftime(
                            "%d-%m-%Y"))

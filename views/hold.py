@@ -13,6 +13,7 @@ from conversations.competence import Level
 from conversations.courses import Course
 from conversations.model import Goal, GoalStatus, InputRejected, PracticeField
 from conversations.sheets import Question, QuestionType, Theme
+from services.meeting import Meeting, new_goal
 from storage import StorageError
 from views.common import WIDE, Debouncer, describe, page_column, when
 from views.conversation import (
@@ -23,7 +24,6 @@ from views.conversation import (
     show_conversation,
 )
 from views.home import parse_date
-from views.meeting import Meeting, new_goal
 
 if TYPE_CHECKING:
     from views.app import Shell
@@ -128,7 +128,7 @@ class HoldScreen:
         self.t = shell.session.texts
         self.meeting = meeting
         self.names = self.meetings.names(meeting.conversation)
-        self.me = self.session._person().id
+        self.me = self.session.current_person().id
         self.step = 0
         self.status = ft.Text("", tooltip=self.t("prepare.save_status"))
         self.saver = Debouncer(self.save)
@@ -411,7 +411,8 @@ async def show_follow_up(shell: Shell, conversation_id: str) -> None:
             for goal_id, group in choices.items():
                 status = GoalStatus(group.value or GoalStatus.OPEN.value)
                 current = meeting.agreement
-                assert current is not None
+                if current is None:
+                    return
                 if next(g for g in current.goals if g.id == goal_id).status is not status:
                     meetings.set_goal_status(conversation_id, goal_id, status)
             await asyncio.to_thread(meetings.followed_up, conversation_id)

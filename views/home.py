@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from conversations.model import InputRejected, Kind, Task
+from services.session import Summary
 from storage import StorageError
 from views.common import busy, describe, page_column, when
-from views.session import Summary
 
 if TYPE_CHECKING:
     from views.app import Shell
@@ -28,7 +28,8 @@ TASK_ICONS = {
 async def show_home(shell: Shell, notice: str = "") -> None:
     session, t = shell.session, shell.session.texts
     me = session.me
-    assert me is not None
+    if me is None:  # locked meanwhile (idle): the unlock screen is already showing
+        return
     groups = await asyncio.to_thread(session.home)
     conflicts = len(await asyncio.to_thread(session.open_conflicts))
     body: list[ft.Control] = [

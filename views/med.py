@@ -24,8 +24,9 @@ YEARS_SHOWN = 3
 
 
 def years_offered(this_year: int) -> list[int]:
-    """This year and the two before it, newest first."""
-    return [this_year - n for n in range(YEARS_SHOWN)]
+    """Next year (conversations planned for it are prepared, and rated, in December),
+    this year and the two before it, newest first."""
+    return [this_year - n for n in range(-1, YEARS_SHOWN)]
 
 
 def by_competence(cells: list[TrendCell]) -> dict[str, list[TrendCell]]:

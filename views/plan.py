@@ -40,7 +40,7 @@ async def show_plan(shell: Shell) -> None:
     session, t = shell.session, shell.session.texts
     meetings = session.meetings
     people = await asyncio.to_thread(meetings.candidates)
-    me = session._person().id
+    me = session.current_person().id
     kind = ft.RadioGroup(
         ft.Column([ft.Radio(value=k.value, label=t(f"kind.long.{k.value}")) for k in KINDS],
                   spacing=0),

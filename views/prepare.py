@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -12,9 +11,9 @@ import flet as ft
 from conversations.competence import SCALE, Level
 from conversations.model import InputRejected
 from conversations.sheets import Question, QuestionType, Theme
+from services.session import Draft
 from storage import StorageError
 from views.common import WIDE, Debouncer, clock_time, describe, page_column
-from views.session import Draft
 
 if TYPE_CHECKING:
     from views.app import Shell
@@ -62,7 +61,7 @@ class PrepareScreen:
             self.failed(InputRejected("error.vault_locked"))
             return
         if not self.draft.dirty:
-            self.status.value = self.t("prepare.saved", time=clock_time(dt.datetime.now(),
+            self.status.value = self.t("prepare.saved", time=clock_time(self.session.clock.now(),
                                                                         self.t))
             self.status.color = ft.Colors.PRIMARY
         self.status.update()

@@ -12,13 +12,13 @@ import flet as ft
 
 from conversations.model import InputRejected
 from conversations.retention import MAX_YEARS, MIN_YEARS, StoredItem
+from services.privacy_desk import DEFAULT_YEARS, PrivacyDesk, parse_years
 from storage import StorageError
 from views.common import busy, describe, page_column, when
 from views.conversation import back_bar, export
-from views.privacy_desk import DEFAULT_YEARS, PrivacyDesk, parse_years
 
 if TYPE_CHECKING:
-    from conversations.texts import Texts
+    from resources.texts import Texts
     from views.app import Shell
 
 ACTION_KEYS = {

@@ -10,9 +10,9 @@ import flet as ft
 
 from conversations.demo import DEMO_PIN
 from conversations.model import InputRejected
+from services.session import MIN_PIN
 from storage import ProfileInfo, StorageError
 from views.common import SYMBOLS, busy, describe, page_column, symbol
-from views.session import MIN_PIN
 
 if TYPE_CHECKING:
     from views.app import Shell

@@ -6,9 +6,9 @@ from collections.abc import Awaitable, Callable
 
 import flet as ft
 
-from conversations.texts import Texts
+from resources.texts import Texts
+from services.syncing import SyncState, SyncStatus
 from views.common import clock_time
-from views.syncing import SyncState, SyncStatus
 
 ICONS = {
     SyncState.NEVER: ft.Icons.CLOUD_QUEUE,

@@ -11,11 +11,11 @@ import flet as ft
 
 from conversations.model import InputRejected, Kind
 from conversations.team import Card, exercise_cards, ground_rules, summary_timer
+from services.meeting import Meeting
 from storage import StorageError
 from views.common import Debouncer, describe, page_column, when
 from views.conversation import back_bar, save_meeting, show_conversation
 from views.home import parse_date
-from views.meeting import Meeting
 
 if TYPE_CHECKING:
     from views.app import Shell

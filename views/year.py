@@ -129,7 +129,8 @@ class YearScreen:
 
     def reminder(self, row: BoardRow) -> Any:
         async def remind(e: Any) -> None:
-            assert row.conversation_id is not None
+            if row.conversation_id is None:
+                return
             try:
                 await asyncio.to_thread(self.office.remind, row.conversation_id)
             except (InputRejected, StorageError) as err:
@@ -258,7 +259,7 @@ class YearScreen:
         return board_csv(self.rows, headings, names).encode("utf-8")
 
     def pdf(self) -> bytes:
-        from conversations.documents import table_document
+        from documents.pdf import table_document
 
         t = self.t
         headings = [t(f"board.col.{column}") for column in BOARD_COLUMNS]
@@ -269,7 +270,7 @@ class YearScreen:
                               headings, rows, t.lang)
 
     def calendar(self) -> bytes:
-        from conversations.invitations import combined_ics, invitation_ics
+        from documents.calendar import combined_ics, invitation_ics
 
         meetings = self.session.meetings
         files = []
@@ -282,7 +283,7 @@ class YearScreen:
             sheet = self.session.library.sheets.get(conversation.sheet_id)
             title = self.t.localize(sheet.title) if sheet else ""
             files.append(invitation_ics(conversation, meetings.names(conversation), title,
-                                        lang=self.t.lang))
+                                        lang=self.t.lang, now=self.session.clock.now()))
         if not files:
             raise InputRejected("error.nothing_planned")
         return combined_ics(files)

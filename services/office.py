@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
 
 from conversations.competence import JobProfile, Level
 from conversations.courses import (
@@ -36,7 +35,6 @@ from conversations.model import (
     Goal,
     InputRejected,
     Kind,
-    Preparation,
     Reminder,
     Role,
     State,
@@ -52,18 +50,20 @@ from conversations.overview import (
     may_see_individual,
 )
 from conversations.trends import TrendCell, med_trends
-from views.session import PREPARATION_TABLE, REMINDER_TABLE, REMINDERS_KEY
+from services.meeting import Meetings
+from services.session import Session
+from storage.schema import (
+    AGREEMENT_TABLE,
+    CATALOGUE_SHARD,
+    COMPLETION_TABLE,
+    COURSE_TABLE,
+    COVERAGE_TABLE,
+    PREPARATION_TABLE,
+    RATINGS_TABLE,
+    REMINDER_TABLE,
+    REMINDERS_KEY,
+)
 
-if TYPE_CHECKING:
-    from views.session import AppSession
-
-RATINGS_TABLE = "competence_ratings"
-COURSE_TABLE = "courses"
-COVERAGE_TABLE = "coverage"
-COMPLETION_TABLE = "completions"
-AGREEMENT_TABLE = "agreements"
-# Every course lives in one shard that every member reads.
-CATALOGUE_SHARD = "c0" + "0" * 30
 INDIVIDUAL_KINDS = (Kind.MUS, Kind.PUS, Kind.LUS)
 
 
@@ -72,40 +72,34 @@ def coverage_id(leader_id: str, year: int) -> str:
     return hashlib.sha256(f"coverage|{leader_id}|{year}".encode()).hexdigest()[:32]
 
 
-def ratings_id(person_id: str, conversation_id: str, by_leader: bool) -> str:
-    """One ratings record per person, conversation and assessor: a new share replaces
-    the old instead of counting twice."""
-    seed = f"{person_id}|{conversation_id}|{'leader' if by_leader else 'self'}"
-    return hashlib.sha256(seed.encode()).hexdigest()[:32]
-
-
 class Office:
-    def __init__(self, session: AppSession) -> None:
+    def __init__(self, session: Session, meetings: Meetings) -> None:
         self.session = session
+        self.meetings = meetings
 
     # --- who I am here ---------------------------------------------------------------------
 
     def me(self) -> Member:
-        person = self.session._person()
+        person = self.session.current_person()
         member = self.session.directory.member(person.id)
         if member is None:
             raise InputRejected("error.vault_locked")
         return member
 
     def is_hr(self) -> bool:
-        return Role.HR in self.session._person().roles
+        return Role.HR in self.session.current_person().roles
 
     def is_med(self) -> bool:
-        return bool({Role.MED, Role.HR} & set(self.session._person().roles))
+        return bool({Role.MED, Role.HR} & set(self.session.current_person().roles))
 
     def led(self) -> list[Member]:
         """The people I lead, by name."""
-        me = self.session._person().id
+        me = self.session.current_person().id
         return sorted((m for m in self.session.directory.members.values()
                        if m.leader_id == me), key=lambda m: m.name.casefold())
 
     def is_leader(self) -> bool:
-        return bool(self.led()) or Role.LEADER in self.session._person().roles
+        return bool(self.led()) or Role.LEADER in self.session.current_person().roles
 
     def members(self) -> dict[str, Member]:
         return dict(self.session.directory.members)
@@ -113,42 +107,10 @@ class Office:
     def profiles(self) -> Mapping[str, JobProfile]:
         return self.session.library.job_profiles
 
-    # --- ratings flowing to leader and HR ------------------------------------------------------
-
-    def share_ratings(self, conversation: Conversation, preparation: Preparation) -> None:
-        """Blocking. Sends the competence ratings of a preparation the person shared.
-        The leader's ratings in an employee's conversation are their assessment of
-        each participant."""
-        if not preparation.ratings:
-            return
-        me = self.session._person().id
-        leading = me in (conversation.leader_id, conversation.delegate_leader_id)
-        if not leading and not preparation.shared_with_leader:
-            return
-        year = (conversation.planned_at.date() if conversation.planned_at
-                else self.session.today()).year
-        rated = conversation.participant_ids if leading else (me,)
-        if leading and conversation.kind.is_team:
-            return
-        vault = self.session._vault()
-        earlier = vault.read_shard(conversation.id).get(RATINGS_TABLE, {})
-        for person in rated:
-            record_id = ratings_id(person, conversation.id, leading)
-            ratings = dict(preparation.ratings)
-            if record_id in earlier:  # a new version of the same record, never a rival
-                before = CompetenceRatings.from_dict(earlier[record_id])
-                if dict(before.ratings) == ratings and before.year == year:
-                    continue
-                record = before.revised(author=me, ratings=ratings, year=year)
-            else:
-                record = CompetenceRatings(
-                    id=record_id, person_id=person, conversation_id=conversation.id,
-                    year=year, ratings=ratings, by_leader=leading, author=me)
-            self.session.publish(conversation.id, RATINGS_TABLE, record.to_dict())
 
     def ratings(self) -> list[Rating]:
         """Blocking. Every competence rating this person may read."""
-        vault = self.session._vault()
+        vault = self.session.unlocked_vault()
         found: list[Rating] = []
         for shard_id in vault.shard_ids():
             table = vault.read_shard(shard_id).get(RATINGS_TABLE, {})
@@ -184,11 +146,11 @@ class Office:
 
     def conversations(self) -> list[Conversation]:
         """Blocking. The conversations this person leads, from the catalog (no shard reads)."""
-        me = self.session._person().id
+        me = self.session.current_person().id
         found = []
-        for cid, entry in self.session._vault().catalog().items():
-            if me in (entry.get("leader_id"), entry.get("delegate_leader_id")):
-                found.append(_from_catalog(cid, entry, me))
+        for cid, entry in self.session.catalog().items():
+            if entry.leading(me):
+                found.append(entry.conversation(cid, me))
         return found
 
     def board(self, year: int) -> list[BoardRow]:
@@ -206,7 +168,7 @@ class Office:
         """Blocking. Sends how many of my people have had the year's conversation, when
         that changed since last time and I have a leader to tell."""
         session = self.session
-        me = session._person().id
+        me = session.current_person().id
         if session.directory.leader_of(me) is None or not self.led():
             return
         if rows is None:
@@ -214,7 +176,7 @@ class Office:
                                 kinds=INDIVIDUAL_KINDS)
         done = sum(1 for row in rows if row.state in HELD_OR_LATER)
         shard = coverage_id(me, year)
-        earlier = session._vault().read_shard(shard).get(COVERAGE_TABLE, {}).get(shard)
+        earlier = session.unlocked_vault().read_shard(shard).get(COVERAGE_TABLE, {}).get(shard)
         if earlier is not None:
             before = Coverage.from_dict(earlier)
             if (before.done, before.led) == (done, len(rows)):
@@ -226,7 +188,7 @@ class Office:
         session.publish(shard, COVERAGE_TABLE, record.to_dict())
 
     def _prepared(self, conversations: Iterable[Conversation]) -> set[str]:
-        vault = self.session._vault()
+        vault = self.session.unlocked_vault()
         done = set()
         for conversation in conversations:
             preps = vault.read_shard(conversation.id).get(PREPARATION_TABLE, {}).values()
@@ -239,9 +201,9 @@ class Office:
         """Blocking. For the leader's leader: per leader below them, how many of their
         people have had this year's conversation (held or later) out of how many, as
         those leaders' devices last reported it."""
-        me = self.session._person().id
+        me = self.session.current_person().id
         leaders = {m.id for m in self.session.directory.members.values() if m.leader_id == me}
-        vault = self.session._vault()
+        vault = self.session.unlocked_vault()
         found = {}
         for leader in leaders:
             shard = coverage_id(leader, year)
@@ -257,41 +219,41 @@ class Office:
         what was planned so far kept."""
         planned = []
         for people, day in slots:
-            planned.append(self.session.meetings.plan(kind, people, day, at=at).conversation_id)
+            planned.append(self.meetings.plan(kind, people, day, at=at).conversation_id)
         return planned
 
     def remind(self, conversation_id: str, note_key: str = "reminder.follow_up") -> None:
         """Blocking. A reminder about this conversation that shows on the participants'
         home screens after their next sync."""
         session = self.session
-        conversation = session.meetings.conversation(conversation_id)
-        me = session._person().id
+        conversation = self.meetings.conversation(conversation_id)
+        me = session.current_person().id
         if me not in (conversation.leader_id, conversation.delegate_leader_id):
             raise InputRejected("error.leader_only")
         reminder = Reminder(conversation_id=conversation_id, about=note_key,
-                            sent_at=dt.datetime.now().astimezone().replace(microsecond=0),
+                            sent_at=session.clock.now(),
                             author=me)
-        session._vault().put_record(conversation_id, REMINDER_TABLE, reminder.to_dict())
+        session.unlocked_vault().put_record(conversation_id, REMINDER_TABLE, reminder.to_dict())
         session.publish(conversation_id, REMINDER_TABLE, reminder.to_dict())
 
     def reminders(self) -> list[tuple[Reminder, Conversation]]:
         """Blocking. Reminders others sent me about my conversations, newest first (from
         the index a sync keeps, and the catalog: no shard is read)."""
-        vault, me = self.session._vault(), self.session._person().id
-        catalog = vault.catalog()
+        vault, me = self.session.unlocked_vault(), self.session.current_person().id
+        catalog = self.session.catalog()
         found = []
         for raw in (vault.get_meta(REMINDERS_KEY) or {}).get("items", {}).values():
             reminder = Reminder.from_dict(raw)
             entry = catalog.get(reminder.conversation_id)
-            if entry is not None and me in entry.get("participant_ids", ()):
-                found.append((reminder, _from_catalog(reminder.conversation_id, entry, me)))
+            if entry is not None and me in entry.participant_ids:
+                found.append((reminder, entry.conversation(reminder.conversation_id, me)))
         return sorted(found, key=lambda pair: pair[0].sent_at, reverse=True)
 
     # --- courses -------------------------------------------------------------------------------
 
     def courses(self) -> list[Course]:
         """Blocking. The course catalogue, newest dates last."""
-        table = self.session._vault().read_shard(CATALOGUE_SHARD).get(COURSE_TABLE, {})
+        table = self.session.unlocked_vault().read_shard(CATALOGUE_SHARD).get(COURSE_TABLE, {})
         courses = [Course.from_dict(raw) for raw in table.values()]
         return sorted(courses, key=lambda c: (c.dates[:1] or (dt.date.max,), c.title))
 
@@ -305,20 +267,20 @@ class Office:
         course = new_course(title=title, competence_ids=tuple(competence_ids),
                             delivery=delivery, provider=provider, teacher_id=teacher_id,
                             dates=tuple(dates), seats=seats, description=description,
-                            today=self.session.today(), author=self.session._person().id)
-        self.session._vault().put_record(CATALOGUE_SHARD, COURSE_TABLE, course.to_dict())
+                            today=self.session.today(), author=self.session.current_person().id)
+        self.session.unlocked_vault().put_record(CATALOGUE_SHARD, COURSE_TABLE, course.to_dict())
         self.session.publish(CATALOGUE_SHARD, COURSE_TABLE, course.to_dict())
         return course
 
     def completions(self) -> list[Completion]:
         """Blocking. Course completions this person may read."""
-        table = self.session._vault().read_shard(CATALOGUE_SHARD).get(COMPLETION_TABLE, {})
+        table = self.session.unlocked_vault().read_shard(CATALOGUE_SHARD).get(COMPLETION_TABLE, {})
         return [Completion.from_dict(raw) for raw in table.values()]
 
     def complete(self, course_id: str, completed_on: dt.date, consent: bool) -> Completion:
         """Blocking. I took a course; with consent it shows in the competence catalogue.
         Marking it again changes the consent (or the date) of the same record."""
-        me, today = self.session._person().id, self.session.today()
+        me, today = self.session.current_person().id, self.session.today()
         if completed_on > today:
             raise InputRejected("error.completed_in_future")
         if not any(c.id == course_id for c in self.courses()):
@@ -367,7 +329,7 @@ class Office:
 
     def demand(self, year: int) -> list[Demand]:
         """Blocking. Course demand from gaps and from agreement goals of type course."""
-        vault = self.session._vault()
+        vault = self.session.unlocked_vault()
         goals: list[tuple[str, Goal]] = []
         for shard_id in vault.shard_ids():
             for raw in vault.read_shard(shard_id).get(AGREEMENT_TABLE, {}).values():
@@ -382,17 +344,3 @@ class Office:
                 if competence.id == competence_id:
                     return self.session.texts.localize(competence.name)
         return competence_id
-
-
-def _from_catalog(cid: str, entry: Mapping[str, Any], me: str) -> Conversation:
-    """A conversation as far as its home-screen summary tells (no sheet)."""
-    planned, due = entry.get("planned_at"), entry.get("follow_up_due")
-    return Conversation(
-        id=cid, kind=Kind(entry["kind"]), sheet_id="", sheet_version=0,
-        leader_id=entry.get("leader_id") or me,
-        delegate_leader_id=entry.get("delegate_leader_id"),
-        participant_ids=tuple(entry.get("participant_ids", ())),
-        planned_at=dt.datetime.fromisoformat(planned) if planned else None,
-        follow_up_due=dt.date.fromisoformat(due) if due else None,
-        state=State(entry["state"]), author=me,
-    )

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, Any
 from conversations import demo
 from conversations.competence import JobProfile, Level, default_job_profile
 from conversations.directory import Directory, Member
+from conversations.merge import Conflict, NoValue, resolve
 from conversations.model import (
+    CompetenceRatings,
     Conversation,
     InputRejected,
     Kind,
@@ -35,29 +37,51 @@ from conversations.model import (
 )
 from conversations.records import canonical_json
 from conversations.sheets import QuestionSheet, SheetLibrary, progress_items
-from conversations.texts import DEFAULT_LANGUAGE, Texts
+from conversations.texts import DEFAULT_LANGUAGE
+from resources.texts import Texts
+from services.catalog import CatalogEntry
+from services.clock import Clock
 from storage import MIN_PIN_LENGTH, Device, ProfileInfo, Vault
+from storage.schema import (
+    CONFLICTS_KEY,
+    CONFLICTS_TABLE,
+    CONVERSATION_TABLE,
+    DIRECTORY_KEY,
+    ORG_PIN_KEY,
+    OUTBOX_KEY,
+    PREPARATION_TABLE,
+    PROFILE_KEY,
+    RATINGS_TABLE,
+    REMINDER_TABLE,
+    REMINDERS_KEY,
+    SETTINGS_KEY,
+    SHARE_KEY,
+)
+from storage.sealing import fingerprint
+from sync.engine import SyncEngine
+from sync.identity import device_id_of, identity_of
+from sync.locations import open_share
+from sync.organisation import (
+    JoinClaim,
+    found_organisation,
+    org_identity_of,
+    organisation_card,
+    pending_requests,
+    publish_card,
+    publish_directory,
+    read_directory,
+    refuse,
+    request_to_join,
+)
+from sync.organisation import approve as approve_request
 
 if TYPE_CHECKING:
     from sync.engine import SyncReport
     from sync.organisation import JoinRequest, OrgCard
     from sync.share import Share
-    from views.meeting import Meetings
-    from views.office import Office
 
 MIN_PIN = MIN_PIN_LENGTH
 SYMBOL_COUNT = 8
-PROFILE_KEY = "profile"
-DIRECTORY_KEY = "directory"
-SETTINGS_KEY = "settings"
-SHARE_KEY = "share"
-CONFLICTS_KEY = "open_conflicts"
-CONFLICTS_TABLE = "conflicts"
-ORG_PIN_KEY = "organisation_pin"
-CONVERSATION_TABLE = "conversation"
-PREPARATION_TABLE = "preparations"
-REMINDER_TABLE = "reminders"
-REMINDERS_KEY = "reminders"  # reminders others sent me, so home reads no shards
 TASK_ORDER = (Task.PREPARE, Task.HOLD, Task.SIGN, Task.FOLLOW_UP, Task.DONE)
 
 
@@ -77,20 +101,12 @@ class Summary:
     follow_up_due: dt.date | None = None
 
     @classmethod
-    def from_catalog(cls, cid: str, entry: dict[str, Any], task: Task,
+    def from_catalog(cls, cid: str, entry: CatalogEntry, task: Task,
                      me: str = "") -> Summary:
-        planned, due = entry.get("planned_at"), entry.get("follow_up_due")
         return cls(
-            id=cid,
-            kind=Kind(entry["kind"]),
-            state=State(entry["state"]),
-            with_whom=entry.get("with_whom", ""),
-            planned_at=dt.datetime.fromisoformat(planned) if planned else None,
-            answered=int(entry.get("answered", 0)),
-            total=int(entry.get("total", 0)),
-            task=task,
-            leading=bool(me) and me in (entry.get("leader_id"), entry.get("delegate_leader_id")),
-            follow_up_due=dt.date.fromisoformat(due) if due else None,
+            id=cid, kind=entry.kind, state=entry.state, with_whom=entry.with_whom,
+            planned_at=entry.planned_at, answered=entry.answered, total=entry.total,
+            task=task, leading=entry.leading(me), follow_up_due=entry.follow_up_due,
         )
 
 
@@ -134,46 +150,47 @@ class ConflictItem:
     label: str
 
 
-class AppSession:
+class Session:
+    """One person's session on this device: profiles, unlocking, their own
+    preparations and drafts, the share and sync, joining the organisation, conflicts.
+    The screens use ``services.app.AppSession``, which adds conversations and the
+    office on top."""
+
     def __init__(
         self,
         device: Device,
         library: SheetLibrary,
         *,
         lang: str = DEFAULT_LANGUAGE,
-        today: Callable[[], dt.date] = dt.date.today,
+        clock: Clock | None = None,
         idle_seconds: float = 300.0,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.device = device
         self.library = library
         self.texts = Texts(lang)
-        self.today = today
+        self.clock = clock or Clock()
         self.idle_seconds = idle_seconds
-        self.clock = clock
         self.vault: Vault | None = None
         self.me: Person | None = None
         self.directory = Directory(version=0)
         self.drafts: dict[str, Draft] = {}
-        self._last_activity = clock()
-        self._save_lock = threading.RLock()
-        self._meetings: Meetings | None = None
+        self._last_activity = self.clock.monotonic()
+        self.save_lock = threading.RLock()
 
-    @property
-    def meetings(self) -> Meetings:
-        """Planning, holding and signing conversations (see views.meeting)."""
-        if self._meetings is None:
-            from views.meeting import Meetings
+    # --- where the app's other services join in (services.app fills these) ----------
 
-            self._meetings = Meetings(self)
-        return self._meetings
+    def before_sync(self) -> None:
+        """Runs with the directory fresh, just before a sync sends and fetches: what is
+        published here goes out in the same sync."""
 
-    @property
-    def office(self) -> Office:
-        """The leader's board and year, HR's overview and courses (see views.office)."""
-        from views.office import Office
+    def forget_open_work(self) -> None:
+        """Runs when the vault is opened or locked: drop everything decrypted."""
 
-        return Office(self)
+    def save_open_work(self) -> None:
+        """Runs first in ``save_all``, under the save lock: write other open work."""
+
+    def today(self) -> dt.date:
+        return self.clock.today()
 
     # --- language and idle lock -------------------------------------------------
 
@@ -183,10 +200,11 @@ class AppSession:
             self.vault.put_meta(SETTINGS_KEY, {"lang": self.texts.lang})
 
     def touch(self) -> None:
-        self._last_activity = self.clock()
+        self._last_activity = self.clock.monotonic()
 
     def idle_expired(self) -> bool:
-        return self.vault is not None and self.clock() - self._last_activity > self.idle_seconds
+        quiet = self.clock.monotonic() - self._last_activity
+        return self.vault is not None and quiet > self.idle_seconds
 
     # --- profiles ----------------------------------------------------------------
 
@@ -244,7 +262,7 @@ class AppSession:
             for conversation, preparations in year:
                 if demo.takes_part(person.id, conversation):
                     own = [p for p in preparations if p.author == person.id]
-                    self._store_conversation(conversation, own)
+                    self.store_conversation(conversation, own)
         for rated in demo.ratings(org, self.today(), self.library.job_profiles):
             for reader in (org.leader.id, org.hr.id, rated.person_id):
                 if reader in vaults:
@@ -261,26 +279,21 @@ class AppSession:
     ) -> None:
         """Henrik from HR keeps the demo organisation's key; its card and signed
         directory go to the local share, and every demo profile trusts that key."""
-        from sync.organisation import (
-            found_organisation,
-            org_identity_of,
-            organisation_card,
-            publish_card,
-            publish_directory,
-        )
-
         hr_vault = vaults[hr_id]
         hr_member = directory.member(hr_id)
-        assert hr_member is not None
+        if hr_member is None:
+            raise InputRejected("error.profile_missing")
         found_organisation(hr_vault, hr_member, demo.ORGANISATION, directory.policy)
         keeper = org_identity_of(hr_vault)
-        assert keeper is not None
+        if keeper is None:
+            raise InputRejected("error.org_key_missing")
         self.vault = hr_vault
         share = self._open_share()
         publish_card(share, demo.ORGANISATION, keeper)
         publish_directory(share, directory, keeper, name=demo.ORGANISATION)
         card = organisation_card(share)
-        assert card is not None
+        if card is None:
+            raise InputRejected("error.org_card_missing")
         pin = {"name": card.name, "sign_pub": card.sign_pub, "fingerprint": card.fingerprint,
                "listed": True}
         for vault in vaults.values():
@@ -302,7 +315,7 @@ class AppSession:
             raise InputRejected("error.pin_too_short", min=MIN_PIN)
         if new_pin != new_pin_again:
             raise InputRejected("error.pin_mismatch")
-        self._vault().change_pin(old_pin, new_pin)
+        self.unlocked_vault().change_pin(old_pin, new_pin)
 
     def lock(self) -> None:
         """Forgets keys and every decrypted draft. Save pending edits first."""
@@ -312,7 +325,7 @@ class AppSession:
         self.me = None
         self.directory = Directory(version=0)
         self.drafts = {}
-        self._meetings = None
+        self.forget_open_work()
 
     def _enter(self, vault: Vault) -> None:
         self.vault = vault
@@ -328,15 +341,15 @@ class AppSession:
         settings = vault.get_meta(SETTINGS_KEY) or {}
         self.texts = Texts(settings.get("lang", self.texts.lang))
         self.drafts = {}
-        self._meetings = None
+        self.forget_open_work()
         self.touch()
 
-    def _vault(self) -> Vault:
+    def unlocked_vault(self) -> Vault:
         if self.vault is None:
             raise InputRejected("error.vault_locked")
         return self.vault
 
-    def _person(self) -> Person:
+    def current_person(self) -> Person:
         if self.me is None:
             raise InputRejected("error.vault_locked")
         return self.me
@@ -357,7 +370,7 @@ class AppSession:
         return str(self.device.root / "share")
 
     def share_settings(self) -> dict[str, str]:
-        saved = self._vault().get_meta(SHARE_KEY) or {}
+        saved = self.unlocked_vault().get_meta(SHARE_KEY) or {}
         return {
             "location": saved.get("location") or self.default_share(),
             "username": saved.get("username", ""),
@@ -367,8 +380,6 @@ class AppSession:
     def set_share(self, location: str, username: str, password: str) -> None:
         """Blocking. Checks the location's form (it may be offline now) and keeps it,
         with the SMB credentials, inside the encrypted vault."""
-        from sync.locations import open_share
-
         location = location.strip()
         if not location:
             raise InputRejected("error.share_location_required")
@@ -376,23 +387,21 @@ class AppSession:
             open_share(location, username=username, password=password)
         except ValueError as err:
             raise InputRejected("error.share_location_bad", location=location) from err
-        self._vault().put_meta(
+        self.unlocked_vault().put_meta(
             SHARE_KEY, {"location": location, "username": username.strip(), "password": password}
         )
 
     def sync(self, progress: Callable[[str, int], None] | None = None) -> SyncReport:
         """Blocking. Sends what is waiting and fetches what is new for me; raises
         ShareUnavailable when the share cannot be reached (nothing is lost)."""
-        from sync.engine import SyncEngine
-
-        vault, me = self._vault(), self._person()
+        vault, me = self.unlocked_vault(), self.current_person()
         share = self._open_share()
         self._take_directory(share)
-        self.office.share_coverage(self.today().year)
-        engine = SyncEngine(vault, share, self.directory, me.id)
+        self.before_sync()
+        engine = SyncEngine(vault, share, self.directory, me.id, clock=self.clock.time)
         # Saves wait while a sync applies what it fetched: the engine rewrites whole
         # tables of a shard, and an autosave in between would be overwritten.
-        with self._save_lock:
+        with self.save_lock:
             report = engine.sync(progress=progress)
         self._refresh_catalog(report.changed)
         if report.conflicts:
@@ -404,7 +413,7 @@ class AppSession:
 
     def organisation(self) -> dict[str, Any] | None:
         """The organisation this profile trusts: name, key fingerprint; None until pinned."""
-        pin = self._vault().get_meta(ORG_PIN_KEY)
+        pin = self.unlocked_vault().get_meta(ORG_PIN_KEY)
         return dict(pin) if pin else None
 
     def _take_directory(self, share: Share) -> None:
@@ -413,10 +422,8 @@ class AppSession:
         pin = self.organisation()
         if pin is None:
             return
-        from sync.identity import identity_of
-        from sync.organisation import read_directory
 
-        vault, me = self._vault(), self._person()
+        vault, me = self.unlocked_vault(), self.current_person()
         mine = identity_of(vault)
         newer = read_directory(share, pin["sign_pub"], me.id, mine)
         if newer is None or (newer.version <= self.directory.version and pin.get("listed")):
@@ -431,8 +438,6 @@ class AppSession:
     def find_organisation(self) -> OrgCard:
         """Blocking. The organisation's public card on the share, for the person to
         compare its fingerprint with HR before asking to join."""
-        from sync.organisation import organisation_card
-
         card = organisation_card(self._open_share())
         if card is None:
             raise InputRejected("error.no_organisation")
@@ -441,9 +446,7 @@ class AppSession:
     def request_to_join(self, card: OrgCard, unit: str, team: str) -> None:
         """Blocking. Pins the organisation's key and sends a join request that only the
         organisation can read."""
-        from sync.organisation import JoinClaim, request_to_join
-
-        me, vault = self._person(), self._vault()
+        me, vault = self.current_person(), self.unlocked_vault()
         claim = JoinClaim(person_id=me.id, name=me.name, roles=me.roles,
                           unit=unit.strip(), team=team.strip(), leader_id=None,
                           job_profile=me.job_profile)
@@ -453,9 +456,7 @@ class AppSession:
 
     def join_requests(self) -> list[JoinRequest]:
         """Blocking. For HR: requests to join that wait for a decision."""
-        from sync.organisation import org_identity_of, pending_requests
-
-        org = org_identity_of(self._vault())
+        org = org_identity_of(self.unlocked_vault())
         if org is None:
             return []
         return pending_requests(self._open_share(), org, self.directory)
@@ -463,17 +464,12 @@ class AppSession:
     @staticmethod
     def fingerprint_of(request: JoinRequest) -> str:
         """The requester's signing key as HR reads it aloud to compare with them."""
-        from storage.sealing import fingerprint
-
         return fingerprint(request.keys.sign)
 
     def decide_join(self, request: JoinRequest, approve: bool) -> None:
         """Blocking. For HR: approve (the next directory version goes to the share) or
         refuse a request."""
-        from sync.organisation import approve as approve_request
-        from sync.organisation import org_identity_of, publish_directory, refuse
-
-        vault = self._vault()
+        vault = self.unlocked_vault()
         org = org_identity_of(vault)
         if org is None:
             raise InputRejected("error.not_org_keeper")
@@ -487,8 +483,6 @@ class AppSession:
             refuse(share, request, org)
 
     def _open_share(self) -> Share:
-        from sync.locations import open_share
-
         settings = self.share_settings()
         if settings["location"] == self.default_share():
             Path(settings["location"]).mkdir(parents=True, exist_ok=True)
@@ -498,12 +492,12 @@ class AppSession:
     # --- conflicts ---------------------------------------------------------------------
 
     def _conflict_shards(self) -> list[str]:
-        return list((self._vault().get_meta(CONFLICTS_KEY) or {}).get("shards", []))
+        return list((self.unlocked_vault().get_meta(CONFLICTS_KEY) or {}).get("shards", []))
 
     def open_conflicts(self) -> list[ConflictItem]:
         """Blocking. Every answer or field that two devices changed differently and
         that nobody has settled yet, with both values."""
-        vault = self._vault()
+        vault = self.unlocked_vault()
         items: list[ConflictItem] = []
         for shard_id in self._conflict_shards():
             shard = vault.read_shard(shard_id)
@@ -538,12 +532,10 @@ class AppSession:
     def settle(self, item: ConflictItem, choice: str) -> None:
         """Blocking. Keeps the chosen value ("ours" or "theirs"), makes the settled
         version and, once a record has no open clash left, sends it."""
-        from conversations.merge import Conflict, resolve
-
         if choice not in ("ours", "theirs"):
             raise InputRejected("error.conflict_choice")
-        vault, me = self._vault(), self._person()
-        with self._save_lock:
+        vault, me = self.unlocked_vault(), self.current_person()
+        with self.save_lock:
             shard = vault.read_shard(item.shard)
             doc = shard.get(CONFLICTS_TABLE, {}).get(item.conflict_id)
             current = shard.get(item.table, {}).get(item.record_id)
@@ -566,27 +558,23 @@ class AppSession:
             vault.put_meta(CONFLICTS_KEY, {"shards": remaining})
 
     def _shard_has_conflicts(self, shard_id: str) -> bool:
-        docs = self._vault().read_shard(shard_id).get(CONFLICTS_TABLE, {}).values()
+        docs = self.unlocked_vault().read_shard(shard_id).get(CONFLICTS_TABLE, {}).values()
         return any(not doc.get("settled") for doc in docs)
 
     def publish(self, conversation_id: str, table: str, record: dict[str, Any]) -> None:
         """Blocking. Puts a record version in the outbox; the next sync sends it to
         exactly the people the visibility rules name. Never waits for the share."""
-        from sync.engine import SyncEngine
-
-        SyncEngine(self._vault(), self._open_share(), self.directory, self._person().id).publish(
-            conversation_id, table, record
-        )
+        engine = SyncEngine(self.unlocked_vault(), self._open_share(), self.directory,
+                            self.current_person().id, clock=self.clock.time)
+        engine.publish(conversation_id, table, record)
 
     def preparation_state(self, conversation_id: str) -> str:
         """Blocking. The preparation's state in the person's words: a draft only they
         see, ready to send (waiting for the share), or sent."""
-        from sync.engine import OUTBOX_KEY
-
         draft = self.drafts.get(conversation_id)
         if draft is None or not draft.preparation.shared_with_leader:
             return "record.draft"
-        outbox = (self._vault().get_meta(OUTBOX_KEY) or {}).get("items", [])
+        outbox = (self.unlocked_vault().get_meta(OUTBOX_KEY) or {}).get("items", [])
         waiting = any(item.get("shard") == conversation_id and item.get("table") ==
                       PREPARATION_TABLE for item in outbox)
         edited = draft.dirty or draft.saved is not draft.opened
@@ -594,7 +582,7 @@ class AppSession:
 
     def _refresh_catalog(self, conversation_ids: list[str]) -> None:
         """Home-screen summaries for conversations a sync brought or changed."""
-        vault, me = self._vault(), self._person()
+        vault, me = self.unlocked_vault(), self.current_person()
         entries = {}
         reminders: dict[str, Any] = {}
         for cid in conversation_ids:
@@ -608,7 +596,7 @@ class AppSession:
                  if p.get("author") == me.id),
                 None,
             )
-            entries[cid] = self._summary_entry(conversation, mine)
+            entries[cid] = self.summary_entry(conversation, mine)
             reminders.update({raw["id"]: raw for raw in shard.get(REMINDER_TABLE, {}).values()
                               if raw.get("author") != me.id})
         if entries:
@@ -621,17 +609,22 @@ class AppSession:
 
     def home(self) -> list[tuple[Task, list[Summary]]]:
         """My conversations grouped by what they need from me, soonest first."""
-        me, today = self._person(), self.today()
+        me, today = self.current_person(), self.today()
         groups: dict[Task, list[Summary]] = {task: [] for task in TASK_ORDER}
-        for cid, entry in self._vault().catalog().items():
+        for cid, entry in self.catalog().items():
             task = _task_from_catalog(entry, me.id, today)
             groups[task].append(Summary.from_catalog(cid, entry, task, me.id))
-        far = dt.datetime.max
+        far = dt.datetime.max  # noqa: DTZ901 - planned times are naive local times
         return [
             (task, sorted(items, key=lambda s: s.planned_at or far))
             for task, items in groups.items()
             if items
         ]
+
+    def catalog(self) -> dict[str, CatalogEntry]:
+        """Blocking. Every conversation on this device as the catalog lists it."""
+        return {cid: CatalogEntry.from_dict(entry)
+                for cid, entry in self.unlocked_vault().catalog().items()}
 
     def person_name(self, person_id: str) -> str:
         member = self.directory.member(person_id)
@@ -641,7 +634,7 @@ class AppSession:
         self, kind: Kind, leader_name: str, planned_on: dt.date | None
     ) -> str:
         """Blocking. An employee registers a conversation they were invited to."""
-        me = self._person()
+        me = self.current_person()
         if not leader_name.strip():
             raise InputRejected("error.leader_required")
         if planned_on is not None and planned_on < self.today():
@@ -651,7 +644,7 @@ class AppSession:
             raise InputRejected("error.no_sheet", kind=kind.value)
         leader = Person(name=leader_name.strip(), roles=frozenset({Role.LEADER}))
         self.directory = self.directory.with_member(member_of(leader, None))
-        self._vault().put_meta(DIRECTORY_KEY, self.directory.to_dict())
+        self.unlocked_vault().put_meta(DIRECTORY_KEY, self.directory.to_dict())
         planned = dt.datetime.combine(planned_on, dt.time(9, 0)) if planned_on else None
         conversation = Conversation(
             kind=kind,
@@ -663,42 +656,33 @@ class AppSession:
             state=State.PREPARING,
             author=me.id,
         )
-        self._store_conversation(conversation, [])
+        self.store_conversation(conversation, [])
         self.publish(conversation.id, CONVERSATION_TABLE, conversation.to_dict())
         return conversation.id
 
-    def _store_conversation(
+    def store_conversation(
         self, conversation: Conversation, preparations: list[Preparation]
     ) -> None:
-        vault = self._vault()
+        vault = self.unlocked_vault()
         vault.put_record(conversation.id, CONVERSATION_TABLE, conversation.to_dict())
         if preparations:
             records = [p.to_dict() for p in preparations]
             vault.put_records(conversation.id, PREPARATION_TABLE, records)
-        mine = next((p for p in preparations if p.author == self._person().id), None)
-        vault.put_catalog({conversation.id: self._summary_entry(conversation, mine)})
+        mine = next((p for p in preparations if p.author == self.current_person().id), None)
+        vault.put_catalog({conversation.id: self.summary_entry(conversation, mine)})
 
-    def _summary_entry(
+    def summary_entry(
         self, conversation: Conversation, mine: Preparation | None
     ) -> dict[str, Any]:
-        me = self._person()
+        """The catalog entry for ``conversation``, ready for ``Vault.put_catalog``."""
+        me = self.current_person()
         other_ids = [conversation.leader_id, *conversation.participant_ids]
         others = [self.person_name(pid) for pid in other_ids if pid != me.id]
         items = self._items(conversation)
-        return {
-            "kind": conversation.kind.value,
-            "state": conversation.state.value,
-            "with_whom": ", ".join(name for name in others if name),
-            "planned_at": conversation.planned_at.isoformat() if conversation.planned_at else None,
-            "follow_up_due": (
-                conversation.follow_up_due.isoformat() if conversation.follow_up_due else None
-            ),
-            "leader_id": conversation.leader_id,
-            "delegate_leader_id": conversation.delegate_leader_id,
-            "participant_ids": list(conversation.participant_ids),
-            "answered": mine.answered(items) if mine else 0,
-            "total": len(items),
-        }
+        return CatalogEntry.of(
+            conversation, with_whom=", ".join(name for name in others if name),
+            answered=mine.answered(items) if mine else 0, total=len(items),
+        ).to_dict()
 
     def _items(self, conversation: Conversation) -> tuple[str, ...]:
         sheet = self.library.sheets.get(conversation.sheet_id)
@@ -710,8 +694,8 @@ class AppSession:
         """Blocking (reads and decrypts one shard)."""
         if conversation_id in self.drafts:
             return self.drafts[conversation_id]
-        me = self._person()
-        shard = self._vault().read_shard(conversation_id)
+        me = self.current_person()
+        shard = self.unlocked_vault().read_shard(conversation_id)
         records = shard.get(CONVERSATION_TABLE, {})
         if conversation_id not in records:
             raise InputRejected("error.conversation_missing")
@@ -774,7 +758,7 @@ class AppSession:
 
         Keystrokes make working copies; only what reaches disk becomes a version, and
         its parent is the previous version on disk, so the history holds no gaps."""
-        with self._save_lock:
+        with self.save_lock:
             draft = self.drafts.get(conversation_id)
             if draft is None or self.vault is None:
                 return False
@@ -790,38 +774,76 @@ class AppSession:
     def close_draft(self, conversation_id: str) -> None:
         """Blocking. Saves, refreshes the home screen's progress in one write, and
         forgets the draft. Edits that arrive meanwhile are refused, never dropped."""
-        with self._save_lock:
+        with self.save_lock:
             draft = self.drafts.get(conversation_id)
             if draft is None or self.vault is None:
                 return
             draft.closing = True
             try:
                 self.persist(conversation_id)
-                entry = self._summary_entry(draft.conversation, draft.preparation)
+                entry = self.summary_entry(draft.conversation, draft.preparation)
                 self.vault.put_catalog({conversation_id: entry})
                 if draft.saved is not None and draft.saved is not draft.opened:
                     self.publish(conversation_id, PREPARATION_TABLE, draft.saved.to_dict())
-                    self.office.share_ratings(draft.conversation, draft.saved)
+                    self.share_ratings(draft.conversation, draft.saved)
             except BaseException:
                 draft.closing = False
                 raise
             self.drafts.pop(conversation_id, None)
 
+    # --- ratings flowing to leader and HR ---------------------------------------------
+
+    def share_ratings(self, conversation: Conversation, preparation: Preparation) -> None:
+        """Blocking. Sends the competence ratings of a preparation the person shared.
+        The leader's ratings in an employee's conversation are their assessment of
+        each participant."""
+        if not preparation.ratings:
+            return
+        me = self.current_person().id
+        leading = me in (conversation.leader_id, conversation.delegate_leader_id)
+        if not leading and not preparation.shared_with_leader:
+            return
+        year = (conversation.planned_at.date() if conversation.planned_at
+                else self.today()).year
+        rated = conversation.participant_ids if leading else (me,)
+        if leading and conversation.kind.is_team:
+            return
+        vault = self.unlocked_vault()
+        earlier = vault.read_shard(conversation.id).get(RATINGS_TABLE, {})
+        for person in rated:
+            record_id = ratings_id(person, conversation.id, leading)
+            ratings = dict(preparation.ratings)
+            if record_id in earlier:  # a new version of the same record, never a rival
+                before = CompetenceRatings.from_dict(earlier[record_id])
+                if dict(before.ratings) == ratings and before.year == year:
+                    continue
+                record = before.revised(author=me, ratings=ratings, year=year)
+            else:
+                record = CompetenceRatings(
+                    id=record_id, person_id=person, conversation_id=conversation.id,
+                    year=year, ratings=ratings, by_leader=leading, author=me)
+            self.publish(conversation.id, RATINGS_TABLE, record.to_dict())
+
     def save_all(self) -> None:
         """Blocking. Writes every open draft and the home screen's progress for them;
         the drafts stay open (a tab that lost its connection may come back)."""
-        with self._save_lock:
-            if self._meetings is not None:
-                for conversation_id in list(self._meetings.open):
-                    self._meetings.persist(conversation_id)
+        with self.save_lock:
+            self.save_open_work()
             if self.vault is None or not self.drafts:
                 return
             entries = {}
             for conversation_id, draft in list(self.drafts.items()):
                 self.persist(conversation_id)
-                entries[conversation_id] = self._summary_entry(draft.conversation,
+                entries[conversation_id] = self.summary_entry(draft.conversation,
                                                                draft.preparation)
             self.vault.put_catalog(entries)
+
+
+def ratings_id(person_id: str, conversation_id: str, by_leader: bool) -> str:
+    """One ratings record per person, conversation and assessor: a new share replaces
+    the old instead of counting twice."""
+    seed = f"{person_id}|{conversation_id}|{'leader' if by_leader else 'self'}"
+    return hashlib.sha256(seed.encode()).hexdigest()[:32]
 
 
 def still_open(record: dict[str, Any], clash: dict[str, Any]) -> bool:
@@ -843,8 +865,6 @@ NOTHING = object()
 def marker(value: Any) -> Any:
     """A stored clash value back as the merge knows it: ``{"no_value": "absent"}`` is
     the ABSENT marker (the answer was removed on that side)."""
-    from conversations.merge import NoValue
-
     if isinstance(value, dict) and set(value) == {"no_value"}:
         return NoValue(value["no_value"])
     return value
@@ -856,8 +876,6 @@ def member_of(person: Person, vault: Vault | None) -> Member:
     enc_key = sign_key = ""
     devices: tuple[str, ...] = ()
     if vault is not None:
-        from sync.identity import device_id_of, identity_of
-
         public = identity_of(vault).public()
         enc_key, sign_key, devices = public.enc, public.sign, (device_id_of(vault),)
     return Member(
@@ -874,13 +892,12 @@ def member_of(person: Person, vault: Vault | None) -> Member:
     )
 
 
-def _task_from_catalog(entry: dict[str, Any], me: str, today: dt.date) -> Task:
-    due, planned = entry.get("follow_up_due"), entry.get("planned_at")
+def _task_from_catalog(entry: CatalogEntry, me: str, today: dt.date) -> Task:
     return task_for(
-        State(entry["state"]),
-        leading=me in (entry.get("leader_id"), entry.get("delegate_leader_id")),
-        planned_on=dt.datetime.fromisoformat(planned).date() if planned else None,
-        follow_up_due=dt.date.fromisoformat(due) if due else None,
+        entry.state,
+        leading=entry.leading(me),
+        planned_on=entry.planned_at.date() if entry.planned_at else None,
+        follow_up_due=entry.follow_up_due,
         today=today,
     )
 

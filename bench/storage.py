@@ -140,7 +140,7 @@ class Sized:
 def make_vault(folder: Path, data: Data, size: int, kdf: KdfParams) -> tuple[Vault, list[str]]:
     vault, _code = Device(folder, kdf=kdf).create_profile(PIN, symbol=1)
     ids = data.conversation_ids(size)
-    vault._bulk_create((cid, data.shard(cid)) for cid in ids)
+    vault.bulk_create((cid, data.shard(cid)) for cid in ids)
     vault.put_catalog({cid: data.summary(cid) for cid in ids})
     return vault, ids
 
@@ -214,7 +214,8 @@ def unlock_to_catalog(root: Path, profile_id: str) -> tuple[float, float]:
         elapsed = time.perf_counter() - started
     finally:
         sealing.derive_key = real
-    assert len(entries) == UNLOCK_CONVERSATIONS
+    if len(entries) != UNLOCK_CONVERSATIONS:
+        raise RuntimeError(f"the unlock read {len(entries)} of {UNLOCK_CONVERSATIONS} entries")
     vault.lock()
     return elapsed, sum(spent)
 

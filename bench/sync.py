@@ -12,7 +12,7 @@ share, 3 over SMB):
    into a new vault — verified, decrypted, merged and stored durably — against
    ``cp -r`` of the same share folder (no fsync). Budget: ≤ 2× ``cp -r``.
 3. **100 changed records over loopback Samba**: the bench starts its own smbd on
-   127.0.0.1 (``sync.loopback_samba``: its state in a short system temp folder, as its
+   127.0.0.1 (``tests.samba_server``: its state in a short system temp folder, as its
    sockets need, the share and vaults in the bench's temp folder). An employee
    publishes 100 preparations (2–5 KB each, in 5 conversations) and syncs — the push —
    then the leader syncs and takes in all 100 — the pull — each through a fresh
@@ -56,7 +56,7 @@ from sync.envelope import object_path, seal_envelope
 from sync.folder import FolderShare
 from sync.identity import identity_of, install_identity
 from sync.journal import head_path, make_head, make_segment, segment_path
-from sync.loopback_samba import SambaServer, missing, started
+from tests.samba_server import SambaServer, missing, started
 
 DEVICES = 500
 PEOPLE = 300
@@ -289,7 +289,7 @@ def _samba_round(server: SambaServer, root: Path, n: int) -> tuple[float, float]
     """One round on a new share folder with new vaults: the leader opens the
     conversations and both sync (set-up); then the employee's push of 100 preparations
     and the leader's pull of them, timed. Returns (push, pull) in seconds."""
-    from sync.smb import SmbShare  # needs smbprotocol, which ``missing`` checked
+    from sync.smb import SmbShare  # noqa: PLC0415 - needs smbprotocol, which ``missing`` checked
 
     folder = f"bench-{n}"
     (server.share_dir / folder).mkdir()

@@ -1,6 +1,6 @@
 """A real Samba server (smbd) on loopback, for the sync benchmark and the SMB tests.
 
-It exists only for ``python main.py bench sync`` (``sync.bench``) and the tests
+It exists only for ``python main.py bench sync`` (``bench.sync``) and the tests
 (``tests/samba.py``); the app never uses it. smbd runs with its whole configuration and
 state under a folder it is given (and the share there too, unless ``share_dir`` puts it
 elsewhere) — it never touches /etc or the system's Samba state — listens only on a free

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import random
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -40,21 +41,38 @@ from conversations.model import (
 )
 from conversations.records import new_id
 from conversations.sheets import QuestionSheet
-from conversations.team import Card
-from views.session import (
+from conversations.team import (
+    Card,
+    approve_member_goal,
+    dialog_deck,
+    draw_card,
+    individual_follow_ups,
+    with_action,
+    with_member_goal,
+    without_action,
+)
+from documents.calendar import follow_up_ics, invitation_ics, invitation_text
+from documents.pdf import (
+    agreement_document,
+    conversation_document,
+    question_sheet_document,
+    team_plan_document,
+)
+from services.session import Session
+from storage.schema import (
+    AGREEMENT_TABLE,
     CONVERSATION_TABLE,
+    MINUTES_TABLE,
     PREPARATION_TABLE,
     PROFILE_KEY,
-    AppSession,
+    TEAM_PLAN_TABLE,
 )
+from sync.identity import identity_of
+from sync.signing import fingerprint_of, sign_agreement, verified_status, verify_signatures
 
 if TYPE_CHECKING:
     from storage import Vault
 
-MINUTES_TABLE = "minutes"
-AGREEMENT_TABLE = "agreements"
-TEAM_PLAN_TABLE = "team_plans"
-REVIEW_TABLE = "follow_ups"
 DEFAULT_HOUR = dt.time(10, 0)
 MIN_FOLLOW_UP_MONTHS, MAX_FOLLOW_UP_MONTHS = 1, 24
 
@@ -103,20 +121,29 @@ class Planned:
 class Meetings:
     """The session's actions for planning, holding and signing."""
 
-    def __init__(self, session: AppSession) -> None:
+    def __init__(self, session: Session) -> None:
         self.session = session
         self.open: dict[str, Meeting] = {}
+
+    def forget(self) -> None:
+        """Drops every open conversation (the vault was locked or another opened)."""
+        self.open.clear()
+
+    def persist_all(self) -> None:
+        """Blocking. Writes every open conversation that changed."""
+        for conversation_id in list(self.open):
+            self.persist(conversation_id)
 
     # --- planning ------------------------------------------------------------------------
 
     def candidates(self) -> list[Member]:
         """People a leader can invite: those they lead first, then everyone else."""
-        me = self.session._person()
+        me = self.session.current_person()
         members = [m for m in self.session.directory.members.values() if m.id != me.id]
         return sorted(members, key=lambda m: (m.leader_id != me.id, m.name.casefold()))
 
     def leads_anyone(self) -> bool:
-        me = self.session._person()
+        me = self.session.current_person()
         return Role.LEADER in me.roles or any(
             m.leader_id == me.id for m in self.session.directory.members.values()
         )
@@ -137,7 +164,7 @@ class Meetings:
         invitation and question sheet on paper or by e-mail, and the conversation
         reaches them once they have a profile."""
         session = self.session
-        me = session._person()
+        me = session.current_person()
         people = list(dict.fromkeys(p for p in participant_ids if p))
         if planned_on is None:
             raise InputRejected("error.date_required")
@@ -169,7 +196,7 @@ class Meetings:
             companion_id=companion_id or None,
             author=me.id,
         )
-        session._store_conversation(conversation, [])
+        session.store_conversation(conversation, [])
         session.publish(conversation.id, CONVERSATION_TABLE, conversation.to_dict())
         missing = tuple(
             member.name
@@ -180,7 +207,7 @@ class Meetings:
 
     def conversation(self, conversation_id: str) -> Conversation:
         """Blocking. The conversation as this device holds it now."""
-        shard = self.session._vault().read_shard(conversation_id)
+        shard = self.session.unlocked_vault().read_shard(conversation_id)
         record = shard.get(CONVERSATION_TABLE, {}).get(conversation_id)
         if record is None:
             raise InputRejected("error.conversation_missing")
@@ -192,16 +219,11 @@ class Meetings:
         return {p: self.session.person_name(p) for p in people if p}
 
     def invitation_text(self, conversation: Conversation) -> str:
-        from conversations.invitations import invitation_text
-
         return invitation_text(conversation, self.names(conversation), self.session.texts.lang)
 
     def invitation_files(self, conversation: Conversation, text: str) -> dict[str, bytes]:
         """Blocking (PDF). The invitation to send: its text as the person edited it, the
         question sheet as a PDF and a calendar file."""
-        from conversations.documents import question_sheet_document
-        from conversations.invitations import invitation_ics
-
         lang = self.session.texts.lang
         sheet = self._sheet(conversation)
         cleaned = clean_text(text).strip()
@@ -216,7 +238,8 @@ class Meetings:
             f"{stem}-spoergeskema.pdf": question_sheet_document(
                 sheet, lang, profiles=self.session.library.job_profiles),
             f"{stem}.ics": invitation_ics(conversation, self.names(conversation),
-                                          self.session.texts.localize(sheet.title), lang=lang),
+                                          self.session.texts.localize(sheet.title), lang=lang,
+                                          now=self.session.clock.now()),
         }
 
     def _sheet(self, conversation: Conversation) -> QuestionSheet:
@@ -228,15 +251,15 @@ class Meetings:
     # --- holding -------------------------------------------------------------------------
 
     def leading(self, conversation: Conversation) -> bool:
-        me = self.session._person()
+        me = self.session.current_person()
         return me.id in (conversation.leader_id, conversation.delegate_leader_id)
 
     def load(self, conversation_id: str) -> Meeting:
         """Blocking. Opens (or re-reads) the conversation with everything this person may
         read about it: participants' shared preparations, their own, minutes, the
         agreement and earlier versions of it, the team plan."""
-        me = self.session._person()
-        shard = self.session._vault().read_shard(conversation_id)
+        me = self.session.current_person()
+        shard = self.session.unlocked_vault().read_shard(conversation_id)
         record = shard.get(CONVERSATION_TABLE, {}).get(conversation_id)
         if record is None:
             raise InputRejected("error.conversation_missing")
@@ -293,7 +316,8 @@ class Meetings:
             notes[key] = text
         else:
             notes.pop(key, None)
-        meeting.minutes = meeting.minutes.revised(author=self.session._person().id, notes=notes)
+        me = self.session.current_person().id
+        meeting.minutes = meeting.minutes.revised(author=me, notes=notes)
         self.session.touch()
 
     def set_goals(self, conversation_id: str, goals: Iterable[Goal]) -> Agreement:
@@ -302,7 +326,7 @@ class Meetings:
         signed, a change is a new agreement that both sign again."""
         meeting = self._meeting(conversation_id)
         self._leader_only(meeting)
-        me, today = self.session._person(), self.session.today()
+        me, today = self.session.current_person(), self.session.today()
         goals = list(goals)
         current = meeting.agreement
         if current is None:
@@ -324,7 +348,7 @@ class Meetings:
         vault = self.session.vault
         if meeting is None or vault is None:
             return
-        with self.session._save_lock:
+        with self.session.save_lock:
             self._write(vault, meeting)
 
     def _write(self, vault: Vault, meeting: Meeting) -> None:
@@ -358,7 +382,7 @@ class Meetings:
         plan are kept and sent to everyone who takes part."""
         meeting = self._meeting(conversation_id)
         self._leader_only(meeting)
-        session, me = self.session, self.session._person()
+        session, me = self.session, self.session.current_person()
         conversation = meeting.conversation
         if conversation.state in (State.PLANNED, State.INVITED, State.PREPARING):
             if conversation.state is State.PLANNED:
@@ -374,27 +398,25 @@ class Meetings:
             session.publish(conversation_id, AGREEMENT_TABLE, meeting.saved_agreement.to_dict())
         mine = meeting.preparations.get(me.id)
         if mine is not None:
-            session.office.share_ratings(conversation, mine)
+            session.share_ratings(conversation, mine)
         return conversation
 
     def _store(self, meeting: Meeting, conversation: Conversation) -> None:
         session = self.session
         if conversation is not meeting.conversation:
             meeting.conversation = conversation
-            session._vault().put_record(conversation.id, CONVERSATION_TABLE,
+            session.unlocked_vault().put_record(conversation.id, CONVERSATION_TABLE,
                                         conversation.to_dict())
             session.publish(conversation.id, CONVERSATION_TABLE, conversation.to_dict())
-        mine = meeting.preparations.get(session._person().id)
-        session._vault().put_catalog(
-            {conversation.id: session._summary_entry(conversation, mine)})
+        mine = meeting.preparations.get(session.current_person().id)
+        session.unlocked_vault().put_catalog(
+            {conversation.id: session.summary_entry(conversation, mine)})
 
     # --- signing -------------------------------------------------------------------------
 
     def status(self, meeting: Meeting) -> tuple[AgreementStatus, frozenset[str], dict[str, bool]]:
         """The agreement's status counting only genuine signatures, who it waits for,
         and per signer whether their signature verifies (False: changed after signing)."""
-        from sync.signing import verified_status, verify_signatures
-
         agreement = meeting.agreement
         if agreement is None:
             return AgreementStatus.DRAFT, frozenset(meeting.parties), {}
@@ -403,23 +425,20 @@ class Meetings:
 
     def sign(self, conversation_id: str) -> Agreement:
         """Blocking. I sign the agreement's exact content with my own key."""
-        from sync.identity import identity_of
-
         session = self.session
-        return self._signed(conversation_id, session._person().id, identity_of(session._vault()))
+        identity = identity_of(session.unlocked_vault())
+        return self._signed(conversation_id, session.current_person().id, identity)
 
     def sign_here(self, conversation_id: str, profile_id: str, pin: str) -> Agreement:
         """Blocking (KDF). The other party signs on this shared device: their own profile
         is unlocked with their own PIN for this one signature and locked again."""
-        from sync.identity import identity_of
-
         meeting = self._meeting(conversation_id)
         session = self.session
         other = session.device.unlock(profile_id, pin)
         try:
             profile = other.get_meta(PROFILE_KEY) or {}
             signer = str(profile.get("id", ""))
-            if signer == session._person().id or signer not in meeting.parties:
+            if signer == session.current_person().id or signer not in meeting.parties:
                 raise InputRejected("error.not_a_party")
             identity = identity_of(other)
             # Their own vault gets the signed agreement with the next sync, in order
@@ -429,8 +448,6 @@ class Meetings:
             other.lock()
 
     def _signed(self, conversation_id: str, signer: str, identity: Any) -> Agreement:
-        from sync.signing import sign_agreement
-
         meeting = self._meeting(conversation_id)
         if meeting.agreement is None:
             raise InputRejected("error.goals_required")
@@ -440,7 +457,7 @@ class Meetings:
         if not all(checks.values()):
             raise InputRejected("error.signature_broken")
         session = self.session
-        now = dt.datetime.now().astimezone().replace(microsecond=0)
+        now = session.clock.now()
         signed = sign_agreement(meeting.agreement, signer, identity, now)
         meeting.agreement = signed
         self.persist(conversation_id)
@@ -459,7 +476,7 @@ class Meetings:
         if not MIN_FOLLOW_UP_MONTHS <= months <= MAX_FOLLOW_UP_MONTHS:
             raise InputRejected("error.follow_up_months", min=MIN_FOLLOW_UP_MONTHS,
                                 max=MAX_FOLLOW_UP_MONTHS)
-        today, me = self.session.today(), self.session._person()
+        today, me = self.session.today(), self.session.current_person()
         if due is not None and due < today:
             raise InputRejected("error.date_past", date=due.isoformat())
         conversation = meeting.conversation
@@ -483,7 +500,7 @@ class Meetings:
         kept (a new agreement version, which both sign again)."""
         meeting = self._meeting(conversation_id)
         self._leader_only(meeting)
-        me = self.session._person().id
+        me = self.session.current_person().id
         self.persist(conversation_id)
         conversation = meeting.conversation
         if conversation.state is State.AGREED:
@@ -496,16 +513,12 @@ class Meetings:
     # --- team conversations ----------------------------------------------------------------
 
     def deck(self, meeting: Meeting) -> tuple[Card, ...]:
-        from conversations.team import dialog_deck
-
-        others = [p for a, p in meeting.preparations.items() if a != self.session._person().id]
+        me = self.session.current_person().id
+        others = [p for a, p in meeting.preparations.items() if a != me]
         return dialog_deck(meeting.sheet, others, self.session.texts.lang)
 
     def draw(self, conversation_id: str, field_id: str | None = None) -> Card | None:
         """A dialog card nobody has talked through yet, at random."""
-        import random
-
-        from conversations.team import draw_card
 
         meeting = self._meeting(conversation_id)
         return draw_card(self.deck(meeting), set(meeting.minutes.done_cards),
@@ -516,50 +529,43 @@ class Meetings:
         self._leader_only(meeting)
         done = meeting.minutes.done_cards
         if card_id not in done:
-            meeting.minutes = meeting.minutes.revised(author=self.session._person().id,
+            meeting.minutes = meeting.minutes.revised(author=self.session.current_person().id,
                                                       done_cards=(*done, card_id))
         self.session.touch()
 
     def add_action(self, conversation_id: str, what: str, *, long_term: bool,
                    responsible_id: str, deadline: dt.date | None) -> None:
-        from conversations.team import with_action
-
         meeting = self._meeting(conversation_id)
         self._leader_only(meeting)
         plan = meeting.plan or TeamPlan(conversation_id=conversation_id,
-                                        author=self.session._person().id)
+                                        author=self.session.current_person().id)
         meeting.plan = with_action(plan, what, long_term=long_term,
                                    responsible_id=responsible_id, deadline=deadline,
-                                   today=self.session.today(), author=self.session._person().id)
+                                   today=self.session.today(),
+                                   author=self.session.current_person().id)
         self.session.touch()
 
     def remove_action(self, conversation_id: str, action_id: str) -> None:
-        from conversations.team import without_action
-
         meeting = self._meeting(conversation_id)
         self._leader_only(meeting)
         if meeting.plan is not None:
-            meeting.plan = without_action(meeting.plan, action_id, self.session._person().id)
+            meeting.plan = without_action(meeting.plan, action_id, self.session.current_person().id)
 
     def add_member_goal(self, conversation_id: str, member_id: str, what: str,
                         deadline: dt.date | None) -> None:
         """GRUS: a member's own goal building on the group's, for the leader to approve."""
-        from conversations.team import with_member_goal
-
         meeting = self._meeting(conversation_id)
         self._leader_only(meeting)
-        me = self.session._person().id
+        me = self.session.current_person().id
         plan = meeting.plan or TeamPlan(conversation_id=conversation_id, author=me)
         goal = new_goal(meeting.sheet.themes[0].id if meeting.sheet.themes else "", what,
                         responsible_id=member_id, deadline=deadline)
         meeting.plan = with_member_goal(plan, member_id, goal, self.session.today(), me)
 
     def approve_goal(self, conversation_id: str, member_id: str, goal_id: str) -> None:
-        from conversations.team import approve_member_goal
-
         meeting = self._meeting(conversation_id)
         self._leader_only(meeting)
-        me = self.session._person().id
+        me = self.session.current_person().id
         if meeting.plan is None:
             raise InputRejected("error.goal_unknown")
         meeting.plan = approve_member_goal(meeting.plan, member_id, goal_id, me, me)
@@ -567,16 +573,14 @@ class Meetings:
     def finish_team(self, conversation_id: str) -> tuple[str, ...]:
         """Blocking. Closes a team conversation; after a GRUS every member gets an
         individual follow-up conversation, planned about six months on."""
-        from conversations.team import individual_follow_ups
-
         meeting = self._meeting(conversation_id)
         conversation = self.finish(conversation_id)
         planned: list[str] = []
         if conversation.kind is Kind.GRUS and meeting.plan is not None:
-            me = self.session._person().id
+            me = self.session.current_person().id
             for follow_up in individual_follow_ups(conversation, meeting.plan,
                                                    self.session.today(), author=me):
-                self.session._store_conversation(follow_up, [])
+                self.session.store_conversation(follow_up, [])
                 self.session.publish(follow_up.id, CONVERSATION_TABLE, follow_up.to_dict())
                 planned.append(follow_up.id)
         return tuple(planned)
@@ -584,20 +588,15 @@ class Meetings:
     # --- documents -----------------------------------------------------------------------
 
     def agreement_pdf(self, meeting: Meeting) -> bytes:
-        from conversations.documents import agreement_document
-        from sync.signing import fingerprint_of
-
         agreement = meeting.agreement or Agreement(conversation_id=meeting.cid,
-                                                   author=self.session._person().id)
+                                                   author=self.session.current_person().id)
         _, _, checks = self.status(meeting)
         prints = {s.signer_id: fingerprint_of(s) for s in agreement.signatures}
         return agreement_document(meeting.conversation, agreement, self.names(
             meeting.conversation), checks, prints, self.session.texts.lang, sheet=meeting.sheet)
 
     def conversation_pdf(self, meeting: Meeting) -> bytes:
-        from conversations.documents import conversation_document
-
-        me = self.session._person().id
+        me = self.session.current_person().id
         shown = {p: prep for p, prep in meeting.preparations.items()
                  if p == me or prep.shared_with_leader}
         minutes = meeting.saved_minutes or (meeting.minutes if meeting.minutes.notes else None)
@@ -606,21 +605,17 @@ class Meetings:
                                      profiles=self.session.library.job_profiles)
 
     def team_plan_pdf(self, meeting: Meeting) -> bytes:
-        from conversations.documents import team_plan_document
-
         plan = meeting.plan or TeamPlan(conversation_id=meeting.cid,
-                                        author=self.session._person().id)
+                                        author=self.session.current_person().id)
         return team_plan_document(meeting.conversation, plan, self.names(meeting.conversation),
                                   self.session.texts.lang)
 
     def follow_up_ics(self, meeting: Meeting) -> bytes:
-        from conversations.invitations import follow_up_ics
-
         due = meeting.conversation.follow_up_due
         if due is None:
             raise InputRejected("error.no_follow_up_due")
         return follow_up_ics(meeting.conversation, due, self.names(meeting.conversation),
-                             lang=self.session.texts.lang)
+                             lang=self.session.texts.lang, now=self.session.clock.now())
 
     def close(self, conversation_id: str) -> None:
         """Blocking. Saves and forgets the open conversation."""

@@ -109,7 +109,7 @@ def conversations_for(members: dict[str, Member]) -> list[Conversation]:
         for year in (2025, 2026):
             if year == 2026 and n % 10 == 0:
                 continue
-            planned = dt.datetime(year, 1 + n % 12, 1 + n % 28, 9)
+            planned = dt.datetime(year, 1 + n % 12, 1 + n % 28, 9)  # noqa: DTZ001 - local
             conversations.append(Conversation(
                 kind=Kind.MUS, sheet_id="mus", sheet_version=1, leader_id=member.leader_id,
                 participant_ids=(member.id,), planned_at=planned,

@@ -17,8 +17,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 
-from conversations.documents import format_datetime, kind_name, say
 from conversations.model import Conversation, Kind
+from documents.pdf import format_datetime, kind_name, say
 
 __all__ = [
     "escape_text",
@@ -96,8 +96,7 @@ def _utc(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def _stamp(now: dt.datetime | None) -> str:
-    now = now or dt.datetime.now(dt.UTC)
+def _stamp(now: dt.datetime) -> str:
     return _utc(now if now.tzinfo else now.replace(tzinfo=dt.UTC))
 
 
@@ -145,7 +144,7 @@ def invitation_ics(
     duration_minutes: int = 60,
     *,
     lang: str = "da",
-    now: dt.datetime | None = None,
+    now: dt.datetime,
 ) -> bytes:
     """The calendar booking for a planned conversation (``planned_at`` required)."""
     start = conversation.planned_at
@@ -186,7 +185,7 @@ def follow_up_ics(
     names: Mapping[str, str],
     *,
     lang: str = "da",
-    now: dt.datetime | None = None,
+    now: dt.datetime,
     duration_minutes: int = 60,
 ) -> bytes:
     """The follow-up booked when the agreement is made: an all-day event on ``due``

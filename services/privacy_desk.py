@@ -19,7 +19,7 @@ import datetime as dt
 import io
 import json
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from conversations.courses import Completion
@@ -28,7 +28,6 @@ from conversations.model import (
     Conversation,
     ErasureRequest,
     InputRejected,
-    Kind,
     Preparation,
     State,
 )
@@ -41,17 +40,26 @@ from conversations.retention import (
     audit_line,
     erasure_plan,
     personal_export,
+    to_delete,
 )
-from views.session import CONFLICTS_TABLE, CONVERSATION_TABLE, PREPARATION_TABLE, PROFILE_KEY
-
-ERASURE_SHARD = "e0" + "0" * 30
-ERASURE_TABLE = "erasure_requests"
+from services.app import AppSession
+from services.meeting import file_stem
+from storage.schema import (
+    AUDIT_KEY,
+    CATALOGUE_SHARD,
+    COMPLETION_TABLE,
+    CONFLICTS_TABLE,
+    CONVERSATION_TABLE,
+    ERASURE_SHARD,
+    ERASURE_TABLE,
+    PREPARATION_TABLE,
+    PROFILE_KEY,
+    RATINGS_TABLE,
+)
 
 if TYPE_CHECKING:
-    from views.meeting import Meeting
-    from views.session import AppSession
+    from services.meeting import Meeting
 
-AUDIT_KEY = "audit"
 DEFAULT_YEARS = 5
 DATA_FILE = "data.json"
 # Fields whose value is a date or a time something happened (or is due) in a conversation.
@@ -97,10 +105,11 @@ def _dates(value: Any, key: str = "") -> Iterator[dt.date]:
 class PrivacyDesk:
     """Retention, a person's own export and erasure request, and the audit trail."""
 
-    def __init__(self, session: AppSession,
-                 now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
+    def __init__(self, session: AppSession) -> None:
         self.session = session
-        self.now = now
+
+    def now(self) -> dt.datetime:
+        return self.session.clock.now()
 
     # --- who may do what ---------------------------------------------------------------
 
@@ -112,7 +121,7 @@ class PrivacyDesk:
     def _retainer(self) -> str:
         if not self.may_retain():
             raise InputRejected("error.retention_not_allowed")
-        return self.session._person().id
+        return self.session.current_person().id
 
     # --- retention -----------------------------------------------------------------------
 
@@ -121,12 +130,11 @@ class PrivacyDesk:
         With ``policy`` only shards that could be old enough are read: one planned on or
         after the cutoff, or still agreed with an open follow-up, is kept whatever else
         it holds."""
-        vault, today = self.session._vault(), self.session.today()
+        vault, today = self.session.unlocked_vault(), self.session.today()
         cutoff = policy.cutoff(today) if policy else None
         items = []
-        for cid, entry in vault.catalog().items():
-            planned = _moment(entry.get("planned_at"))
-            state = State(entry["state"])
+        for cid, entry in self.session.catalog().items():
+            planned, state = entry.planned_at, entry.state
             if cutoff is not None and (state is State.AGREED or
                                        (planned is not None and planned.date() >= cutoff)):
                 continue
@@ -139,9 +147,7 @@ class PrivacyDesk:
                 people = _people(conversation.leader_id, conversation.delegate_leader_id,
                                  conversation.participant_ids)
             else:
-                kind = Kind(entry["kind"])
-                people = _people(entry.get("leader_id"), entry.get("delegate_leader_id"),
-                                 entry.get("participant_ids") or ())
+                kind, people = entry.kind, entry.people()
             # No date at all: its age is unknown, so it counts as changed today (kept).
             changed = last_change(tables) or today
             items.append(StoredItem(conversation_id=cid, kind=kind, planned_at=planned,
@@ -151,8 +157,6 @@ class PrivacyDesk:
     def preview(self, years: int) -> list[StoredItem]:
         """Blocking. What a retention period of ``years`` would delete, oldest first.
         Never an agreed conversation whose follow-up is still open."""
-        from conversations.retention import to_delete
-
         self._retainer()
         policy = RetentionPolicy(years)
         return to_delete(self.stored(policy), policy, self.session.today())
@@ -163,12 +167,12 @@ class PrivacyDesk:
         that has meanwhile become agreed with an open follow-up is kept. Returns how
         many were deleted; what was deleted before a failure is still in the trail."""
         actor = self._retainer()
-        session, vault = self.session, self.session._vault()
+        session, vault = self.session, self.session.unlocked_vault()
         entries = []
         try:
             # A sync applying what it fetched holds this lock: it never writes into a
             # shard while it is being deleted.
-            with session._save_lock:
+            with session.save_lock:
                 for item in items:
                     cid = item.conversation_id
                     tables = vault.read_shard(cid)
@@ -178,8 +182,7 @@ class PrivacyDesk:
                     count = sum(len(records) for name, records in tables.items()
                                 if name != CONFLICTS_TABLE)
                     session.drafts.pop(cid, None)
-                    if session._meetings is not None:
-                        session._meetings.open.pop(cid, None)
+                    session.meetings.open.pop(cid, None)
                     vault.delete_shard(cid)
                     entries.append(audit_entry("retention_delete", actor, cid, self.now(),
                                                count))
@@ -191,7 +194,7 @@ class PrivacyDesk:
 
     def _my_records(self) -> list[dict[str, Any]]:
         """Every record this device holds that this person can read."""
-        vault = self.session._vault()
+        vault = self.session.unlocked_vault()
         records: list[dict[str, Any]] = []
         profile = vault.get_meta(PROFILE_KEY)
         if profile is not None:
@@ -204,12 +207,12 @@ class PrivacyDesk:
 
     def my_data(self) -> dict[str, Any]:
         """Blocking. Everything stored about me that is mine to see (GDPR art. 15 and 20)."""
-        return personal_export(self.session._person().id, self._my_records())
+        return personal_export(self.session.current_person().id, self._my_records())
 
     def export_mine(self) -> bytes:
         """Blocking. A ZIP built in memory: ``data.json`` with my records and the PDFs of
         my conversations and agreements. Writes an ``export`` entry to the audit trail."""
-        me = self.session._person().id
+        me = self.session.current_person().id
         data = self.my_data()
         count = sum(len(records) for records in data["records"].values())
         buffer = io.BytesIO()
@@ -225,15 +228,11 @@ class PrivacyDesk:
         """The PDFs of the conversations I take part in or lead: the conversation where
         it has got beyond the invitation (or I prepared), and the agreement if there is
         one."""
-        from views.meeting import file_stem
-
         session = self.session
-        me = session._person().id
+        me = session.current_person().id
         meetings = session.meetings
-        for cid, entry in sorted(session._vault().catalog().items()):
-            people = _people(entry.get("leader_id"), entry.get("delegate_leader_id"),
-                             entry.get("participant_ids") or ())
-            if me not in people:
+        for cid, entry in sorted(session.catalog().items()):
+            if me not in entry.people():
                 continue
             meeting = self._meeting(cid)
             if meeting is None:
@@ -263,7 +262,7 @@ class PrivacyDesk:
     def erasure_counts(self) -> tuple[int, int]:
         """Blocking. Erasing me would delete this many records and keep this many with
         my id replaced (signed agreements and the conversations they come from)."""
-        delete, keep = erasure_plan(self.session._person().id, self._my_records())
+        delete, keep = erasure_plan(self.session.current_person().id, self._my_records())
         return len(delete), len(keep)
 
     def request_erasure(self) -> tuple[int, int]:
@@ -277,8 +276,8 @@ class PrivacyDesk:
         record, and both steps go into the audit trail with counts only. Returns
         (records erased, records kept)."""
         session = self.session
-        me = session._person().id
-        with session._save_lock:
+        me = session.current_person().id
+        with session.save_lock:
             for conversation_id in list(session.drafts):
                 session.close_draft(conversation_id)
             erased = self._erase_own(me)
@@ -290,9 +289,7 @@ class PrivacyDesk:
         return erased, keep
 
     def _erase_own(self, me: str) -> int:
-        from views.office import CATALOGUE_SHARD, COMPLETION_TABLE, RATINGS_TABLE
-
-        session, vault = self.session, self.session._vault()
+        session, vault = self.session, self.session.unlocked_vault()
         erased = 0
         for shard_id in vault.shard_ids():
             tables = vault.read_shard(shard_id)
@@ -318,7 +315,7 @@ class PrivacyDesk:
 
     def erasure_requests(self) -> list[ErasureRequest]:
         """Blocking. For HR: the erasure requests that have reached this device."""
-        table = self.session._vault().read_shard(ERASURE_SHARD).get(ERASURE_TABLE, {})
+        table = self.session.unlocked_vault().read_shard(ERASURE_SHARD).get(ERASURE_TABLE, {})
         requests = [ErasureRequest.from_dict(raw) for raw in table.values()]
         return sorted(requests, key=lambda r: r.requested_at, reverse=True)
 
@@ -326,23 +323,19 @@ class PrivacyDesk:
 
     def audit(self) -> list[dict[str, Any]]:
         """Blocking. The audit trail, newest first: at, actor_id, action, subject_id, count."""
-        stored = self.session._vault().get_meta(AUDIT_KEY) or {}
+        stored = self.session.unlocked_vault().get_meta(AUDIT_KEY) or {}
         entries = [dict(e) for e in stored.get("entries", []) if isinstance(e, Mapping)]
         return sorted(entries, key=lambda e: str(e.get("at", "")), reverse=True)
 
     def _record(self, entries: list[Any]) -> None:
         if not entries:
             return
-        vault = self.session._vault()
-        with self.session._save_lock:
+        vault = self.session.unlocked_vault()
+        with self.session.save_lock:
             stored = vault.get_meta(AUDIT_KEY) or {}
             lines = list(stored.get("entries", []))
             lines.extend(audit_line(entry) for entry in entries)
             vault.put_meta(AUDIT_KEY, {"entries": lines})
-
-
-def _moment(value: Any) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(value) if isinstance(value, str) and value else None
 
 
 def _people(leader: Any, delegate: Any, participants: Iterable[Any]) -> tuple[str, ...]:

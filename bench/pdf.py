@@ -1,6 +1,6 @@
 """PDF benchmark: the development agreement as a PDF, one at a time and in bulk.
 
-One agreement = :func:`conversations.documents.agreement_document` for a realistic MUS
+One agreement = :func:`documents.pdf.agreement_document` for a realistic MUS
 agreement (5 goals of ~250 characters, both parties signed, Danish), timed end to end
 (fonts embedded and subset, bytes out), median over many runs after a warm-up. Bulk =
 500 different agreements rendered by a pool of 2 worker processes, timed from starting
@@ -24,7 +24,6 @@ import statistics
 import time
 from collections.abc import Callable
 
-from conversations.documents import FONT_DIR, FONT_FAMILY, FONT_FILES, agreement_document
 from conversations.model import (
     Agreement,
     Conversation,
@@ -35,6 +34,7 @@ from conversations.model import (
     Signature,
     State,
 )
+from documents.pdf import agreement_document, floor_document
 
 BUDGET_MEDIAN_MS = 250.0
 BUDGET_BULK_S = 60.0
@@ -65,7 +65,7 @@ def sample(number: int) -> tuple[Conversation, Agreement, dict[str, str], dict[s
                                  dict[str, str]]:
     """Agreement ``number`` of the bench: two parties, 5 goals, both signed."""
     employee, leader = f"e{number:05d}" + "0" * 26, f"l{number % 40:05d}" + "0" * 26
-    planned = dt.datetime(2026, 1, 5, 9, 0) + dt.timedelta(days=number % 300, hours=number % 6)
+    planned = dt.datetime(2026, 1, 5, 9) + dt.timedelta(days=number % 300, hours=number % 6)  # noqa: DTZ001
     conversation = Conversation(
         kind=Kind.MUS, sheet_id="mus", sheet_version=1, leader_id=leader,
         participant_ids=(employee,), planned_at=planned, state=State.AGREED,
@@ -104,17 +104,7 @@ def render(number: int) -> int:
 
 def reference_pdf() -> int:
     """The floor: one line of text with the same two fonts embedded."""
-    from fpdf import FPDF
-
-    pdf = FPDF(format="A4")
-    for style, file in FONT_FILES.items():
-        pdf.add_font(FONT_FAMILY, style, str(FONT_DIR / file))
-    pdf.add_page()
-    pdf.set_font(FONT_FAMILY, "B", 10)
-    pdf.cell(0, 5, "Fortroligt")
-    pdf.set_font(FONT_FAMILY, "", 10)
-    pdf.cell(0, 5, "Udviklingsaftale – Side 1 af 1")
-    return len(bytes(pdf.output()))
+    return len(floor_document())
 
 
 def _timed(function: Callable[..., object], runs: int, *args: object) -> list[float]:

@@ -1,0 +1,42 @@
+"""The session the screens talk to: one person's own work (``services.session``) with
+the conversations they plan, hold and sign (``services.meeting``) and the office —
+the leader's year, HR's overview, courses, MED (``services.office``).
+
+This is where the parts are put together, so none of them imports another that
+imports it back: the meetings and the office are built on the plain session, and
+the session tells them when to join in through its hooks."""
+
+from __future__ import annotations
+
+from conversations.sheets import SheetLibrary
+from conversations.texts import DEFAULT_LANGUAGE
+from services.clock import Clock
+from services.meeting import Meetings
+from services.office import Office
+from services.session import Session
+from storage import Device
+
+
+class AppSession(Session):
+    def __init__(
+        self,
+        device: Device,
+        library: SheetLibrary,
+        *,
+        lang: str = DEFAULT_LANGUAGE,
+        clock: Clock | None = None,
+        idle_seconds: float = 300.0,
+    ) -> None:
+        super().__init__(device, library, lang=lang, clock=clock, idle_seconds=idle_seconds)
+        self.meetings = Meetings(self)
+        self.office = Office(self, self.meetings)
+
+    def before_sync(self) -> None:
+        # A leader's coverage (counts only) goes to their own leader with every sync.
+        self.office.share_coverage(self.today().year)
+
+    def forget_open_work(self) -> None:
+        self.meetings.forget()
+
+    def save_open_work(self) -> None:
+        self.meetings.persist_all()

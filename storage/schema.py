@@ -1,0 +1,43 @@
+"""Every name the app gives a table in a vault shard or a key in a vault's meta table,
+in one place, so two parts of the app never disagree about where a thing is kept.
+
+Tables hold records (one shard per conversation, plus a few shared shards); meta keys
+hold one value per vault. The vault itself gives these names no meaning."""
+
+from __future__ import annotations
+
+# --- tables in a conversation's shard ----------------------------------------------------
+CONVERSATION_TABLE = "conversation"
+PREPARATION_TABLE = "preparations"
+MINUTES_TABLE = "minutes"
+AGREEMENT_TABLE = "agreements"
+TEAM_PLAN_TABLE = "team_plans"
+REVIEW_TABLE = "follow_ups"
+REMINDER_TABLE = "reminders"
+RATINGS_TABLE = "competence_ratings"
+COVERAGE_TABLE = "coverage"
+CONFLICTS_TABLE = "conflicts"  # answers two devices changed differently
+VERSIONS_TABLE = "versions"  # the sync engine's version history of each record
+
+# --- shared shards and their tables ------------------------------------------------------
+CATALOGUE_SHARD = "c0" + "0" * 30  # the course catalogue: every member reads it
+COURSE_TABLE = "courses"
+COMPLETION_TABLE = "completions"
+ERASURE_SHARD = "e0" + "0" * 30  # erasure requests, for HR
+ERASURE_TABLE = "erasure_requests"
+
+# --- meta keys ---------------------------------------------------------------------------
+PROFILE_KEY = "profile"
+DIRECTORY_KEY = "directory"
+SETTINGS_KEY = "settings"
+SHARE_KEY = "share"
+CONFLICTS_KEY = "open_conflicts"
+ORG_PIN_KEY = "organisation_pin"
+REMINDERS_KEY = "reminders"  # reminders others sent me, so home reads no shards
+AUDIT_KEY = "audit"
+IDENTITY_KEY = "identity"
+DEVICE_KEY = "device"
+ORGANISATION_KEY = "organisation"
+OUTBOX_KEY = "sync.outbox"
+CURSORS_KEY = "sync.cursors"
+MAINTAINED_KEY = "sync.maintained"
