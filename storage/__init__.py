@@ -18,7 +18,7 @@ Every failure is a ``StorageError`` carrying a translation ``key`` and its ``par
 
 Modules, one idea each:
 
-- ``sealing``  the only module that touches cryptography (recipes: seal/open, KDFs)
+- ``sealing``  the only module that touches cryptography and argon2 (recipes: seal/open, KDFs)
 - ``files``    durable atomic replace (temp, fsync, ``os.replace``, folder fsync)
 - ``header``   the vault header format (key slots, KDF cost, checksum)
 - ``attempts`` the wrong-PIN count and its growing delay

@@ -47,7 +47,6 @@ async def show_home(shell: Shell, notice: str = "") -> None:
                     title=ft.Text(t("conflict.banner", count=conflicts)),
                     subtitle=ft.Text(t("conflict.banner_help")),
                     on_click=shell.to(Route.CONFLICTS),
-                    tooltip=t("conflict.open"),
                 )
             )
         )
@@ -58,7 +57,6 @@ async def show_home(shell: Shell, notice: str = "") -> None:
                             about=t(reminder.about))),
             subtitle=ft.Text(when(reminder.sent_at, t)),
             on_click=shell.to(Route.CONVERSATION, conversation.id, ""),
-            tooltip=t("home.open", title=t(f"kind.{conversation.kind.value}")),
         )))
     shortcuts = desk_shortcuts(shell)
     if shortcuts:
@@ -138,15 +136,14 @@ def conversation_card(shell: Shell, item: Summary) -> ft.Control:
             return
         await shell.go(Route.CONVERSATION, item.id, "")
 
-    planned = when(item.planned_at, t)
-    name = t("home.open", title=f"{title}, {planned}" if planned else title)
+    # No tooltip: on a phone it popped up over the cards below at a tap. The card is
+    # named by what it shows, its title and the line beneath it.
     tile = ft.ListTile(
         leading=ft.Icon(ft.Icons.WARNING_AMBER, color=ft.Colors.ERROR) if overdue else None,
         title=ft.Text(title),
         subtitle=ft.Text(" · ".join(d for d in details if d),
                          color=ft.Colors.ERROR if overdue else None),
         on_click=open_it,
-        tooltip=name,
     )
     parts: list[ft.Control] = [tile]
     if preparing:
