@@ -171,6 +171,7 @@ def test_a_leader_and_an_employee_hold_a_mus_and_both_sign_on_one_tablet(
         assert "Afventer underskrift" not in text
         pngs = pages_as_png(agreement, artifacts / "pdf-agreement")
         assert pngs
+        synced(page)  # Mette sees the signed agreement go out before she leaves
 
     with browser.page(app_server.url, PHONE) as page:
         unlock(page, "Båd", "Anna Sørensen")
