@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import errno
 import os
@@ -541,5 +542,30 @@ def test_the_year_exports_as_csv_pdf_and_one_calendar_file(data_dir: Path) -> No
                    if c.planned_at and c.planned_at.year == next_year]
         assert len(planned) >= 4
         assert calendar.count(b"BEGIN:VEVENT") == len(planned)
+
+    run(scenario())
+
+
+def test_a_sync_redraws_home_only_when_what_home_shows_changed(data_dir: Path) -> None:
+    """A redraw under a finger loses the tap: a sync that fetched records home does not
+    show (ratings, coverage) leaves the cards as they are; a new reminder redraws."""
+    from sync.engine import SyncReport
+
+    async def scenario() -> None:
+        client = await started(data_dir)
+        await click(client, ft.OutlinedButton, content="Prøv med demodata")
+        shell = client.page.data
+        session = shell.session
+        cards = [c for c in client.controls() if isinstance(c, ft.ListTile)]
+        assert cards
+        session.sync = lambda progress=None: SyncReport(pulled=3)
+        await shell.sync_once()
+        assert [c for c in client.controls() if isinstance(c, ft.ListTile)] == cards
+        assert all(any(c is card for c in client.controls()) for card in cards)
+
+        shown = session.home_view()
+        session.home_view = lambda: dataclasses.replace(shown, conflicts=shown.conflicts + 1)
+        await shell.sync_once()
+        assert not all(any(c is card for c in client.controls()) for card in cards)
 
     run(scenario())

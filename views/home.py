@@ -31,8 +31,9 @@ async def show_home(shell: Shell, notice: str = "") -> None:
     me = session.me
     if me is None:  # locked meanwhile (idle): the unlock screen is already showing
         return
-    groups = await asyncio.to_thread(session.home)
-    conflicts = len(await asyncio.to_thread(session.open_conflicts))
+    shown = await asyncio.to_thread(session.home_view)
+    shell.home_shown = shown
+    groups, conflicts = shown.groups, shown.conflicts
     body: list[ft.Control] = [
         shell.new_sync_bar(),
         ft.Text(t("home.hello", name=me.name), theme_style=ft.TextThemeStyle.HEADLINE_SMALL),
@@ -50,7 +51,7 @@ async def show_home(shell: Shell, notice: str = "") -> None:
                 )
             )
         )
-    for reminder, conversation in await asyncio.to_thread(session.office.reminders):
+    for reminder, conversation in shown.reminders:
         body.append(ft.Card(ft.ListTile(
             leading=ft.Icon(ft.Icons.NOTIFICATIONS_ACTIVE, color=ft.Colors.TERTIARY),
             title=ft.Text(t("home.reminder", name=session.person_name(reminder.author),

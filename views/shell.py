@@ -17,7 +17,7 @@ from typing import Any
 import flet as ft
 
 from conversations.model import InputRejected
-from services.app import AppSession
+from services.app import AppSession, HomeView
 from services.syncing import SyncSchedule, SyncState, SyncStatus
 from storage import StorageError
 from sync.share import ShareFull, ShareUnavailable, SyncError
@@ -76,6 +76,7 @@ class Shell:
         self.schedule = SyncSchedule(session.clock.monotonic)
         self.sync_bar: SyncBar | None = None
         self.on_home = False
+        self.home_shown: HomeView | None = None
 
     def show(self, content: ft.Control, appbar: ft.AppBar | None = None,
              floating: ft.FloatingActionButton | None = None) -> None:
@@ -231,8 +232,12 @@ class Shell:
             status.conflicts = len(report.conflicts)
             status.state = SyncState.CONFLICTS if report.conflicts else SyncState.SYNCED
             if report.pulled and self.on_home:
-                await self.home()
-                return
+                # Only what changes on screen redraws it: a redraw under a finger
+                # loses the tap.
+                fresh = await asyncio.to_thread(self.session.home_view)
+                if fresh != self.home_shown and self.on_home:
+                    await self.home()
+                    return
         self._show_status()
 
     async def watch_share(self) -> None:
