@@ -54,6 +54,9 @@ from typing import Any, NamedTuple
 from conversations.directory import Directory
 from conversations.merge import AgreementSigned, Merge, common_ancestor, merge_base, version_of
 from conversations.merge import merge as merge_versions
+from conversations.model import Agreement
+from conversations.rights import CONVERSATION_UNKNOWN, needs_conversation
+from conversations.rights import refusal as refusal_of
 from conversations.visibility import readers as readers_of
 from storage import Vault
 from storage.vault import check_shard_id
@@ -62,6 +65,7 @@ from sync.envelope import (
     Opened,
     object_path,
     open_envelope,
+    read_header,
     seal_envelope,
 )
 from sync.identity import device_id_of, identity_of
@@ -78,10 +82,12 @@ from sync.journal import (
     segment_path,
 )
 from sync.share import Share, SyncError
+from sync.signing import signature_valid
 
 Record = dict[str, Any]
 MergeFn = Callable[[Mapping[str, Any] | None, Mapping[str, Any], Mapping[str, Any]], Merge]
 ReadersFn = Callable[[Mapping[str, Any], Mapping[str, Any] | None, Directory], frozenset[str]]
+RightsFn = Callable[..., str | None]
 Progress = Callable[[str, int], None]
 
 VERSIONS_TABLE = "versions"
@@ -90,6 +96,9 @@ RESERVED_TABLES = frozenset({VERSIONS_TABLE, CONFLICTS_TABLE})
 OUTBOX_KEY = "sync.outbox"
 CURSORS_KEY = "sync.cursors"
 MAINTAINED_KEY = "sync.maintained"
+HELD_KEY = "sync.held"
+REFUSED_KEY = "sync.refused"
+NOT_AUTHORISED = "not_authorised"
 MAINTAIN_EVERY = 24 * 3600.0
 PUSH_CHUNK = 500  # items per journal segment
 PULL_BATCH = 5000  # envelopes applied per round of vault writes (~10 MB at most)
@@ -111,12 +120,30 @@ class ConflictNote:
     kind: str  # "fields" or "agreement"
 
 
+@dataclass(frozen=True)
+class Refused:
+    """A version turned away because its author may not write it (``not_authorised``):
+    where it was aimed and who signed it, never what it says. ``rule`` names the rule it
+    broke; ``concerns`` the people whose record it touched (they are told)."""
+
+    hash: str
+    shard: str
+    table: str
+    record_id: str
+    type: str
+    sender: str
+    rule: str
+    concerns: frozenset[str]
+
+
 @dataclass
 class SyncReport:
     pushed: int = 0
     pulled: int = 0
     rejected: list[str] = field(default_factory=list)
     conflicts: list[ConflictNote] = field(default_factory=list)
+    refused: list[Refused] = field(default_factory=list)
+    """Versions not authorised, each reported once (a replay of one is not reported again)."""
     changed: list[str] = field(default_factory=list)
     """Conversation shards whose records changed: the app refreshes those summaries."""
     synced_at: float | None = None
@@ -148,6 +175,7 @@ class SyncEngine:
         *,
         merge: MergeFn = merge_versions,
         readers: ReadersFn = readers_of,
+        rights: RightsFn = refusal_of,
         log: logging.Logger | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -159,6 +187,7 @@ class SyncEngine:
         self._identity = identity_of(vault)
         self._merge = merge
         self._readers = readers
+        self._rights = rights
         self._log = log or logging.getLogger("samtale.sync")
         self._clock = clock
         self._state, self._syncing = _locks_of(vault)
@@ -305,11 +334,7 @@ class SyncEngine:
 
     def _conversation(self, shard: str) -> Record | None:
         """The shard's conversation record (its id is the shard id), wherever it is kept."""
-        for table in self.vault.read_shard(shard).values():
-            record = table.get(shard)
-            if record is not None and record.get("type") == "conversation":
-                return record
-        return None
+        return _conversation_in(self.vault.read_shard(shard), shard)
 
     def _write_segment(self, hashes: list[str]) -> tuple[int, bool]:
         """Writes the next segment of this device's journal; returns its seq, and whether
@@ -391,6 +416,9 @@ class SyncEngine:
         state = self.vault.get_meta(CURSORS_KEY) or {}
         intake = _Intake(dict(state.get("devices", {})), state.get("heads"))
         intake.waiting = set(state.get("waiting", ()))
+        intake.held = dict((self.vault.get_meta(HELD_KEY) or {}).get("envelopes", {}))
+        intake.held_saved = dict(intake.held)
+        intake.refused = set((self.vault.get_meta(REFUSED_KEY) or {}).get("hashes", ()))
         named, heads = self._hints(intake.heads or FIRST_HEAD - 1)
         if everywhere or intake.heads is None:
             devices = [d for d in self.share.list(JOURNALS) if is_device_id(d)]
@@ -405,11 +433,37 @@ class SyncEngine:
                     self._take(intake, report)
                 if progress:
                     progress("pull", report.pulled + len(intake.batch))
+            self._take(intake, report)
+            self._retake_held(intake, report)
         finally:  # also when the share goes away: keep what was read in full
             self._take(intake, report)
         if heads != intake.heads or intake.waiting != set(state.get("waiting", ())):
             intake.heads = heads
             self.vault.put_meta(CURSORS_KEY, intake.state())
+
+    def _retake_held(self, intake: _Intake, report: SyncReport) -> None:
+        """Versions that arrived before their conversation are tried again once it is
+        here (the envelopes stay on the share; only their hashes wait in the vault)."""
+        waiting = [
+            (digest, signer) for digest, signer in intake.held.items()
+            if self._conversation_known(digest)
+        ]
+        for digest, signer in waiting:
+            opened = self._opened([digest], signer, report)
+            if not opened:
+                intake.held.pop(digest, None)
+            intake.batch.extend(opened)
+        self._take(intake, report)
+
+    def _conversation_known(self, digest: str) -> bool:
+        blob = self.share.read(object_path(digest))
+        if blob is None:
+            return True  # gone: let opening it report that
+        try:
+            shard = read_header(blob).shard
+        except EnvelopeRejected:
+            return True
+        return self._conversation(shard) is not None
 
     def _hints(self, read_up_to: int) -> tuple[list[str], int]:
         """The devices named by hints after ``read_up_to``, and the last hint there is."""
@@ -473,24 +527,155 @@ class SyncEngine:
         return opened
 
     def _take(self, intake: _Intake, report: SyncReport) -> None:
-        """Applies the batch of accepted envelopes, then moves the cursors past it."""
-        by_shard: dict[str, list[Incoming]] = {}
+        """Authorises the batch of opened envelopes, applies what may be written, then
+        moves the cursors past it. Per shard the conversation's own versions go first:
+        the rights on everything else are read from the conversation they leave."""
+        by_shard: dict[str, list[Opened]] = {}
         for envelope in intake.batch:
-            header = envelope.header
-            by_shard.setdefault(header.shard, []).append(
-                Incoming(header.table, envelope.record, header.links)
-            )
-        for shard, records in by_shard.items():
-            with self._state:
-                applied = self._apply(shard, records)
-            report.pulled += applied.new_versions
-            report.conflicts.extend(applied.conflicts)
-            if applied.changed and shard not in report.changed:
-                report.changed.append(shard)
+            by_shard.setdefault(envelope.header.shard, []).append(envelope)
+        for shard, envelopes in by_shard.items():
+            ordered = [
+                [e for e in envelopes if e.record.get("type") == "conversation"],
+                [e for e in envelopes if e.record.get("type") != "conversation"],
+            ]
+            for part in ordered:
+                if not part:
+                    continue
+                with self._state:
+                    allowed = self._authorised(shard, part, intake, report)
+                    applied = self._apply(shard, allowed)
+                report.pulled += applied.new_versions
+                report.conflicts.extend(applied.conflicts)
+                if applied.changed and shard not in report.changed:
+                    report.changed.append(shard)
         intake.batch = []
-        if intake.read != intake.saved:
+        if intake.refused_new:
+            refused = self.vault.get_meta(REFUSED_KEY) or {"hashes": []}
+            refused["hashes"] = sorted({*refused["hashes"], *intake.refused_new})
+            self.vault.put_meta(REFUSED_KEY, refused)
+            intake.refused_new.clear()
+        if intake.read != intake.saved or intake.held != intake.held_saved:
             self.vault.put_meta(CURSORS_KEY, intake.state())
+            self.vault.put_meta(HELD_KEY, {"envelopes": dict(intake.held)})
             intake.saved = dict(intake.read)
+            intake.held_saved = dict(intake.held)
+
+    # -- write rights ----------------------------------------------------------------
+
+    def _authorised(
+        self, shard: str, envelopes: list[Opened], intake: _Intake, report: SyncReport
+    ) -> list[Incoming]:
+        """The versions among ``envelopes`` their authors may write, decided from the
+        shard as it stands (conversation versions: from their parents, in the order of
+        the version history). A version that needs its conversation while the vault has
+        none waits in ``intake.held``; one not authorised is reported and dropped.
+        Caller holds ``self._state``."""
+        tables = self.vault.read_shard(shard)
+        dag = _dag(tables.get(VERSIONS_TABLE, {}))
+        conversation = _conversation_in(tables, shard)
+        pending = [e for e in envelopes if e.header.version not in dag]
+        allowed: list[Incoming] = []
+        while pending:
+            coming = {e.header.version for e in pending}
+            ready = [e for e in pending if not (set(_before_refs(e)) & coming - {e.header.version})]
+            ready = ready or pending  # a (hostile) cycle: decide them as they stand
+            for envelope in ready:
+                pending.remove(envelope)
+                record, header = envelope.record, envelope.header
+                rule = self._refusal(shard, envelope, tables, dag, conversation)
+                if rule == CONVERSATION_UNKNOWN:
+                    intake.held[envelope.hash] = header.sender
+                    continue
+                intake.held.pop(envelope.hash, None)
+                if rule is not None:
+                    self._refuse(envelope, rule=rule, tables=tables, conversation=conversation,
+                                 intake=intake, report=report)
+                    continue
+                dag[header.version] = _with_links(record, header.links)
+                allowed.append(Incoming(header.table, record, header.links))
+        return allowed
+
+    def _refusal(
+        self,
+        shard: str,
+        envelope: Opened,
+        tables: Mapping[str, Mapping[str, Record]],
+        dag: dict[str, Record],
+        conversation: Record | None,
+    ) -> str | None:
+        record, header = envelope.record, envelope.header
+        if self._is_merge_of_known(record, dag):
+            return None  # made by the engine from versions already authorised
+        before = [dag[v] for v in _before_refs(envelope) if v in dag]
+        before = [r for r in before if r.get("id") == record["id"]]
+        if not before:  # descends from nothing this vault knows: judged against its copy
+            ours = tables.get(header.table, {}).get(record["id"])
+            before = [ours] if ours is not None else []
+        if needs_conversation(record) and conversation is None:
+            return CONVERSATION_UNKNOWN
+        try:
+            return self._rights(
+                record, before, conversation, self.directory,
+                conversation_id=shard, signer=header.sender,
+                signatures_genuine=self._own_signatures_genuine,
+            )
+        except (TypeError, ValueError, KeyError):  # fails closed on malformed fields
+            return "malformed"
+
+    def _own_signatures_genuine(self, record: Mapping[str, Any]) -> bool:
+        """Whether each signature an agreement version carries by its author verifies."""
+        agreement = Agreement.from_dict(record)
+        own = [s for s in agreement.signatures if s.signer_id == agreement.author]
+        return bool(own) and all(signature_valid(agreement, s, self.directory) for s in own)
+
+    def _is_merge_of_known(self, record: Record, dag: Mapping[str, Record]) -> bool:
+        """Whether ``record`` is exactly what this engine's merge makes of its two known
+        parents (every device makes the same merge, whoever sends it on)."""
+        parents = [str(p) for p in record.get("parents", ())]
+        if len(parents) != 2 or not all(p in dag for p in parents):
+            return False
+        low, high = sorted((dag[p] for p in parents), key=lambda r: str(r["version"]))
+        if low.get("id") != record.get("id") or high.get("id") != record.get("id"):
+            return False
+        try:
+            merged = self._merge(merge_base(dag, low["version"], high["version"]), low, high)
+        except (AgreementSigned, ValueError):
+            return False
+        return merged.record.get("version") == record.get("version")
+
+    def _refuse(
+        self,
+        envelope: Opened,
+        *,
+        rule: str,
+        tables: Mapping[str, Mapping[str, Record]],
+        conversation: Record | None,
+        intake: _Intake,
+        report: SyncReport,
+    ) -> None:
+        """Logs and reports a version that is not authorised, once per envelope."""
+        if envelope.hash in intake.refused or envelope.hash in intake.refused_new:
+            return
+        intake.refused_new.add(envelope.hash)
+        header, record = envelope.header, envelope.record
+        self._log.warning(
+            "rejected envelope %s: %s (%s; %s %s signed by %s)",
+            envelope.hash, NOT_AUTHORISED, rule, header.type, header.record, header.sender,
+        )
+        report.rejected.append(f"envelope {envelope.hash}: {NOT_AUTHORISED}")
+        ours = tables.get(header.table, {}).get(header.record)
+        report.refused.append(
+            Refused(
+                hash=envelope.hash,
+                shard=header.shard,
+                table=header.table,
+                record_id=header.record,
+                type=header.type,
+                sender=header.sender,
+                rule=rule,
+                concerns=_whose(ours, record, conversation) - {header.sender},
+            )
+        )
 
     def _rejected(self, report: SyncReport, what: str, reason: str) -> None:
         self._log.warning("rejected %s: %s", what, reason)
@@ -612,12 +797,49 @@ class _Intake:
         self.heads = heads
         self.waiting: set[str] = set()
         self.batch: list[Opened] = []
+        self.held: dict[str, str] = {}  # envelope hash -> signer, waiting for their conversation
+        self.held_saved: dict[str, str] = {}
+        self.refused: set[str] = set()  # envelopes reported as not authorised before
+        self.refused_new: set[str] = set()
 
     def read_up_to(self, device: str) -> int:
         return self.read.get(device, FIRST_SEQ - 1)
 
     def state(self) -> dict[str, Any]:
         return {"devices": self.read, "heads": self.heads, "waiting": sorted(self.waiting)}
+
+
+def _conversation_in(tables: Mapping[str, Mapping[str, Record]], shard: str) -> Record | None:
+    """The shard's conversation record (its id is the shard id), wherever it is kept."""
+    for table in tables.values():
+        record = table.get(shard)
+        if record is not None and record.get("type") == "conversation":
+            return dict(record)
+    return None
+
+
+def _before_refs(envelope: Opened) -> list[str]:
+    """The versions an envelope's record says it follows: parents and links."""
+    return [*envelope.header.parents, *envelope.header.links]
+
+
+def _whose(ours: Record | None, theirs: Record, conversation: Record | None) -> frozenset[str]:
+    """The people whose record a refused version touched: who wrote the copy held here,
+    whom it claims as author, whom the record is about, and for a conversation everyone
+    taking part."""
+    people: set[str] = set()
+    for record in (ours, theirs):
+        for name in ("author", "person_id"):
+            value = (record or {}).get(name)
+            if isinstance(value, str) and value:
+                people.add(value)
+    if theirs.get("type") == "conversation" and conversation is not None:
+        for name in ("leader_id", "delegate_leader_id", "companion_id"):
+            value = conversation.get(name)
+            if isinstance(value, str) and value:
+                people.add(value)
+        people.update(p for p in conversation.get("participant_ids", ()) if isinstance(p, str))
+    return frozenset(people)
 
 
 def _check_table(table: str) -> None:
