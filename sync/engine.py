@@ -65,7 +65,6 @@ from sync.envelope import (
     Opened,
     object_path,
     open_envelope,
-    read_header,
     seal_envelope,
 )
 from sync.identity import device_id_of, identity_of
@@ -73,13 +72,16 @@ from sync.journal import (
     FIRST_HEAD,
     FIRST_SEQ,
     JOURNALS,
+    SegmentRejected,
     head_path,
     is_device_id,
     make_head,
     make_segment,
+    owners_of,
+    read_any_segment,
     read_head,
-    read_segment,
     segment_path,
+    seq_of,
 )
 from sync.share import Share, SyncError
 from sync.signing import signature_valid
@@ -103,7 +105,6 @@ MAINTAIN_EVERY = 24 * 3600.0
 PUSH_CHUNK = 500  # items per journal segment
 PULL_BATCH = 5000  # envelopes applied per round of vault writes (~10 MB at most)
 _TABLE = re.compile(r"[A-Za-z0-9_]{1,64}")
-_MAX_SEQ_TRIES = 1000
 _MAX_HEAD_TRIES = 1_000_000
 
 
@@ -136,6 +137,20 @@ class Refused:
     concerns: frozenset[str]
 
 
+@dataclass(frozen=True)
+class JournalProblem:
+    """Something wrong in a device's journal, reported once: ``reason`` is ``missing``
+    (segments ``first``..``last`` are gone, a later one is there), ``moved`` (a genuine
+    segment in another slot: reordered or replayed; taken all the same) or why the slot's
+    content is not a segment of this device (``bad_format``, ``bad_signature``,
+    ``foreign``, ``misplaced``)."""
+
+    device: str
+    first: int
+    last: int
+    reason: str
+
+
 @dataclass
 class SyncReport:
     pushed: int = 0
@@ -143,6 +158,7 @@ class SyncReport:
     rejected: list[str] = field(default_factory=list)
     conflicts: list[ConflictNote] = field(default_factory=list)
     refused: list[Refused] = field(default_factory=list)
+    journal_problems: list[JournalProblem] = field(default_factory=list)
     """Versions not authorised, each reported once (a replay of one is not reported again)."""
     changed: list[str] = field(default_factory=list)
     """Conversation shards whose records changed: the app refreshes those summaries."""
@@ -191,6 +207,7 @@ class SyncEngine:
         self._log = log or logging.getLogger("samtale.sync")
         self._clock = clock
         self._state, self._syncing = _locks_of(vault)
+        self._owners_of: tuple[Directory, dict[str, str]] | None = None
 
     # -- the app's side ----------------------------------------------------------------
 
@@ -341,22 +358,31 @@ class SyncEngine:
         it was there already.
 
         A segment already at that seq that is byte-for-byte ours was written before a cut
-        or a crash (signatures are deterministic); anything else there makes us go on to
-        the next number.
+        or a crash (signatures are deterministic); anything else there (someone squatted
+        the slot) makes us list the journal once and take the first free number above,
+        so no number of squatted slots holds the writer up.
         """
-        seq = int(self._outbox()["next_seq"])
-        for _ in range(_MAX_SEQ_TRIES):
+        outbox = self._outbox()
+        seq = int(outbox["next_seq"])
+        previous = outbox.get("last_objects", [])
+        taken: set[int] | None = None
+        while True:
             blob = make_segment(
-                self._identity, sender=self.me_id, device=self.device, seq=seq, objects=hashes
+                self._identity, sender=self.me_id, device=self.device, seq=seq,
+                objects=hashes, previous=previous,
             )
             path = segment_path(self.device, seq)
             if self.share.write_once(path, blob):
                 return seq, False
             if self.share.read(path) == blob:
                 return seq, True
-            self._log.warning("journal segment %s is taken; writing the next one", path)
+            self._log.warning("journal segment %s is taken; writing the next free one", path)
+            if taken is None:
+                names = self.share.list(segment_path(self.device, 1).rsplit("/", 1)[0])
+                taken = {n for n in map(seq_of, names) if n is not None}
             seq += 1
-        raise SyncError("no free journal segment number", device=self.device)
+            while seq in taken:
+                seq += 1
 
     def _announce(self, seq: int, *, again: bool) -> int:
         """Writes the hint for segment ``seq`` at the first free number; returns it.
@@ -382,7 +408,9 @@ class SyncEngine:
         with self._state:
             outbox = self._outbox()
             outbox["items"] = [item for item in outbox["items"] if item["version"] not in sent]
-            outbox["next_seq"] = max(int(outbox["next_seq"]), seq + 1)
+            if seq + 1 > int(outbox["next_seq"]):
+                outbox["next_seq"] = seq + 1
+                outbox["last_objects"] = [item["hash"] for item in chunk]
             outbox["next_head"] = max(int(outbox.get("next_head", FIRST_HEAD)), head + 1)
             self.vault.put_meta(OUTBOX_KEY, outbox)
 
@@ -416,7 +444,11 @@ class SyncEngine:
         state = self.vault.get_meta(CURSORS_KEY) or {}
         intake = _Intake(dict(state.get("devices", {})), state.get("heads"))
         intake.waiting = set(state.get("waiting", ()))
-        intake.held = dict((self.vault.get_meta(HELD_KEY) or {}).get("envelopes", {}))
+        intake.held = {
+            digest: (str(signer), str(shard))
+            for digest, (signer, shard) in
+            (self.vault.get_meta(HELD_KEY) or {}).get("envelopes", {}).items()
+        }
         intake.held_saved = dict(intake.held)
         intake.refused = set((self.vault.get_meta(REFUSED_KEY) or {}).get("hashes", ()))
         named, heads = self._hints(intake.heads or FIRST_HEAD - 1)
@@ -428,80 +460,133 @@ class SyncEngine:
             for device in devices:
                 if device == self.device:
                     continue
-                self._pull_device(device, intake, report)
+                self._pull_device(device, intake, report, hinted=named.get(device, 0),
+                                  listing=everywhere or intake.heads is None)
                 if len(intake.batch) >= PULL_BATCH:
                     self._take(intake, report)
                 if progress:
                     progress("pull", report.pulled + len(intake.batch))
             self._take(intake, report)
-            self._retake_held(intake, report)
+            self._retake_held(intake, report, everywhere=everywhere)
         finally:  # also when the share goes away: keep what was read in full
             self._take(intake, report)
         if heads != intake.heads or intake.waiting != set(state.get("waiting", ())):
             intake.heads = heads
             self.vault.put_meta(CURSORS_KEY, intake.state())
 
-    def _retake_held(self, intake: _Intake, report: SyncReport) -> None:
-        """Versions that arrived before their conversation are tried again once it is
-        here (the envelopes stay on the share; only their hashes wait in the vault)."""
-        waiting = [
-            (digest, signer) for digest, signer in intake.held.items()
-            if self._conversation_known(digest)
-        ]
-        for digest, signer in waiting:
-            opened = self._opened([digest], signer, report)
-            if not opened:
-                intake.held.pop(digest, None)
-            intake.batch.extend(opened)
+    def _retake_held(self, intake: _Intake, report: SyncReport, *, everywhere: bool) -> None:
+        """Versions that arrived before their conversation are tried again once it came
+        (in this sync; on the daily look, wherever it came from). The envelopes stay on
+        the share; only their hash, signer and place wait in the vault."""
+        for digest, (signer, shard) in list(intake.held.items()):
+            if shard in intake.conversations_came or (
+                everywhere and self._conversation(shard) is not None
+            ):
+                opened = self._opened([digest], signer, report)
+                if not opened:
+                    intake.held.pop(digest, None)
+                intake.batch.extend(opened)
         self._take(intake, report)
 
-    def _conversation_known(self, digest: str) -> bool:
-        blob = self.share.read(object_path(digest))
-        if blob is None:
-            return True  # gone: let opening it report that
-        try:
-            shard = read_header(blob).shard
-        except EnvelopeRejected:
-            return True
-        return self._conversation(shard) is not None
-
-    def _hints(self, read_up_to: int) -> tuple[list[str], int]:
-        """The devices named by hints after ``read_up_to``, and the last hint there is."""
-        named: dict[str, None] = {}
+    def _hints(self, read_up_to: int) -> tuple[dict[str, int], int]:
+        """The devices named by hints after ``read_up_to`` with the highest segment
+        number named for each, and the last hint there is."""
+        named: dict[str, int] = {}
         while (blob := self.share.read(head_path(read_up_to + 1))) is not None:
             read_up_to += 1
             hint = read_head(blob)
             if hint is None:
                 self._log.info("skipped a hint that is not one: %s", head_path(read_up_to))
             elif hint[0] != self.device:
-                named[hint[0]] = None
-        return list(named), read_up_to
+                named[hint[0]] = max(hint[1], named.get(hint[0], 0))
+        return named, read_up_to
 
-    def _pull_device(self, device: str, intake: _Intake, report: SyncReport) -> None:
+    def _pull_device(
+        self, device: str, intake: _Intake, report: SyncReport, *, hinted: int, listing: bool
+    ) -> None:
+        """Reads ``device``'s journal from its cursor on, past anything that is not a
+        genuine segment of it and across gaps a genuine segment stands after (see
+        ``sync.journal``). ``hinted``: the highest number a hint named; ``listing``: look
+        for segments beyond an empty slot in the folder listing too (the daily look)."""
         read_up_to = intake.read_up_to(device)
         intake.waiting.discard(device)
+        gap_from: int | None = None
+        end: int | None = None
         while True:
-            path = segment_path(device, read_up_to + 1)
+            seq = read_up_to + 1
+            path = segment_path(device, seq)
             blob = self.share.read(path)
             if blob is None:
-                return
-            try:
-                segment = read_segment(
-                    blob, device=device, seq=read_up_to + 1, directory=self.directory
-                )
-            except EnvelopeRejected as exc:
-                self._rejected(report, f"journal segment {path}", exc.reason)
-                if exc.reason == "unknown_sender":  # they may join the directory:
-                    intake.waiting.add(device)  # look at this journal again next time
+                if end is None:
+                    end = self._last_genuine(device, seq, hinted=hinted, listing=listing)
+                if seq >= end:
                     return
-                read_up_to += 1
+                gap_from = seq if gap_from is None else gap_from
+                read_up_to = seq  # passed; reported once a segment after it is taken
+                continue
+            try:
+                segment = read_any_segment(
+                    blob, device=device, directory=self.directory, owners=self._owners()
+                )
+            except SegmentRejected as exc:
+                if exc.reason == "unknown_sender" and device not in self._owners():
+                    self._rejected(report, f"journal segment {path}", exc.reason)
+                    intake.waiting.add(device)  # they may join the directory: look again
+                    return
+                self._journal_problem(report, device, seq, seq, exc.reason)
+                read_up_to = seq
                 intake.read[device] = read_up_to
                 continue
-            intake.batch.extend(self._opened(segment.objects, segment.sender, report))
-            read_up_to += 1
+            hashes = list(segment.objects)
+            if segment.seq != seq:  # reordered, or an old segment copied here
+                self._journal_problem(report, device, seq, seq, "moved")
+            if gap_from is not None:
+                self._journal_problem(report, device, gap_from, seq - 1, "missing")
+                hashes = [*segment.previous, *hashes]
+                gap_from = None
+            intake.batch.extend(self._opened(hashes, segment.sender, report))
+            read_up_to = seq
             intake.read[device] = read_up_to
             if len(intake.batch) >= PULL_BATCH:
                 self._take(intake, report)
+
+    def _last_genuine(self, device: str, empty: int, *, hinted: int, listing: bool) -> int:
+        """The number of a genuine segment of ``device`` beyond the empty slot ``empty``
+        (0 when none is known): a hint or a listing only says where to look."""
+        candidates = {hinted} if hinted > empty else set()
+        if listing:
+            names = self.share.list(f"{JOURNALS}/{device}")
+            found = sorted((n for n in map(seq_of, names) if n is not None and n > empty),
+                           reverse=True)
+            candidates.update(found[:3])  # the highest few: junk further on costs nothing
+        for seq in sorted(candidates, reverse=True):
+            blob = self.share.read(segment_path(device, seq))
+            if blob is None:
+                continue
+            try:
+                segment = read_any_segment(
+                    blob, device=device, directory=self.directory, owners=self._owners()
+                )
+            except SegmentRejected:
+                continue
+            if segment.seq == seq:
+                return seq
+        return 0
+
+    def _owners(self) -> dict[str, str]:
+        directory = self.directory
+        if self._owners_of is None or self._owners_of[0] is not directory:
+            self._owners_of = (directory, owners_of(directory))
+        return self._owners_of[1]
+
+    def _journal_problem(
+        self, report: SyncReport, device: str, first: int, last: int, reason: str
+    ) -> None:
+        """Logs and reports what was wrong in a journal: which device, which numbers."""
+        numbers = str(first) if first == last else f"{first}-{last}"
+        self._log.warning("journal of device %s, segment %s: %s", device, numbers, reason)
+        report.rejected.append(f"journal segment {JOURNALS}/{device}/{numbers}: {reason}")
+        report.journal_problems.append(JournalProblem(device, first, last, reason))
 
     def _opened(self, hashes: Iterable[str], signer: str, report: SyncReport) -> list[Opened]:
         opened = []
@@ -544,6 +629,8 @@ class SyncEngine:
                 with self._state:
                     allowed = self._authorised(shard, part, intake, report)
                     applied = self._apply(shard, allowed)
+                if applied.changed and part is ordered[0]:
+                    intake.conversations_came.add(shard)
                 report.pulled += applied.new_versions
                 report.conflicts.extend(applied.conflicts)
                 if applied.changed and shard not in report.changed:
@@ -556,7 +643,9 @@ class SyncEngine:
             intake.refused_new.clear()
         if intake.read != intake.saved or intake.held != intake.held_saved:
             self.vault.put_meta(CURSORS_KEY, intake.state())
-            self.vault.put_meta(HELD_KEY, {"envelopes": dict(intake.held)})
+            self.vault.put_meta(
+                HELD_KEY, {"envelopes": {d: list(v) for d, v in intake.held.items()}}
+            )
             intake.saved = dict(intake.read)
             intake.held_saved = dict(intake.held)
 
@@ -584,7 +673,7 @@ class SyncEngine:
                 record, header = envelope.record, envelope.header
                 rule = self._refusal(shard, envelope, tables, dag, conversation)
                 if rule == CONVERSATION_UNKNOWN:
-                    intake.held[envelope.hash] = header.sender
+                    intake.held[envelope.hash] = (header.sender, shard)
                     continue
                 intake.held.pop(envelope.hash, None)
                 if rule is not None:
@@ -797,8 +886,10 @@ class _Intake:
         self.heads = heads
         self.waiting: set[str] = set()
         self.batch: list[Opened] = []
-        self.held: dict[str, str] = {}  # envelope hash -> signer, waiting for their conversation
-        self.held_saved: dict[str, str] = {}
+        # envelope hash -> (signer, shard), waiting for their conversation
+        self.held: dict[str, tuple[str, str]] = {}
+        self.held_saved: dict[str, tuple[str, str]] = {}
+        self.conversations_came: set[str] = set()  # shards whose conversation came now
         self.refused: set[str] = set()  # envelopes reported as not authorised before
         self.refused_new: set[str] = set()
 
