@@ -26,6 +26,7 @@ from storage.errors import CorruptFile
 from storage.files import list_folder
 from storage.header import VAULT_ID
 from storage.keys import ProfileKeys, new_profile_id
+from storage.manifest import Manifests
 from storage.sealing import KdfParams
 from storage.vault import Vault, VaultCore
 
@@ -103,7 +104,15 @@ class Device:
     def recover(self, profile_id: str, recovery_code: str, new_pin: str) -> Vault:
         """Opens with the recovery code and sets ``new_pin``; the old PIN stops working."""
         keys = self._profile(profile_id)
-        return self._opened(keys, keys.recover(recovery_code, new_pin))
+
+        def epochs(vault_key: bytes) -> Manifests:
+            with self._lock:
+                core = self._cores.get(profile_id)
+            if core is not None:
+                return core.manifests
+            return Manifests(keys.folder / "shards", vault_key, profile_id, keys.label)
+
+        return self._opened(keys, keys.recover(recovery_code, new_pin, epochs=epochs))
 
     def retry_after(self, profile_id: str) -> float:
         """Seconds until an unlock attempt is allowed (0.0 = now)."""

@@ -37,6 +37,7 @@ from storage import sealing
 from storage.errors import NotDurable, VaultLocked, WriteFailed
 from storage.files import list_folder, replace_file, sync_folder
 from storage.keys import ProfileKeys
+from storage.manifest import Manifests
 from storage.shard import (
     SealedStorage,
     Shard,
@@ -81,6 +82,8 @@ class VaultCore:
         self._open: OrderedDict[str, Shard] = OrderedDict()
         self._shard_locks: dict[str, threading.Lock] = {}
         keys.sweep_temps()
+        self.manifests = Manifests(self.folder, vault_key, self.id, self.label)
+        self.manifests.check_header(keys.header().epoch, keys.header_path)
 
     @property
     def locked(self) -> bool:
@@ -144,8 +147,14 @@ class VaultCore:
                 self._open.move_to_end(shard_id)
                 return shard
         path = self.shard_path(shard_id)
+        manifests = self.manifests
         storage = SealedStorage(
-            path, key=key, associated=shard_associated(self.id, shard_id), label=self.label(path)
+            path,
+            key=key,
+            associated=shard_associated(self.id, shard_id),
+            label=self.label(path),
+            check=lambda counter: manifests.check(shard_id, counter, path),
+            saved=lambda counter: manifests.saved({shard_id: counter}),
         )
         shard = Shard(storage)
         with self._state:
@@ -175,9 +184,11 @@ class VaultCore:
             try:
                 os.unlink(path)
             except FileNotFoundError:
+                self.manifests.removed([shard_id])
                 return
             except OSError as exc:
                 raise WriteFailed(label, exc.strerror or type(exc).__name__) from exc
+            self.manifests.removed([shard_id])
             try:
                 sync_folder(path.parent)
             except OSError as exc:
@@ -230,7 +241,7 @@ class Vault:
         Raises BadPin, WrongPin (counted like a failed unlock) or TooSoon.
         """
         with self._call() as (core, _key):
-            core.keys.change_pin(core.vault_key(), old_pin, new_pin)
+            core.keys.change_pin(core.vault_key(), old_pin, new_pin, epochs=core.manifests)
 
     # -- catalog and meta ---------------------------------------------------
 
@@ -317,6 +328,7 @@ class Vault:
         """
         count = 0
         with self._call() as (core, key):
+            written: dict[str, int] = {}
             for shard_id, tables in shards:
                 path = core.shard_path(check_shard_id(shard_id))
                 if path.exists():
@@ -324,7 +336,9 @@ class Vault:
                 data = {name: {record_id(r): r for r in rs} for name, rs in tables.items()}
                 blob = encode_shard(key, shard_associated(self.id, shard_id), to_json(data))
                 replace_file(path, blob, label=core.label(path), durable=False)
+                written[shard_id] = 1
                 count += 1
+            core.manifests.saved(written)
             if hasattr(os, "sync"):
                 os.sync()
         return count

@@ -25,7 +25,7 @@ it. Neither writer nor reader ever waits on a slot:
   Its next segment names the previous one's objects again (``previous``).
 - *A reader* goes through the slots after its cursor. A slot that is not a genuine
   segment of this device — ``bad_format``, ``bad_signature``, ``foreign`` (signed by
-  someone the directory does not give this device), ``misplaced`` (a segment of another
+  someone other than the member the directory gives this device), ``misplaced`` (a segment of another
   journal) — is reported once (which device, which number) and passed. A genuine
   segment of this device found in another slot (reordered, or an old one replayed) is
   taken all the same — taking a segment twice is harmless — and reported once as
@@ -195,9 +195,7 @@ def read_any_segment(
     if not sealing.verify(sender.sign_key, body, signature):
         raise SegmentRejected("bad_signature")
     owner = (owners_of(directory) if owners is None else owners).get(device)
-    if owner not in (None, segment.sender) or (
-        sender.devices and device not in sender.devices
-    ):
+    if owner not in (None, segment.sender):
         raise SegmentRejected("foreign")
     return segment
 
