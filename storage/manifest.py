@@ -9,9 +9,11 @@ associated data), and the vault keeps manifests of the counters it has written::
     shards/<ab>/manifest   {conversation id: n, ...} for the shards in that folder
 
 Each manifest is sealed with its own subkey of the vault key and bound to the vault and
-its folder. After a shard is saved (durably), its folder's manifest is rewritten —
-atomically but without an fsync of its own, which keeps autosave cheap: after a crash a
-manifest may lag behind the shards, never run ahead of them. So when a shard is opened,
+its folder. After a shard is saved (durably), its folder's manifest is overwritten in
+place, without a temp file, rename or fsync of its own — that keeps autosave cheap (a
+rename and its folder update cost about half a save here). After a crash a manifest may
+lag behind the shards, never run ahead of them, or be torn: a manifest that does not
+open is started afresh, and the log says so. So when a shard is opened,
 a counter *at or above* the manifest's is taken (and the manifest catches up); one
 *below* it is an older copy put back (``RolledBack``); a shard the manifest lists but
 whose file is gone is ``ShardMissing``. Folders are one manifest each so a save rewrites
@@ -45,7 +47,7 @@ from typing import Any
 
 from storage import sealing
 from storage.errors import CorruptFile
-from storage.files import read_file, replace_file
+from storage.files import overwrite_file, read_file, replace_file
 from storage.sealing import InvalidSealError
 
 NAME = "manifest"
@@ -148,7 +150,10 @@ class Manifests:
             path = self._path(bucket)
             plain = json.dumps(entries, separators=(",", ":"), sort_keys=True).encode()
             blob = _MAGIC + sealing.seal(self._key, plain, self._associated(bucket))
-            replace_file(path, blob, label=self._label(path), durable=durable)
+            if durable:
+                replace_file(path, blob, label=self._label(path))
+            else:
+                overwrite_file(path, blob, label=self._label(path))
             self._loaded[bucket] = entries
 
     def _entries(self, bucket: str) -> dict[str, Any]:
