@@ -164,6 +164,10 @@ class SyncReport:
     """Conversation shards whose records changed: the app refreshes those summaries."""
     synced_at: float | None = None
 
+    def refused_concerning(self, person_id: str) -> list[Refused]:
+        """The refused versions that touched ``person_id``'s records: what they are told."""
+        return [r for r in self.refused if person_id in r.concerns]
+
 
 @dataclass
 class _Applied:

@@ -25,8 +25,8 @@ it. Neither writer nor reader ever waits on a slot:
   Its next segment names the previous one's objects again (``previous``).
 - *A reader* goes through the slots after its cursor. A slot that is not a genuine
   segment of this device — ``bad_format``, ``bad_signature``, ``foreign`` (signed by
-  someone other than the member the directory gives this device), ``misplaced`` (a segment of another
-  journal) — is reported once (which device, which number) and passed. A genuine
+  someone other than the member the directory gives this device), ``misplaced`` (a
+  segment of another journal) — is reported once (which device, which number) and passed. A genuine
   segment of this device found in another slot (reordered, or an old one replayed) is
   taken all the same — taking a segment twice is harmless — and reported once as
   ``moved``. An empty slot ends the read, unless a genuine segment exists further on

@@ -149,6 +149,9 @@ class Shell:
             status.synced_at = dt.datetime.now()
             status.conflicts = len(report.conflicts)
             status.state = SyncState.CONFLICTS if report.conflicts else SyncState.SYNCED
+            refused = report.refused_concerning(self.session._person().id)
+            if refused:  # each forged version is reported by the engine only once
+                self.toast(self.session.texts("sync.refused", count=len(refused)))
             if report.pulled and self.on_home:
                 await self.home()
                 return
