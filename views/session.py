@@ -278,7 +278,7 @@ class AppSession:
         self.vault = hr_vault
         share = self._open_share()
         publish_card(share, demo.ORGANISATION, keeper)
-        publish_directory(share, directory, keeper, name=demo.ORGANISATION)
+        publish_directory(share, directory, keeper)
         card = organisation_card(share)
         assert card is not None
         pin = {"name": card.name, "sign_pub": card.sign_pub, "fingerprint": card.fingerprint,
