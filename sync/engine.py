@@ -16,6 +16,17 @@ whenever the share is reachable) pushes, then pulls:
   from this vault's cursor on. Each segment is checked, each envelope opened
   (``sync.envelope``); envelopes for others are passed over, rejected ones are logged
   (``rejected envelope <hash>: <reason>`` — never their content) and the rest goes on.
+  Whatever in a journal is not a genuine segment of its device, and every gap, is
+  passed and reported once (``SyncReport.journal_problems``; see ``sync.journal``).
+- **Authorise**: before a version is applied, ``conversations.rights`` decides whether
+  its signer may write it, from the shard as it stands (per shard the conversation's
+  own versions first, in the order of their history). Refused: ``not_authorised``,
+  logged without content, in ``SyncReport.refused`` once per envelope (the hashes
+  already told are kept in ``sync.refused``), never applied — so never a reason to seal
+  anything for anyone. A version whose rights need a conversation the vault does not
+  hold yet waits in ``sync.held`` (hash, signer, shard) and is tried again when it comes.
+  A merge version that this engine's own merge makes of two known parents passes as it
+  is: every device makes the same one, whoever sends it on.
   Accepted versions are applied per conversation shard in one write per table; the
   cursor moves after the segments it covers are applied, so an interrupted pull resumes
   where it stopped and applying a segment twice is harmless.
