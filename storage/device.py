@@ -110,7 +110,8 @@ class Device:
                 core = self._cores.get(profile_id)
             if core is not None:
                 return core.manifests
-            return Manifests(keys.folder / "shards", vault_key, profile_id, keys.label)
+            return Manifests(keys.folder / "shards", vault_key, profile_id, keys.label,
+                             self._clock)
 
         return self._opened(keys, keys.recover(recovery_code, new_pin, epochs=epochs))
 
@@ -139,7 +140,7 @@ class Device:
                         raise CorruptFile(label, "header opens another vault")
                     core.handles += 1
                     return Vault(core, self._release)
-            core = VaultCore(keys, vault_key)  # sweeps temps: no handle is writing now
+            core = VaultCore(keys, vault_key, self._clock)  # sweeps temps: no handle writes
             with self._lock:
                 core.handles = 1
                 self._cores[keys.profile_id] = core

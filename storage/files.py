@@ -79,7 +79,8 @@ def overwrite_file(path: Path, data: bytes, *, label: str) -> None:
             view, offset = memoryview(data), 0
             while offset < len(data):
                 offset += os.pwrite(fd, view[offset:], offset)
-            os.ftruncate(fd, len(data))
+            if os.fstat(fd).st_size > len(data):  # a no-op truncate still dirties the inode
+                os.ftruncate(fd, len(data))
         finally:
             os.close(fd)
     except OSError as exc:

@@ -24,6 +24,7 @@ shard), and a small state lock guards the table of open shards.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
@@ -34,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from storage import sealing
-from storage.errors import NotDurable, VaultLocked, WriteFailed
+from storage.errors import NotDurable, StorageError, VaultLocked, WriteFailed
 from storage.files import list_folder, replace_file, sync_folder
 from storage.keys import ProfileKeys
 from storage.manifest import Manifests
@@ -47,6 +48,7 @@ from storage.shard import (
     to_json,
 )
 
+_log = logging.getLogger("samtale.storage")
 CATALOG = "catalog"
 _CONVERSATION_ID = re.compile(r"[0-9a-f]{32}")
 _SUBFOLDER = re.compile(r"[0-9a-f]{2}")
@@ -70,7 +72,9 @@ class VaultCore:
     calls ``forget`` when it drops to zero.
     """
 
-    def __init__(self, keys: ProfileKeys, vault_key: bytes) -> None:
+    def __init__(
+        self, keys: ProfileKeys, vault_key: bytes, clock: Callable[[], float]
+    ) -> None:
         self.id = keys.profile_id
         self.keys = keys
         self.folder = keys.folder / "shards"
@@ -82,7 +86,7 @@ class VaultCore:
         self._open: OrderedDict[str, Shard] = OrderedDict()
         self._shard_locks: dict[str, threading.Lock] = {}
         keys.sweep_temps()
-        self.manifests = Manifests(self.folder, vault_key, self.id, self.label)
+        self.manifests = Manifests(self.folder, vault_key, self.id, self.label, clock)
         self.manifests.check_header(keys.header().epoch, keys.header_path)
 
     @property
@@ -100,6 +104,10 @@ class VaultCore:
         with self._state:
             self._shard_key = None
             self._state.wait_for(lambda: self._running == 0)
+            try:
+                self.manifests.flush()
+            except StorageError:  # the shards are durable; only rollback detection lags
+                _log.warning("the vault's manifests could not be written at lock")
             self._vault_key = None
             for shard in self._open.values():
                 shard.close()

@@ -188,3 +188,18 @@ def test_the_device_lists_a_vault_whose_header_was_rolled_back(root: Path) -> No
     vault.lock()
     header_path(root, vault.id).write_bytes(old_header)
     assert [p.id for p in make_device(root).profiles()] == [vault.id]
+
+
+def test_an_older_copy_put_back_while_the_vault_is_open_is_refused_on_the_next_read(
+    root: Path,
+) -> None:
+    vault, _ = new_vault(make_device(root))
+    cid = conversation_id()
+    vault.put_record(cid, "preparations", preparation("p1", "første svar"))
+    old = shard_path(root, vault, cid).read_bytes()
+    vault.put_record(cid, "preparations", preparation("p1", "det kvitterede svar"))
+    shard_path(root, vault, cid).write_bytes(old)
+    for _ in range(70):  # more than the vault keeps open: it reads the file again
+        vault.put_record(conversation_id(), "preparations", preparation("p1"))
+    with pytest.raises(RolledBack):
+        vault.read_shard(cid)
