@@ -459,13 +459,13 @@ class SyncEngine:
         state = self.vault.get_meta(CURSORS_KEY) or {}
         intake = _Intake(dict(state.get("devices", {})), state.get("heads"))
         intake.waiting = set(state.get("waiting", ()))
-        intake.held = {
-            digest: (str(signer), str(shard))
-            for digest, (signer, shard) in
-            (self.vault.get_meta(HELD_KEY) or {}).get("envelopes", {}).items()
-        }
+        if state.get("holding", True):  # only read when something may wait
+            intake.held = {
+                digest: (str(signer), str(shard))
+                for digest, (signer, shard) in
+                (self.vault.get_meta(HELD_KEY) or {}).get("envelopes", {}).items()
+            }
         intake.held_saved = dict(intake.held)
-        intake.refused = set((self.vault.get_meta(REFUSED_KEY) or {}).get("hashes", ()))
         named, heads = self._hints(intake.heads or FIRST_HEAD - 1)
         if everywhere or intake.heads is None:
             devices = [d for d in self.share.list(JOURNALS) if is_device_id(d)]
@@ -656,13 +656,14 @@ class SyncEngine:
             refused["hashes"] = sorted({*refused["hashes"], *intake.refused_new})
             self.vault.put_meta(REFUSED_KEY, refused)
             intake.refused_new.clear()
-        if intake.read != intake.saved or intake.held != intake.held_saved:
-            self.vault.put_meta(CURSORS_KEY, intake.state())
+        if intake.held != intake.held_saved:  # before the cursors pass what waits
             self.vault.put_meta(
                 HELD_KEY, {"envelopes": {d: list(v) for d, v in intake.held.items()}}
             )
-            intake.saved = dict(intake.read)
             intake.held_saved = dict(intake.held)
+        if intake.read != intake.saved:
+            self.vault.put_meta(CURSORS_KEY, intake.state())
+            intake.saved = dict(intake.read)
 
     # -- write rights ----------------------------------------------------------------
 
@@ -758,6 +759,8 @@ class SyncEngine:
         report: SyncReport,
     ) -> None:
         """Logs and reports a version that is not authorised, once per envelope."""
+        if intake.refused is None:  # read at the first refusal of a sync, not every sync
+            intake.refused = set((self.vault.get_meta(REFUSED_KEY) or {}).get("hashes", ()))
         if envelope.hash in intake.refused or envelope.hash in intake.refused_new:
             return
         intake.refused_new.add(envelope.hash)
@@ -905,14 +908,15 @@ class _Intake:
         self.held: dict[str, tuple[str, str]] = {}
         self.held_saved: dict[str, tuple[str, str]] = {}
         self.conversations_came: set[str] = set()  # shards whose conversation came now
-        self.refused: set[str] = set()  # envelopes reported as not authorised before
+        self.refused: set[str] | None = None  # envelopes reported as not authorised before
         self.refused_new: set[str] = set()
 
     def read_up_to(self, device: str) -> int:
         return self.read.get(device, FIRST_SEQ - 1)
 
     def state(self) -> dict[str, Any]:
-        return {"devices": self.read, "heads": self.heads, "waiting": sorted(self.waiting)}
+        return {"devices": self.read, "heads": self.heads, "waiting": sorted(self.waiting),
+                "holding": bool(self.held)}
 
 
 def _conversation_in(tables: Mapping[str, Mapping[str, Record]], shard: str) -> Record | None:
