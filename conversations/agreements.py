@@ -25,7 +25,7 @@ import enum
 import hashlib
 from collections.abc import Iterable, Mapping
 
-from conversations.model import Agreement, Goal, InputRejected, Signature, clean_text
+from conversations.model import Agreement, Goal, InputRejected, Signature, storable_text
 from conversations.records import canonical_json, encode
 
 
@@ -135,7 +135,7 @@ def check_goals(
     known = known or {}
     checked: list[Goal] = []
     for given in goals:
-        goal = dataclasses.replace(given, what=clean_text(given.what).strip())
+        goal = dataclasses.replace(given, what=storable_text(given.what).strip())
         carried = goal.id in known and known[goal.id] == goal.deadline
         (dataclasses.replace(goal, deadline=None) if carried else goal).check(today)
         checked.append(goal)

@@ -290,7 +290,7 @@ class Session:
         self.vault = hr_vault
         share = self._open_share()
         publish_card(share, demo.ORGANISATION, keeper)
-        publish_directory(share, directory, keeper, name=demo.ORGANISATION)
+        publish_directory(share, directory, keeper)
         card = organisation_card(share)
         if card is None:
             raise InputRejected("error.org_card_missing")

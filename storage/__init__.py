@@ -24,6 +24,7 @@ Modules, one idea each:
 - ``attempts`` the wrong-PIN count and its growing delay
 - ``keys``     PIN / recovery code -> vault key; PIN change and recovery rewrap only
 - ``shard``    ``SealedStorage``, the one ``tinydb.Storage``, and a shard's records
+- ``manifest`` rollback detection: save counters and header epochs the vault wrote
 - ``vault``    the unlocked vault API; conversation shards and the catalog
 - ``device``   the profiles in a data folder
 - ``errors``   errors with translation keys

@@ -24,6 +24,7 @@ shard), and a small state lock guards the table of open shards.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
@@ -34,9 +35,10 @@ from pathlib import Path
 from typing import Any
 
 from storage import sealing
-from storage.errors import NotDurable, VaultLocked, WriteFailed
+from storage.errors import NotDurable, StorageError, VaultLocked, WriteFailed
 from storage.files import list_folder, replace_file, sync_folder
 from storage.keys import ProfileKeys
+from storage.manifest import Manifests
 from storage.shard import (
     SealedStorage,
     Shard,
@@ -46,6 +48,7 @@ from storage.shard import (
     to_json,
 )
 
+_log = logging.getLogger("samtale.storage")
 CATALOG = "catalog"
 _CONVERSATION_ID = re.compile(r"[0-9a-f]{32}")
 _SUBFOLDER = re.compile(r"[0-9a-f]{2}")
@@ -69,7 +72,9 @@ class VaultCore:
     calls ``forget`` when it drops to zero.
     """
 
-    def __init__(self, keys: ProfileKeys, vault_key: bytes) -> None:
+    def __init__(
+        self, keys: ProfileKeys, vault_key: bytes, clock: Callable[[], float]
+    ) -> None:
         self.id = keys.profile_id
         self.keys = keys
         self.folder = keys.folder / "shards"
@@ -81,6 +86,8 @@ class VaultCore:
         self._open: OrderedDict[str, Shard] = OrderedDict()
         self._shard_locks: dict[str, threading.Lock] = {}
         keys.sweep_temps()
+        self.manifests = Manifests(self.folder, vault_key, self.id, self.label, clock)
+        self.manifests.check_header(keys.header().epoch, keys.header_path)
 
     @property
     def locked(self) -> bool:
@@ -97,6 +104,10 @@ class VaultCore:
         with self._state:
             self._shard_key = None
             self._state.wait_for(lambda: self._running == 0)
+            try:
+                self.manifests.flush()
+            except StorageError:  # the shards are durable; only rollback detection lags
+                _log.warning("the vault's manifests could not be written at lock")
             self._vault_key = None
             for shard in self._open.values():
                 shard.close()
@@ -145,8 +156,14 @@ class VaultCore:
                 self._open.move_to_end(shard_id)
                 return shard
         path = self.shard_path(shard_id)
+        manifests = self.manifests
         storage = SealedStorage(
-            path, key=key, associated=shard_associated(self.id, shard_id), label=self.label(path)
+            path,
+            key=key,
+            associated=shard_associated(self.id, shard_id),
+            label=self.label(path),
+            check=lambda counter: manifests.check(shard_id, counter, path),
+            saved=lambda counter: manifests.saved({shard_id: counter}),
         )
         shard = Shard(storage)
         with self._state:
@@ -176,9 +193,11 @@ class VaultCore:
             try:
                 os.unlink(path)
             except FileNotFoundError:
+                self.manifests.removed([shard_id])
                 return
             except OSError as exc:
                 raise WriteFailed(label, exc.strerror or type(exc).__name__) from exc
+            self.manifests.removed([shard_id])
             try:
                 sync_folder(path.parent)
             except OSError as exc:
@@ -231,7 +250,7 @@ class Vault:
         Raises BadPin, WrongPin (counted like a failed unlock) or TooSoon.
         """
         with self._call() as (core, _key):
-            core.keys.change_pin(core.vault_key(), old_pin, new_pin)
+            core.keys.change_pin(core.vault_key(), old_pin, new_pin, epochs=core.manifests)
 
     # -- catalog and meta ---------------------------------------------------
 
@@ -318,6 +337,7 @@ class Vault:
         """
         count = 0
         with self._call() as (core, key):
+            written: dict[str, int] = {}
             for shard_id, tables in shards:
                 path = core.shard_path(check_shard_id(shard_id))
                 if path.exists():
@@ -325,7 +345,9 @@ class Vault:
                 data = {name: {record_id(r): r for r in rs} for name, rs in tables.items()}
                 blob = encode_shard(key, shard_associated(self.id, shard_id), to_json(data))
                 replace_file(path, blob, label=core.label(path), durable=False)
+                written[shard_id] = 1
                 count += 1
+            core.manifests.saved(written)
             if hasattr(os, "sync"):
                 os.sync()
         return count

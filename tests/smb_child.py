@@ -1,7 +1,8 @@
 """Child process for the SMB test under ``CRYPTOGRAPHY_OPENSSL_NO_LEGACY=1`` (as on a phone).
 
-Usage: ``python -m tests.smb_child TMP LOCATION USER PASSWORD``. Emma publishes a shared
-preparation and syncs over SMB (push); Lars syncs (pull) and must read it. Prints
+Usage: ``python -m tests.smb_child TMP LOCATION USER PASSWORD``. Lars plans a MUS, Emma
+publishes a shared preparation and syncs over SMB (push); Lars syncs (pull) and must
+read it. Prints
 ``pushed <n> pulled <m>``; exits non-zero on any failure.
 """
 
@@ -37,12 +38,16 @@ def main(argv: list[str]) -> int:
         return person.engine(SmbShare(location, username=user, password=password), directory)
 
     on_emmas_tablet, on_lars_tablet = engine(emma), engine(lars)
-    on_emmas_tablet.publish(CONVERSATION, "conversation", conversation("emma", "lars",
-                                                                         CONVERSATION))
+    # Lars plans the conversation (only its leader may); Emma fetches it, prepares and
+    # shares; Lars fetches her preparation.
+    on_lars_tablet.publish(CONVERSATION, "conversation", conversation("emma", "lars",
+                                                                        CONVERSATION))
+    planned, fetched = on_lars_tablet.sync(), on_emmas_tablet.sync()
     prep = preparation(CONVERSATION, "emma", {"q1": "Mere sparring"}, shared=True)
     on_emmas_tablet.publish(CONVERSATION, "preparations", prep)
-    pushed = on_emmas_tablet.sync().pushed
-    pulled = on_lars_tablet.sync().pulled
+    shared, read = on_emmas_tablet.sync(), on_lars_tablet.sync()
+    pushed = planned.pushed + fetched.pushed + shared.pushed
+    pulled = fetched.pulled + read.pulled
     got = records_of(lars.vault).get(CONVERSATION, {}).get("preparations", {})
     if got != {prep["id"]: prep}:
         print(f"lars did not get the preparation: {sorted(got)}")

@@ -231,6 +231,9 @@ class Shell:
             status.synced_at = self.session.clock.now()
             status.conflicts = len(report.conflicts)
             status.state = SyncState.CONFLICTS if report.conflicts else SyncState.SYNCED
+            refused = report.refused_concerning(self.session.current_person().id)
+            if refused:  # each forged version is reported by the engine only once
+                self.toast(self.session.texts("sync.refused", count=len(refused)))
             if report.pulled and self.on_home:
                 # Only what changes on screen redraws it: a redraw under a finger
                 # loses the tap.
