@@ -5,7 +5,7 @@ conversation, timed end to end (encrypt, write, fsync, rename, folder fsync). It
 sampled in interleaved rounds over vaults of every size, so disk noise hits all sizes
 alike, together with a raw 5 KB temp+write+fsync+rename+folder-fsync. TinyDB's stock
 ``JSONStorage`` holding the same records is timed on the same upsert (few samples: it
-rewrites everything). Unlock = ``Device.unlock`` + ``Vault.catalog()`` with 500
+rewrites everything). Unlock = ``Device.unlock`` + ``Vault.index()`` with 500
 conversations, against the KDF alone.
 
 Rollback detection (``storage.manifest``) is timed on the largest vault itself: every
@@ -14,7 +14,7 @@ two p50s compares the same files on the same disk (two vaults differ by up to 20
 from where their files happen to lie).
 
 Budgets (from the issues): autosave p99 <= 10 ms at every size; p99 at the largest size
-<= 1.5x p99 at 1,000; unlock-to-catalog <= KDF + 150 ms; rollback checks <= 1.10x p50.
+<= 1.5x p99 at 1,000; unlock-to-index <= KDF + 150 ms; rollback checks <= 1.10x p50.
 
 Run: ``python main.py bench storage [--quick] [--dir FOLDER] [--keep]``.
 """
@@ -148,7 +148,7 @@ def make_vault(folder: Path, data: Data, size: int, kdf: KdfParams) -> tuple[Vau
     vault, _code = Device(folder, kdf=kdf).create_profile(PIN, symbol=1)
     ids = data.conversation_ids(size)
     vault.bulk_create((cid, data.shard(cid)) for cid in ids)
-    vault.put_catalog({cid: data.summary(cid) for cid in ids})
+    vault.put_index({cid: data.summary(cid) for cid in ids})
     return vault, ids
 
 
@@ -197,8 +197,8 @@ def stock_autosave(path: Path, data: Data, rng: random.Random, ids: list[str], n
     return elapsed
 
 
-def unlock_to_catalog(root: Path, profile_id: str) -> tuple[float, float]:
-    """Seconds for unlock + catalog(), and the part of it spent in the KDF.
+def unlock_to_index(root: Path, profile_id: str) -> tuple[float, float]:
+    """Seconds for unlock + index(), and the part of it spent in the KDF.
 
     The KDF inside the unlock is timed by wrapping ``sealing.derive_key``, so the rest is
     measured in the same call instead of as a difference of two noisy medians.
@@ -217,7 +217,7 @@ def unlock_to_catalog(root: Path, profile_id: str) -> tuple[float, float]:
     try:
         started = time.perf_counter()
         vault = Device(root).unlock(profile_id, PIN)
-        entries = vault.catalog()
+        entries = vault.index()
         elapsed = time.perf_counter() - started
     finally:
         sealing.derive_key = real
@@ -320,7 +320,7 @@ def measure_unlock(root: Path, *, runs: int) -> Unlock:
     vault.lock()
     salt = sealing.new_salt()
     alone = [timed(lambda: sealing.derive_key(PIN, salt, KdfParams.DEFAULT)) for _ in range(runs)]
-    unlocks = [unlock_to_catalog(root, profile_id) for _ in range(runs)]
+    unlocks = [unlock_to_index(root, profile_id) for _ in range(runs)]
     return Unlock(
         kdf_alone_ms=statistics.median(alone) * 1000,
         total_ms=statistics.median(total for total, _ in unlocks) * 1000,
@@ -372,8 +372,8 @@ def report(vaults: list[Sized], raw: Timings, unlock: Unlock, unrecorded: Timing
     say(f"Unlock to home-screen data with {UNLOCK_CONVERSATIONS} conversations (median):")
     say(f"  Argon2id 64 MiB, t=3, p=4 alone: {unlock.kdf_alone_ms:.0f} ms")
     say(
-        f"  unlock + catalog(): {unlock.total_ms:.0f} ms = KDF {unlock.kdf_inside_ms:.0f} ms "
-        f"+ {overhead:.1f} ms (header, attempts file x2, catalog decrypt + parse)"
+        f"  unlock + index(): {unlock.total_ms:.0f} ms = KDF {unlock.kdf_inside_ms:.0f} ms "
+        f"+ {overhead:.1f} ms (header, attempts file x2, index decrypt + parse)"
     )
 
     checks = [
@@ -393,7 +393,7 @@ def report(vaults: list[Sized], raw: Timings, unlock: Unlock, unrecorded: Timing
         ),
         (
             overhead <= BUDGET_UNLOCK_MS,
-            f"unlock to catalog <= KDF + {BUDGET_UNLOCK_MS:.0f} ms (KDF + {overhead:.1f} ms)",
+            f"unlock to index <= KDF + {BUDGET_UNLOCK_MS:.0f} ms (KDF + {overhead:.1f} ms)",
         ),
     ]
     say("")

@@ -409,7 +409,7 @@ class Meetings:
                                         conversation.to_dict())
             session.publish(conversation.id, CONVERSATION_TABLE, conversation.to_dict())
         mine = meeting.preparations.get(session.current_person().id)
-        session.unlocked_vault().put_catalog(
+        session.unlocked_vault().put_index(
             {conversation.id: session.summary_entry(conversation, mine)})
 
     # --- signing -------------------------------------------------------------------------

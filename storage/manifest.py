@@ -59,7 +59,7 @@ from storage.sealing import InvalidSealError
 NAME = "manifest"
 FLUSH_EVERY = 1.0
 """Seconds the manifests on disk may lag the shards while the vault is open."""
-ROOT = ""  # the folder of the catalog and of the root manifest
+ROOT = ""  # the folder of the index and of the root manifest
 _MAGIC = b"SMTM\x01"
 _log = logging.getLogger("samtale.storage")
 
@@ -225,5 +225,5 @@ class Manifests:
 
 
 def bucket_of(shard_id: str) -> str:
-    """The folder a shard lives in (``ROOT`` for the catalog)."""
+    """The folder a shard lives in (``ROOT`` for the index)."""
     return ROOT if shard_id == "catalog" else shard_id[:2]

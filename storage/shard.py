@@ -1,4 +1,4 @@
-"""One shard — a conversation's records, or the catalog — as a TinyDB over sealed storage.
+"""One shard — a conversation's records, or the index — as a TinyDB over sealed storage.
 
 ``SealedStorage`` is the one ``tinydb.Storage`` of the vault. It keeps the shard's JSON
 sealed on disk and writes it atomically through ``storage.files``. File layout::

@@ -7,7 +7,7 @@ Layout under the profile folder::
 
 Shard ids are random hex (never names), checked against ``^[0-9a-f]{32}$`` before they
 become paths. An autosave writes only its conversation's shard, so its cost does not grow
-with the number of conversations; the catalog is written when summaries change.
+with the number of conversations; the index is written when summaries change.
 
 Handles and the core: the ``Device`` keeps one ``VaultCore`` per unlocked profile — the
 keys, the decrypted shards, the per-shard locks — and every unlock of that profile (two
@@ -49,12 +49,14 @@ from storage.shard import (
 )
 
 _log = logging.getLogger("samtale.storage")
-CATALOG = "catalog"
+# The index of conversations (what home lists) is kept in a shard with this name on
+# disk, the name it has had since the first vault format.
+INDEX = "catalog"
 _CONVERSATION_ID = re.compile(r"[0-9a-f]{32}")
 _SUBFOLDER = re.compile(r"[0-9a-f]{2}")
-_CATALOG_TABLE = "catalog"
+_INDEX_TABLE = "catalog"
 _META_TABLE = "meta"
-_OPEN_SHARDS = 64  # decrypted shards kept in memory besides the catalog
+_OPEN_SHARDS = 64  # decrypted shards kept in memory besides the index
 Record = dict[str, Any]
 
 
@@ -174,7 +176,7 @@ class VaultCore:
     def _evict(self) -> None:
         """Drops least recently used shards; a thread still using one keeps its reference."""
         while len(self._open) > _OPEN_SHARDS + 1:
-            oldest = next(sid for sid in self._open if sid != CATALOG)
+            oldest = next(sid for sid in self._open if sid != INDEX)
             del self._open[oldest]
 
     def remove_shard(self, shard_id: str) -> None:
@@ -204,8 +206,8 @@ class VaultCore:
                 raise NotDurable(label, exc.strerror or type(exc).__name__) from exc
 
     def shard_path(self, shard_id: str) -> Path:
-        if shard_id == CATALOG:
-            return self.folder / CATALOG
+        if shard_id == INDEX:
+            return self.folder / INDEX
         return self.folder / shard_id[:2] / shard_id
 
     def label(self, path: Path) -> str:
@@ -252,33 +254,33 @@ class Vault:
         with self._call() as (core, _key):
             core.keys.change_pin(core.vault_key(), old_pin, new_pin, epochs=core.manifests)
 
-    # -- catalog and meta ---------------------------------------------------
+    # -- index and meta ---------------------------------------------------
 
-    def catalog(self) -> dict[str, dict[str, Any]]:
+    def index(self) -> dict[str, dict[str, Any]]:
         """Conversation id -> summary, for the home screen."""
-        with self._shard(CATALOG) as shard:
-            return {cid: doc["summary"] for cid, doc in shard.table(_CATALOG_TABLE).items()}
+        with self._shard(INDEX) as shard:
+            return {cid: doc["summary"] for cid, doc in shard.table(_INDEX_TABLE).items()}
 
-    def put_catalog(self, entries: Mapping[str, dict[str, Any]]) -> None:
+    def put_index(self, entries: Mapping[str, dict[str, Any]]) -> None:
         """Inserts or replaces many summaries in one durable write."""
         docs = [{"id": check_shard_id(cid), "summary": _dict(s)} for cid, s in entries.items()]
-        with self._shard(CATALOG) as shard:
-            shard.upsert(_CATALOG_TABLE, docs)
+        with self._shard(INDEX) as shard:
+            shard.upsert(_INDEX_TABLE, docs)
 
-    def remove_catalog(self, ids: Iterable[str]) -> None:
+    def remove_index(self, ids: Iterable[str]) -> None:
         doomed = [check_shard_id(cid) for cid in ids]
-        with self._shard(CATALOG) as shard:
-            shard.remove(_CATALOG_TABLE, doomed)
+        with self._shard(INDEX) as shard:
+            shard.remove(_INDEX_TABLE, doomed)
 
     def get_meta(self, key: str) -> dict[str, Any] | None:
-        """A small encrypted setting or profile record (kept in the catalog shard)."""
-        with self._shard(CATALOG) as shard:
+        """A small encrypted setting or profile record (kept in the index shard)."""
+        with self._shard(INDEX) as shard:
             doc = shard.table(_META_TABLE).get(key)
         return None if doc is None else doc["value"]
 
     def put_meta(self, key: str, value: dict[str, Any]) -> None:
         doc = {"id": key, "value": _dict(value)}
-        with self._shard(CATALOG) as shard:
+        with self._shard(INDEX) as shard:
             shard.upsert(_META_TABLE, [doc])
 
     # -- conversation shards --------------------------------------------------
@@ -303,16 +305,16 @@ class Vault:
     def delete_shard(self, shard_id: str) -> None:
         """Removes one conversation from this device for good: its shard file is
         unlinked and the folder fsynced (durable when it returns), its cached plaintext
-        dropped and its summary taken out of the catalog. A shard that is already gone is
-        only taken out of the catalog. WriteFailed / NotDurable when the disk refuses."""
+        dropped and its summary taken out of the index. A shard that is already gone is
+        only taken out of the index. WriteFailed / NotDurable when the disk refuses."""
         check_shard_id(shard_id)
         try:
             with self._call() as (core, _key):
                 core.remove_shard(shard_id)
         except NotDurable:
-            self.remove_catalog([shard_id])  # the file is gone; the catalog follows
+            self.remove_index([shard_id])  # the file is gone; the index follows
             raise
-        self.remove_catalog([shard_id])
+        self.remove_index([shard_id])
 
     def shard_ids(self) -> list[str]:
         """Every conversation shard on disk, sorted."""

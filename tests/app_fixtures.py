@@ -54,7 +54,7 @@ def second_device_for(first: AppSession, data: Path, share: str) -> AppSession:
         for table, records in source.read_shard(cid).items():
             if table == "conversation":
                 vault.put_records(cid, table, records.values())
-    vault.put_catalog(source.catalog())
+    vault.put_index(source.index())
     vault.put_meta("share", {"location": share, "username": "", "password": ""})
     vault.lock()
     other.unlock(other.profiles()[0].id, "246810")

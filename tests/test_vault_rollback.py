@@ -40,7 +40,7 @@ def test_a_shard_replaced_by_its_older_copy_is_refused_and_the_rest_opens(
     cid, other = conversation_id(), conversation_id()
     vault.put_record(cid, "preparations", preparation("p1", "første svar"))
     vault.put_record(other, "preparations", preparation("p1", "et andet"))
-    vault.put_catalog({cid: {"n": 1}})
+    vault.put_index({cid: {"n": 1}})
     old = shard_path(root, vault, cid).read_bytes()
     vault.put_record(cid, "preparations", preparation("p1", "det kvitterede svar"))
     shard_path(root, vault, cid).write_bytes(old)
@@ -51,23 +51,23 @@ def test_a_shard_replaced_by_its_older_copy_is_refused_and_the_rest_opens(
     assert caught.value.file == f"vaults/{vault.id}/shards/{cid[:2]}/{cid}"
     assert "older copy" in caught.value.detail
     assert vault.read_shard(other)["preparations"]["p1"]["answers"]["q1"] == "et andet"
-    assert vault.catalog() == {cid: {"n": 1}}
+    assert vault.index() == {cid: {"n": 1}}
 
 
-def test_the_catalog_replaced_by_its_older_copy_is_refused(root: Path) -> None:
+def test_the_index_replaced_by_its_older_copy_is_refused(root: Path) -> None:
     device = make_device(root)
     vault, _ = new_vault(device)
     cid = conversation_id()
     vault.put_record(cid, "preparations", preparation("p1"))
-    vault.put_catalog({cid: {"state": "kladde"}})
-    catalog = root / "vaults" / vault.id / "shards" / "catalog"
-    old = catalog.read_bytes()
-    vault.put_catalog({cid: {"state": "sendt"}})
-    catalog.write_bytes(old)
+    vault.put_index({cid: {"state": "kladde"}})
+    index = root / "vaults" / vault.id / "shards" / "catalog"
+    old = index.read_bytes()
+    vault.put_index({cid: {"state": "sendt"}})
+    index.write_bytes(old)
     vault.lock()
     vault = make_device(root).unlock(vault.id, PIN)
     with pytest.raises(RolledBack):
-        vault.catalog()
+        vault.index()
     assert vault.read_shard(cid)["preparations"]["p1"]["id"] == "p1"
 
 
@@ -146,7 +146,7 @@ def test_killed_at_every_step_of_a_pin_change_exactly_one_pin_opens(tmp_path: Pa
     vault, _ = new_vault(make_device(template))
     cid = conversation_id()
     vault.put_record(cid, "preparations", preparation("p1"))
-    vault.put_catalog({cid: {"n": 1}})
+    vault.put_index({cid: {"n": 1}})
     profile = vault.id
     vault.lock()
     env = {**os.environ, "PYTHONPATH": str(PROJECT)}
@@ -166,7 +166,7 @@ def test_killed_at_every_step_of_a_pin_change_exactly_one_pin_opens(tmp_path: Pa
             assert old != new, f"step {step} {when}: old PIN {old}, new PIN {new}"
             opened = make_device(root).unlock(profile, NEW_PIN if new else PIN)
             assert opened.read_shard(cid)["preparations"]["p1"]["id"] == "p1"
-            assert opened.catalog() == {cid: {"n": 1}}
+            assert opened.index() == {cid: {"n": 1}}
             opened.lock()
             outcomes.append((step, when, "new" if new else "old"))
             if finished:
