@@ -197,6 +197,22 @@ def type_into_field(page: Any, field: Any, text: str) -> None:
                 raise
 
 
+def expect_field_holds(page: Any, field: Any, text: str) -> None:
+    """A field holds ``text``, read as a screen reader does: Flutter fills a field's
+    accessible value once it has focus, so tap it, wait for the cursor, then for the
+    text."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    field.click()
+    page.wait_for_function(FOCUSED_FIELD)
+    try:
+        page.wait_for_function("t => document.activeElement?.value === t", arg=text,
+                               timeout=5_000)
+    except PlaywrightError:
+        held = page.evaluate("() => document.activeElement?.value")
+        raise AssertionError(f"the field holds {held!r}, not {text!r}") from None
+
+
 def painted(page: Any) -> None:
     """Waits until the browser has drawn two more frames: the canvas paints just after
     the accessibility tree that the expectations look at."""
