@@ -222,7 +222,9 @@ class Goal:
     id: str
     theme_id: str
     what: str
-    practice_field: PracticeField = PracticeField.OTHER
+    # None until someone chooses: a goal never gets a theme or practice field nobody
+    # picked (a default "course" once put a side-by-side training in HR's course demand).
+    practice_field: PracticeField | None = None
     responsible_id: str = ""
     deadline: dt.date | None = None
     status: GoalStatus = GoalStatus.OPEN

@@ -465,7 +465,8 @@ def _goals(
     columns: list[tuple[str, float, Callable[[Goal], str]]] = [
         ("doc.goal.theme", 24, lambda g: _theme_title(sheet, g.theme_id, lang)),
         ("doc.goal.what", 40, lambda g: g.what),
-        ("doc.goal.practice", 22, lambda g: say(lang, f"doc.practice.{g.practice_field.value}")),
+        ("doc.goal.practice", 22, lambda g: say(lang, f"doc.practice.{g.practice_field.value}")
+         if g.practice_field else "–"),
         ("doc.goal.responsible", 22, lambda g: _name(names, g.responsible_id, lang)),
         ("doc.goal.deadline", 18, lambda g: format_date(g.deadline, lang, short=True)),
         ("doc.goal.status", 16, lambda g: say(lang, f"doc.status.{g.status.value}")),

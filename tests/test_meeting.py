@@ -73,9 +73,11 @@ def held_with_two_goals(tablet: AppSession, cid: str) -> None:
     meetings.set_note(cid, theme, "Vi talte om “genoptræning” – og om hjælpemidler • især lifte.")
     meetings.set_goals(cid, [
         new_goal(theme, "Kursus i forflytning", practice_field=PracticeField.COURSE,
-                 responsible_id=ANNA.id, deadline=TODAY + dt.timedelta(days=90)),
+                 responsible_id=ANNA.id, deadline=TODAY + dt.timedelta(days=90),
+                 approved_by_leader=True),
         new_goal(theme, "Sidemandsoplæring med Fatima", practice_field=PracticeField.SIDE_BY_SIDE,
-                 responsible_id=METTE.id, deadline=TODAY + dt.timedelta(days=60)),
+                 responsible_id=METTE.id, deadline=TODAY + dt.timedelta(days=60),
+                 approved_by_leader=True),
     ])
     meetings.finish(cid)
 
@@ -211,7 +213,8 @@ def test_empty_goals_and_past_deadlines_are_refused_and_change_nothing(
     theme = meeting.sheet.themes[0].id
     with pytest.raises(InputRejected) as refused:
         tablet.meetings.set_goals(cid, [
-            new_goal(theme, what, deadline=TODAY + dt.timedelta(days=days))
+            new_goal(theme, what, deadline=TODAY + dt.timedelta(days=days),
+                     practice_field=PracticeField.OTHER)
             for what, days in goals])
     assert refused.value.key == key
     assert meeting.agreement is None

@@ -487,7 +487,7 @@ def test_a_course_from_the_catalogue_becomes_a_goal_in_the_agreement(data_dir: P
         await asyncio.sleep(0)
         assert client.find(ft.TextField, label="Mål 1: hvad vil I opnå?").value == \
             "Forflytning i praksis"
-        assert client.find(ft.Dropdown, label="Praksisfelt").value == "course"
+        assert client.find(ft.Dropdown, label="Praksisfelt for mål 1").value == "course"
         assert client.find(ft.TextField, label="Frist for mål 1").value == \
             start.strftime("%d-%m-%Y")
         assert not unlabelled(client)
@@ -523,5 +523,68 @@ def test_the_year_exports_as_csv_pdf_and_one_calendar_file(data_dir: Path) -> No
                    if c.planned_at and c.planned_at.year == next_year]
         assert len(planned) >= 4
         assert calendar.count(b"BEGIN:VEVENT") == len(planned)
+
+    run(scenario())
+
+
+async def hold_mus_with_anna(client: FakeClient) -> None:
+    """Mette opens the demo MUS with Anna, holds it and goes to the agreement builder."""
+    await click(client, ft.ListTile, tooltip=open_label("MUS med Anna Sørensen", DEMO_MUS_AT))
+    await click(client, ft.FilledButton, content="Hold samtalen")
+    for _ in range(3):
+        await click(client, ft.FilledButton, content="Næste")
+
+
+async def choose(client: FakeClient, label: str, text: str) -> None:
+    dropdown = client.find(ft.Dropdown, label=label)
+    dropdown.value = next(o.key for o in dropdown.options if o.text == text)
+    await client.fire(dropdown, "select", dropdown.value)
+
+
+def test_a_new_goal_is_not_saved_until_its_theme_and_practice_field_are_chosen(
+    data_dir: Path,
+) -> None:
+    async def scenario() -> None:
+        client = await as_mette(data_dir)
+        await hold_mus_with_anna(client)
+        theme = client.find(ft.Dropdown, label="Tema for mål 1")
+        field = client.find(ft.Dropdown, label="Praksisfelt for mål 1")
+        assert theme.value is None and field.value is None
+        client.type_into(client.find(ft.TextField, label="Mål 1: hvad vil I opnå?"),
+                         "Sidemandsoplæring med Fatima Ali")
+        await click(client, ft.FilledButton, content="Gem målene")
+        assert "Vælg et tema for mål 1." in client.texts()
+        await choose(client, "Tema for mål 1", "Udviklingsområder – status og fremadrettet")
+        await click(client, ft.FilledButton, content="Gem målene")
+        assert any(s.startswith("Vælg et praksisfelt for mål 1") for s in client.texts())
+        assert not any("mål gemt" in s for s in client.texts())
+        await choose(client, "Praksisfelt for mål 1", "Sidemandsoplæring")
+        await click(client, ft.FilledButton, content="Gem målene")
+        assert "1 mål gemt" in client.texts()
+        assert not unlabelled(client)
+
+    run(scenario())
+
+
+def test_nobody_signs_an_agreement_until_the_leader_has_approved_every_goal(
+    data_dir: Path,
+) -> None:
+    async def scenario() -> None:
+        client = await as_mette(data_dir)
+        await hold_mus_with_anna(client)
+        client.type_into(client.find(ft.TextField, label="Mål 1: hvad vil I opnå?"),
+                         "Kursus i forflytning")
+        await choose(client, "Tema for mål 1", "Udviklingsområder – status og fremadrettet")
+        await choose(client, "Praksisfelt for mål 1", "Kursus eller uddannelse")
+        await click(client, ft.FilledButton, content="Næste")
+        await click(client, ft.FilledButton, content="Afslut samtalen")
+        waiting = ("Lederen skal godkende mål 1, før aftalen kan underskrives. "
+                   "Sæt flueben ved »godkendt af lederen«, og gem målene.")
+        assert waiting in client.texts()
+        assert "Afventer godkendelse" in " ".join(client.texts())
+        assert client.find(ft.FilledButton, content="Underskriv som Mette Holm").disabled
+        assert client.find(ft.OutlinedButton,
+                           content="Anna Sørensen underskriver her på enheden").disabled
+        assert "Kladde – ingen har underskrevet endnu" in client.texts()
 
     run(scenario())
