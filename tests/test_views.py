@@ -16,6 +16,7 @@ from conversations.demo import DEMO_PIN
 from conversations.model import Kind
 from resources.library import load_library
 from services.app import AppSession
+from services.clock import Clock
 from storage import Device, KdfParams
 from tests.app_fixtures import (
     DEMO_MUS_AT,
@@ -490,6 +491,48 @@ def test_a_course_from_the_catalogue_becomes_a_goal_in_the_agreement(data_dir: P
         assert client.find(ft.Dropdown, label="Praksisfelt for mål 1").value == "course"
         assert client.find(ft.TextField, label="Frist for mål 1").value == \
             start.strftime("%d-%m-%Y")
+        assert not unlabelled(client)
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("day", [dt.date(TODAY.year, 12, 10), dt.date(TODAY.year, 5, 25)])
+def test_the_year_planner_offers_dates_in_the_year_shown_or_says_there_is_no_room(
+    data_dir: Path, day: dt.date,
+) -> None:
+    """From about 9 December this year has no period left: the planner says so and
+    offers next year; switching year brings that year's dates, never this year's."""
+    async def scenario() -> None:
+        client = FakeClient()
+        device = Device(data_dir, kdf=KdfParams.FAST_FOR_TESTS)
+        await client.start(make_main(device, LIBRARY, lang="da", idle_seconds=300,
+                                     clock=Clock(day)))
+        await click(client, ft.OutlinedButton, content="Prøv med demodata")
+        await click(client, ft.IconButton, tooltip="Lås")
+        await unlock_as(client, "Hjerte")
+        await click(client, ft.OutlinedButton, content="Årshjul og status")
+        year, later = day.year, day.year + 1
+        if day.month == 12:
+            assert not any(c.label == "Fra dato" for c in client.controls()
+                           if isinstance(c, ft.TextField))
+            assert any(t.startswith(f"Der er ikke længere en periode at planlægge samtaler "
+                                    f"i for {year}") for t in client.texts())
+            await click(client, ft.OutlinedButton, content=f"Planlæg {later}")
+        else:
+            start = client.find(ft.TextField, label="Fra dato").value
+            assert start == (day + dt.timedelta(days=7)).strftime("%d-%m-%Y")
+            assert client.find(ft.TextField, label="Til dato").value == f"15-12-{year}"
+            await click(client, ft.OutlinedButton, content="Vis forslag")
+            assert any(t.startswith("Forslag: 4 samtaler") for t in client.texts())
+            await click(client, ft.IconButton, tooltip=f"Næste år ({later})")
+        assert client.find(ft.TextField, label="Fra dato").value == f"15-01-{later}"
+        assert client.find(ft.TextField, label="Til dato").value == f"15-06-{later}"
+        await click(client, ft.OutlinedButton, content="Vis forslag")
+        assert any(t.startswith("Forslag: 4 samtaler") for t in client.texts())
+        await click(client, ft.IconButton, tooltip=f"Forrige år ({year})")
+        await click(client, ft.IconButton, tooltip=f"Forrige år ({year - 1})")
+        assert f"{year - 1} er gået, så der kan ikke planlægges samtaler i det. Vælg et " \
+            "kommende år med pilene øverst." in client.texts()
         assert not unlabelled(client)
 
     run(scenario())
