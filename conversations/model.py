@@ -11,7 +11,7 @@ import calendar
 import dataclasses
 import datetime as dt
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import ClassVar
 
 from conversations.competence import Level
@@ -321,6 +321,13 @@ class ErasureRequest(Versioned):
 
     person_id: str
     requested_at: dt.datetime
+
+
+def shared_by(conversation: Conversation, preparations: Iterable[Preparation]) -> tuple[str, ...]:
+    """The participants (in the conversation's order) whose preparation reached the
+    leader: shared, and in the leader's hands. The leader's own does not count."""
+    shared = {p.author for p in preparations if p.shared_with_leader}
+    return tuple(pid for pid in conversation.participant_ids if pid in shared)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

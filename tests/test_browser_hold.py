@@ -143,7 +143,12 @@ def test_a_leader_and_an_employee_hold_a_mus_and_both_sign_on_one_tablet(
         # Mette holds the conversation: Anna's words beside her own, minutes, two goals.
         unlock(page, "Hjerte", "Mette Holm")
         synced(page)
-        page.get_by_role("button", name=re.compile(r"^Åbn MUS med Anna Sørensen, .*09\.30")).click()
+        card = page.get_by_role("button", name=re.compile(r"^Åbn MUS med Anna Sørensen, .*09\.30"))
+        expect(card).to_contain_text("Anna Sørensen har delt sin forberedelse med dig")
+        expect(card).to_contain_text("Din forberedelse: 1 af")
+        screenshot(page, artifacts / "tablet-21b-home-anna-has-shared.png")
+        card.click()
+        expect(page.get_by_text("Anna Sørensen har delt sin forberedelse med dig")).to_be_visible()
         page.get_by_role("button", name="Hold samtalen").click()
         expect(page.get_by_text("Jeg vil gerne lære mere om forflytning.")).to_be_visible()
         expect(page.get_by_text("Anna tager ansvar for hjælpemidlerne.")).to_be_visible()

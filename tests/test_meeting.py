@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -99,6 +100,24 @@ def test_a_planned_conversation_reaches_the_employee_and_her_shared_preparation_
     switch(tablet, 1)  # Mette's own preparation never reaches Anna
     shard = tablet.unlocked_vault().read_shard(cid)
     assert {p["author"] for p in shard.get("preparations", {}).values()} == {ANNA.id}
+
+
+def test_the_leaders_home_says_who_has_shared_and_keeps_it_after_her_own_preparing(
+    tablet: AppSession,
+) -> None:
+    cid = planned_mus(tablet)
+
+    def mettes_card() -> Any:
+        return next(s for _, items in tablet.home() for s in items if s.id == cid)
+
+    assert mettes_card().shared_by == () and mettes_card().participants == 1
+    anna_prepares_and_shares(tablet, cid, "Jeg vil gerne lære mere om demens.")
+    switch(tablet, 6)  # Mette, after a sync
+    assert mettes_card().shared_by == (ANNA.id,)
+    tablet.open_draft(cid)
+    tablet.set_answer(cid, first_text_question(tablet, cid), "Anna er god til borgerne.")
+    tablet.close_draft(cid)  # her own progress is written again: Anna's sharing stays
+    assert mettes_card().shared_by == (ANNA.id,) and mettes_card().answered == 1
 
 
 def first_text_question_of(meeting: object) -> str:

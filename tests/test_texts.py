@@ -116,6 +116,25 @@ def test_a_key_on_screen_is_recognised_but_ordinary_words_are_not() -> None:
     assert text_keys_in(Texts("da")("home.progress", answered=1, total=2)) == []
 
 
+def test_one_of_something_is_said_in_the_singular() -> None:
+    da, en = Texts("da"), Texts("en")
+    assert da("heat.demand_detail", count=1, gaps=1, goals=0) == \
+        "1 person · 1 fra vurderinger, 0 fra mål"
+    assert da("heat.demand_detail", count=2, gaps=1, goals=1) == \
+        "2 personer · 1 fra vurderinger, 1 fra mål"
+    assert en("year.urgent", count=1) == "1 follow-up needs action"
+    assert da("year.month_count", month="Marts", count=0) == "Marts: 0 samtaler"
+
+
+def test_every_singular_has_a_plural_and_no_text_hedges_with_brackets() -> None:
+    for lang in ("da", "en"):
+        texts = load(lang)
+        for key, text in texts.items():
+            assert "(er)" not in text and "(s)" not in text, f"{lang}: {key}: {text}"
+            if key.endswith(".one"):
+                assert key.removesuffix(".one") in texts, key
+
+
 def test_a_missing_placeholder_shows_as_nothing_instead_of_crashing() -> None:
     assert Texts("da")("error.corrupt_file").startswith("En af profilens filer")
 

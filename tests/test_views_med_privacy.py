@@ -153,13 +153,13 @@ def test_a_valid_period_previews_then_deletes_after_confirmation(data_dir: Path)
         client.type_into(client.find(ft.TextField, label="Opbevaringstid i år (1–10)"), "1")
 
         await click(client, client.find(ft.OutlinedButton, content="Vis hvad der slettes"))
-        assert "1 samtaler slettes:" in client.texts()
+        assert "1 samtale slettes:" in client.texts()
         assert held in await asyncio.to_thread(session.unlocked_vault().shard_ids)
 
         await click(client, client.find(ft.FilledButton, content="Slet"))
         await click(client, in_dialog(client, ft.FilledButton, content="Slet for altid"))
 
-        assert "1 samtaler er slettet." in client.texts()
+        assert "1 samtale er slettet." in client.texts()
         left = await asyncio.to_thread(session.unlocked_vault().shard_ids)
         assert held not in left and agreed in left
         assert "Slettet efter opbevaringsreglen" in client.texts()

@@ -266,7 +266,7 @@ def demand_section(shell: Shell, data: Loaded, t: Texts) -> list[ft.Control]:
         return controls
     for demand in data.demand[:TOP_DEMAND]:
         name = data.names.get(demand.competence_id, demand.competence_id)
-        detail = t("heat.demand_detail", people=demand.people, gaps=demand.from_gaps,
+        detail = t("heat.demand_detail", count=demand.people, gaps=demand.from_gaps,
                    goals=demand.from_goals)
         tile = ft.ListTile(
             leading=ft.Icon(ft.Icons.GROUPS),

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from conversations.agreements import AgreementStatus
-from conversations.model import InputRejected, Kind, State
+from conversations.model import InputRejected, Kind, State, shared_by
 from services.meeting import Meeting, file_stem
 from storage import StorageError
 from views.common import busy, describe, page_column, symbol, when
 from views.shell import Route
-from views.widgets import back_bar, export_button, opened, title_of
+from views.widgets import back_bar, export_button, opened, sharing_text, title_of
 
 if TYPE_CHECKING:
     from views.shell import Shell
@@ -40,6 +40,11 @@ async def show_conversation(shell: Shell, conversation_id: str, notice: str = ""
                                            conversation.participant_ids)),
         (t("conv.state"), t(f"state.{conversation.state.value}")),
     ]
+    if leading and conversation.state in (State.PLANNED, State.INVITED, State.PREPARING):
+        sharing = shared_by(conversation, meeting.preparations.values())
+        facts.append((t("conv.preparations"), sharing_text(
+            t, conversation.kind, [names.get(p, "?") for p in sharing],
+            len(conversation.participant_ids))))
     if conversation.delegate_leader_id:
         facts.append((t("conv.delegate"), names.get(conversation.delegate_leader_id, "")))
     if conversation.companion_id:
