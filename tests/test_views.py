@@ -65,6 +65,26 @@ def unlabelled(client: FakeClient) -> list[str]:
     return problems
 
 
+def same_names(client: FakeClient) -> list[tuple[str, str]]:
+    """Controls of one kind a screen reader would announce with the same name."""
+    seen: dict[tuple[str, str], int] = {}
+    for control in client.controls():
+        if isinstance(control, ft.Chip) and isinstance(control.label, ft.Text):
+            key = ("chip", control.label.semantics_label or control.label.value or "")
+        elif isinstance(control, ft.Button | ft.FilledButton | ft.OutlinedButton
+                        | ft.TextButton | ft.FilledTonalButton | ft.IconButton):
+            content = getattr(control, "content", None)
+            name = content if isinstance(content, str) else control.tooltip
+            key = ("button", str(name or ""))
+        elif isinstance(control, ft.Checkbox | ft.Radio | ft.Switch | ft.TextField
+                        | ft.Dropdown):
+            key = (type(control).__name__, str(control.label or ""))
+        else:
+            continue
+        seen[key] = seen.get(key, 0) + 1
+    return [key for key, count in seen.items() if count > 1]
+
+
 def no_space(*_args: object) -> None:
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
@@ -182,6 +202,10 @@ def test_choosing_a_level_on_the_scale_saves_the_rating_and_marks_only_that_leve
             await click(client, ft.FilledButton, content="Næste")
         chips = [c for c in client.controls() if isinstance(c, ft.Chip)]
         expert = [c for c in chips if isinstance(c.label, ft.Text) and c.label.value == "Ekspert"]
+        assert not same_names(client)
+        named = expert[1].label
+        assert isinstance(named, ft.Text)
+        assert named.semantics_label == "Lovgrundlag og rammer: Ekspert"
         await client.fire(expert[1], "select")
         row = expert[1].parent
         assert isinstance(row, ft.Row)
@@ -344,6 +368,7 @@ def test_every_step_of_holding_a_mus_and_a_tus_names_its_controls(data_dir: Path
         await click(client, ft.FilledButton, content="Hold samtalen")
         for step in range(2, 6):
             assert not unlabelled(client), step
+            assert not same_names(client), step
             await click(client, ft.FilledButton, content="Næste")
         await click(client, ft.FilledButton, content="Afslut samtalen")
         assert "Samtalen er afsluttet og gemt." in client.texts()
@@ -361,6 +386,7 @@ def test_every_step_of_holding_a_mus_and_a_tus_names_its_controls(data_dir: Path
             await asyncio.sleep(0)
             assert text in client.texts(), section
             assert not unlabelled(client), section
+            assert not same_names(client), section
 
     run(scenario())
 
