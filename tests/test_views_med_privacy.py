@@ -23,7 +23,7 @@ from views.privacy import show_privacy
 from views.shell import Shell
 
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
-HIDDEN = "Skjult (færre end 5)"
+HIDDEN = "Skjult"
 YEARS_BAD = "Opbevaringstiden skal være mellem 1 og 10 år."
 
 
@@ -89,6 +89,9 @@ def test_henrik_sees_every_med_number_hidden_when_too_few_people_rated(
 
         texts = client.texts()
         assert HIDDEN in texts
+        assert any(t.startswith(f"Alle tal for {year} er skjult: ingen gruppe har endnu "
+                                "vurderinger fra mindst 5 personer. Det er ikke en fejl.")
+                   for t in texts)
         assert "Hele organisationen" in texts
         assert not [t for t in texts if NUMBER.fullmatch(t.strip())], texts
         assert not any(member.name in " ".join(texts)
