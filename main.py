@@ -5,13 +5,17 @@
     python3 main.py sync [--data DIR] [--profile ID]
     python3 main.py bench storage|startup|sync|pdf|overview [--quick]
 
-Each form first makes sure ``.venv`` exists with what it needs (pip, and for tests
-Debian's chromium, poppler-utils, samba and rsync), then runs inside it. The first form serves the
-app in the browser, offline (no CDN), on loopback, and prints the address once it
-answers.
-The first form serves the app in the browser, offline (no CDN), on loopback, and
-prints the address once it answers. Data lives in the platform's user data folder
-unless ``--data`` names another.
+Each form first makes sure ``.venv`` exists with what it needs (pip, the ``web`` extra
+for serving to a browser, and for tests Debian's chromium, poppler-utils, samba and
+rsync), then runs inside it. The first form serves the app in the browser, offline (no
+CDN), on loopback, and prints the address once it answers. Data lives in the platform's
+user data folder unless ``--data`` names another.
+
+Hosted by Flet — a packaged app (``flet build apk|ipa|windows|macos`` sets
+``FLET_PLATFORM``) or ``flet run`` (sets ``FLET_DISPLAY_URL_PREFIX``) — none of that
+happens: no venv, pip, apt or arguments; Flet's own ``ft.run`` picks the transport, data
+lives under ``FLET_APP_STORAGE_DATA`` and temporary files under ``FLET_APP_STORAGE_TEMP``,
+and nothing is written inside the app bundle.
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ def in_venv() -> bool:
 def ensure_environment(purpose: str, argv: list[str]) -> None:
     """Creates .venv and installs what ``purpose`` needs, then re-runs inside it."""
     venv_python = VENV / "bin" / "python"
-    extras = ".[test]" if purpose == "test" else "."
+    extras = ".[web,test]" if purpose == "test" else ".[web]"
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
     stamp = VENV / f".installed-{purpose}-{digest}"
     if purpose == "app" and (VENV / f".installed-test-{digest}").exists():
@@ -277,7 +281,57 @@ def bench(argv: list[str]) -> int:
     return int(module.main(argv[1:]))
 
 
+HOSTED_BY_FLET = ("FLET_PLATFORM", "FLET_DISPLAY_URL_PREFIX")
+DATA_FOLDER_NAME = "Samtale"
+IDLE_MINUTES = 5.0
+
+
+def hosted_by_flet() -> bool:
+    """True inside a packaged app or under ``flet run``: Flet owns the process."""
+    return any(os.environ.get(name) for name in HOSTED_BY_FLET)
+
+
+def hosted_data_dir() -> Path:
+    """The app's folder inside the host's durable, private storage."""
+    storage = os.environ.get("FLET_APP_STORAGE_DATA")
+    return (Path(storage) if storage else default_data_dir()) / DATA_FOLDER_NAME
+
+
+def run_hosted() -> int:
+    """Runs the app the way a packaged Flet runtime (or ``flet run``) expects: one native
+    ``ft.run``; the host chooses the transport (Dart bridge on a device, a Unix socket or
+    TCP from ``flet run``, the web server for ``flet run --web``)."""
+    import tempfile
+
+    import flet as ft
+
+    from resources.library import load_library
+    from services.clock import Clock
+    from storage import Device
+    from views.app import make_main
+
+    temp = os.environ.get("FLET_APP_STORAGE_TEMP")
+    if temp:
+        Path(temp).mkdir(parents=True, exist_ok=True)
+        tempfile.tempdir = temp
+    library = load_library()
+    for problem in library.problems:
+        print(f"Question sheet skipped: {problem}", file=sys.stderr)
+    data_dir = hosted_data_dir()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    assets = os.environ.get("FLET_ASSETS_DIR") or str(ROOT / "assets")
+    clock = Clock()
+    ft.run(
+        make_main(Device(data_dir, clock=clock.time), library, lang="da",
+                  idle_seconds=IDLE_MINUTES * 60, clock=clock),
+        assets_dir=assets,
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    if hosted_by_flet():
+        return run_hosted()
     argv = sys.argv[1:] if argv is None else argv
     purpose = "test" if argv[:1] == ["test"] else "app"
     ensure_environment(purpose, argv)

@@ -177,4 +177,3 @@ def main(argv: list[str] | None = None) -> int:
     passed = single_ok and bulk_ok
     print(f"bench pdf: {'PASS' if passed else 'FAIL'}")
     return 0 if passed else 1
-

@@ -65,5 +65,3 @@ def main(argv: list[str]) -> int:
     passed = median <= STARTUP_BUDGET_S and not loaded
     print(f"bench startup: {'PASS' if passed else 'FAIL'}")
     return 0 if passed else 1
-
-

@@ -230,8 +230,9 @@ def _first_sync(root: Path, settings: Settings) -> list[Row]:
         began = time.perf_counter()
         report = engine.sync()
         syncs.append(time.perf_counter() - began)
-        if report.pulled != records:
-            raise RuntimeError(f"first sync took in {report.pulled} records, not {records}")
+        if report.pulled != records + len(conversations):
+            raise RuntimeError(f"first sync took in {report.pulled} records, not {records} "
+                               f"and their {len(conversations)} conversations")
         vault.lock()
     copy, sync = statistics.median(copies), statistics.median(syncs)
     ratio = sync / copy
@@ -369,7 +370,7 @@ def _office(root: Path, *, others: int) -> Office:
         pid: _member(pid, identity, Role.EMPLOYEE, leader="reader") for pid, identity in people
     }
     members["reader"] = _member("reader", reader_identity, Role.LEADER)
-    members["writer"] = _member("writer", identity_of(writer), Role.EMPLOYEE, leader="reader")
+    members["writer"] = _member("writer", identity_of(writer), Role.LEADER)
     return Office(root, reader, reader_identity, writer, people, Directory(1, members), "0f" * 16)
 
 
@@ -412,7 +413,8 @@ def _write_synthetic(
     keys["reader"] = office.directory.members["reader"].enc_key
     for prefix in range(256):
         (share_root / "objects" / f"{prefix:02x}").mkdir(parents=True, exist_ok=True)
-    written = head = 0
+    head = _write_team_conversations(share_root, office, conversations)
+    written = 0
     for d in range(devices):
         pid, identity = office.others[d % len(office.others)]
         device = f"{rng.getrandbits(128):032x}"
@@ -422,13 +424,13 @@ def _write_synthetic(
         for k in range(per_device):
             written += 1
             shard = conversations[written % len(conversations)]
-            record = _minutes(shard, pid, f"{device}-{k}", written)
+            record = _shared_answers(shard, pid, f"{device}-{k}", written)
             recipients = {pid: keys[pid]}
             colleague = office.others[rng.randrange(len(office.others))][0]
             recipients[colleague] = keys[colleague]
             if written % for_reader_every == 0:
                 recipients["reader"] = keys["reader"]
-            digest, blob = seal_envelope(record, shard=shard, table="minutes", sender=pid,
+            digest, blob = seal_envelope(record, shard=shard, table="preparations", sender=pid,
                                          device=device, identity=identity,
                                          recipients=recipients)
             _write(share_root / object_path(digest), blob)
@@ -441,6 +443,38 @@ def _write_synthetic(
                 _write(share_root / head_path(head), make_head(device, seq))
                 hashes, seq = [], seq + 1
     return written
+
+
+def _write_team_conversations(share_root: Path, office: Office, shards: list[str]) -> int:
+    """The conversations the synthetic answers belong to, planned by the reader with
+    everyone taking part (the write rights need them), in one journal read first.
+    Returns the number of hints written (one)."""
+    device = "0" * 32
+    everyone = sorted(pid for pid, _ in office.others)
+    hashes = []
+    for shard in shards:
+        record = {"id": shard, "type": "conversation", "author": "reader", "parents": [],
+                  "kind": "TUS", "sheet_id": "tus", "sheet_version": 1,
+                  "leader_id": "reader", "participant_ids": everyone, "state": "preparing"}
+        record["version"] = version_of(record)
+        digest, blob = seal_envelope(
+            record, shard=shard, table="conversation", sender="reader", device=device,
+            identity=office.reader_identity,
+            recipients={"reader": office.directory.members["reader"].enc_key})
+        _write(share_root / object_path(digest), blob)
+        hashes.append(digest)
+    blob = make_segment(office.reader_identity, sender="reader", device=device, seq=1,
+                        objects=hashes)
+    _write(share_root / segment_path(device, 1), blob)
+    _write(share_root / head_path(1), make_head(device, 1))
+    return 1
+
+
+def _shared_answers(shard: str, author: str, rid: str, n: int) -> dict[str, Any]:
+    record = {"id": rid, "type": "preparation", "author": author, "parents": [],
+              "conversation_id": shard, "shared_with_leader": True,
+              "answers": {"q1": _NOTE * 3, "q2": f"punkt {n}"}}
+    return {**record, "version": version_of(record)}
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -463,8 +497,8 @@ def _member(pid: str, identity: Identity, role: Role, leader: str | None = None)
 
 def _conversation(shard: str) -> dict[str, Any]:
     record = {"id": shard, "type": "conversation", "author": "writer", "parents": [],
-              "kind": "MUS", "sheet_id": "mus", "sheet_version": 1, "leader_id": "reader",
-              "participant_ids": ["writer"], "state": "preparing"}
+              "kind": "MUS", "sheet_id": "mus", "sheet_version": 1, "leader_id": "writer",
+              "participant_ids": ["reader"], "state": "preparing"}
     return {**record, "version": version_of(record)}
 
 

@@ -32,7 +32,7 @@ import enum
 import hashlib
 from collections.abc import Iterable, Mapping
 
-from conversations.model import Agreement, Goal, InputRejected, Signature, clean_text
+from conversations.model import Agreement, Goal, InputRejected, Signature, storable_text
 from conversations.records import canonical_json, encode
 
 
@@ -146,7 +146,7 @@ def check_goals(
     known = known or {}
     checked: list[Goal] = []
     for number, given in enumerate(goals, 1):
-        goal = dataclasses.replace(given, what=clean_text(given.what).strip())
+        goal = dataclasses.replace(given, what=storable_text(given.what).strip())
         if not goal.theme_id:
             raise InputRejected("error.goal_theme_required", number=number)
         if goal.practice_field is None:

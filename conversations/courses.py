@@ -23,7 +23,13 @@ from collections.abc import Collection, Iterable, Mapping
 from typing import ClassVar
 
 from conversations.competence import Level
-from conversations.model import Goal, GoalStatus, InputRejected, PracticeField, clean_text
+from conversations.model import (
+    Goal,
+    GoalStatus,
+    InputRejected,
+    PracticeField,
+    storable_text,
+)
 from conversations.records import Versioned
 
 __all__ = [
@@ -93,14 +99,14 @@ def new_course(
             raise InputRejected("error.date_past", date=day.isoformat())
     competences = tuple(dict.fromkeys(c.strip() for c in competence_ids if c.strip()))
     return Course(
-        title=clean_text(title).strip(),
+        title=storable_text(title).strip(),
         competence_ids=competences,
         delivery=Delivery(delivery),
-        provider=clean_text(provider).strip(),
+        provider=storable_text(provider).strip(),
         teacher_id=teacher_id or None,
         dates=tuple(days),
         seats=seats,
-        description=clean_text(description).strip(),
+        description=storable_text(description).strip(),
         author=author,
     )
 

@@ -31,8 +31,8 @@ from conversations.model import (
     InputRejected,
     Kind,
     State,
-    clean_text,
     follow_up_date,
+    storable_text,
 )
 from conversations.records import Versioned
 
@@ -146,7 +146,7 @@ class GoalReview(Versioned):
     def with_note(self, goal_id: str, text: str) -> GoalReview:
         """The note cleaned of invisible characters (Word's quotes, dashes and bullets
         stay); an empty note removes it; longer than ``MAX_ANSWER_CHARS`` is refused."""
-        text = clean_text(text)
+        text = storable_text(text)
         if len(text) > MAX_ANSWER_CHARS:
             raise InputRejected("error.answer_too_long", limit=MAX_ANSWER_CHARS, length=len(text))
         notes = dict(self.notes)

@@ -11,6 +11,7 @@ import calendar
 import dataclasses
 import datetime as dt
 import enum
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import ClassVar
 
@@ -113,7 +114,7 @@ class Person(Versioned):
     title: str = ""
 
     def __post_init__(self) -> None:
-        if not self.name.strip():
+        if not storable_text(self.name).strip():
             raise InputRejected("error.name_required")
         super().__post_init__()
 
@@ -184,7 +185,7 @@ class Preparation(Versioned):
     shared_with_leader: bool = False
 
     def with_answer(self, question_id: str, text: str) -> Preparation:
-        text = clean_text(text)
+        text = storable_text(text)
         if len(text) > MAX_ANSWER_CHARS:
             raise InputRejected("error.answer_too_long", limit=MAX_ANSWER_CHARS, length=len(text))
         answers = dict(self.answers)
@@ -341,11 +342,33 @@ def follow_up_date(agreed_on: dt.date, months: int = FOLLOW_UP_MONTHS) -> dt.dat
     return add_months(agreed_on, months)
 
 
-_WORD_PUNCTUATION = str.maketrans({"\u00a0": " ", "\u200b": None, "\ufeff": None, "\r": None})
+_WORD_PUNCTUATION = str.maketrans(
+    {"\u00a0": " ", "\u200b": None, "\ufeff": None, "\r": None, "\x00": None,
+     "\x0b": "\n", "\x0c": "\n"}
+)
+_KEPT_CONTROLS = frozenset("\t\n")
 
 
 def clean_text(text: str) -> str:
     """Keeps what a person typed or pasted, minus invisible characters that break search
-    and PDFs (no-break and zero-width spaces, byte-order marks, carriage returns).
-    Typographic quotes, dashes and bullets from Word stay as they are."""
+    and PDFs (no-break and zero-width spaces, byte-order marks, carriage returns, NUL;
+    vertical tabs and form feeds from Word become line breaks). Typographic quotes,
+    dashes and bullets from Word stay as they are."""
     return text.translate(_WORD_PUNCTUATION)
+
+
+def storable_text(text: str) -> str:
+    """``clean_text(text)``, or InputRejected (``error.text_unstorable``) when what is
+    left cannot be kept: a lone surrogate (half of a character, which no file can hold
+    as UTF-8 — a broken paste or a script) or another control character (anything but
+    tab and line break). Every text a person gives goes through this before it is kept."""
+    if not isinstance(text, str):
+        raise InputRejected("error.text_unstorable", character="?")
+    text = clean_text(text)
+    for character in text:
+        code = ord(character)
+        if 0xD800 <= code <= 0xDFFF or (
+            unicodedata.category(character) == "Cc" and character not in _KEPT_CONTROLS
+        ):
+            raise InputRejected("error.text_unstorable", character=f"U+{code:04X}")
+    return text

@@ -35,6 +35,7 @@ from conversations.model import (
     TeamPlan,
     clean_text,
     follow_up_date,
+    storable_text,
 )
 from conversations.records import new_id
 from conversations.sheets import QuestionSheet, QuestionType
@@ -193,7 +194,7 @@ def with_action(
     The text is cleaned of invisible characters and trimmed; an empty text, or a
     deadline before ``today``, is refused.
     """
-    text = clean_text(what).strip()
+    text = storable_text(what).strip()
     if not text:
         raise InputRejected("error.action_empty")
     if deadline is not None and deadline < today:
@@ -240,7 +241,8 @@ def with_member_goal(
     deadline the goal already had), its text cleaned and trimmed, and it waits for the
     leader's approval again: any change needs a new approval.
     """
-    goal = dataclasses.replace(goal, what=clean_text(goal.what).strip(), approved_by_leader=False)
+    goal = dataclasses.replace(goal, what=storable_text(goal.what).strip(),
+                               approved_by_leader=False)
     goals = plan.member_goals.get(member_id, ())
     earlier = next((g for g in goals if g.id == goal.id), None)
     carried = earlier is not None and earlier.deadline == goal.deadline

@@ -8,13 +8,26 @@ the session tells them when to join in through its hooks."""
 
 from __future__ import annotations
 
+import dataclasses
+
+from conversations.model import Conversation, Reminder, Task
 from conversations.sheets import SheetLibrary
 from conversations.texts import DEFAULT_LANGUAGE
 from services.clock import Clock
 from services.meeting import Meetings
 from services.office import Office
-from services.session import Session
+from services.session import Session, Summary
 from storage import Device
+
+
+@dataclasses.dataclass(frozen=True)
+class HomeView:
+    """Everything home shows, comparable: a sync redraws home only when it changed, so
+    a tap is never lost to a redraw that shows the same."""
+
+    groups: list[tuple[Task, list[Summary]]]
+    conflicts: int
+    reminders: list[tuple[Reminder, Conversation]]
 
 
 class AppSession(Session):
@@ -30,6 +43,10 @@ class AppSession(Session):
         super().__init__(device, library, lang=lang, clock=clock, idle_seconds=idle_seconds)
         self.meetings = Meetings(self)
         self.office = Office(self, self.meetings)
+
+    def home_view(self) -> HomeView:
+        """Blocking. What home shows: my conversations by task, conflicts, reminders."""
+        return HomeView(self.home(), len(self.open_conflicts()), self.office.reminders())
 
     def before_sync(self) -> None:
         # A leader's coverage (counts only) goes to their own leader with every sync.

@@ -10,13 +10,16 @@ once and a run that crosses midnight keeps its day.
   a follow-up going overdue still sees "Gemt 10.42" change as they type.
 - ``Clock.frozen(moment)`` stands still (tests that compare times exactly).
 
-``monotonic()`` is for measuring spans (the idle lock); it is never shown to anyone.
+``monotonic()`` is for measuring spans (the idle lock); it is never shown to anyone. It
+counts the time a phone sleeps (Linux/Android ``CLOCK_BOOTTIME``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
+
+_BOOTTIME: int | None = getattr(time, "CLOCK_BOOTTIME", None)
 
 
 class Clock:
@@ -48,6 +51,11 @@ class Clock:
         return self.now().timestamp()
 
     def monotonic(self) -> float:
+        """Seconds that keep counting while a phone sleeps: on Linux and Android
+        ``time.monotonic`` stops during suspend, and an idle lock must not wait for the
+        device to wake up and then sit idle for the whole time again."""
+        if _BOOTTIME is not None:
+            return time.clock_gettime(_BOOTTIME)
         return time.monotonic()
 
     def __repr__(self) -> str:

@@ -36,8 +36,8 @@ from conversations.model import (
     Role,
     State,
     TeamPlan,
-    clean_text,
     follow_up_date,
+    storable_text,
 )
 from conversations.records import new_id
 from conversations.sheets import QuestionSheet
@@ -226,7 +226,7 @@ class Meetings:
         question sheet as a PDF and a calendar file."""
         lang = self.session.texts.lang
         sheet = self._sheet(conversation)
-        cleaned = clean_text(text).strip()
+        cleaned = storable_text(text).strip()
         if not cleaned:
             raise InputRejected("error.invitation_empty")
         if len(cleaned) > MAX_ANSWER_CHARS:
@@ -307,7 +307,7 @@ class Meetings:
         """Quick: the minutes for a theme (or question) in memory."""
         meeting = self._meeting(conversation_id)
         self._leader_only(meeting)
-        text = clean_text(text)
+        text = storable_text(text)
         if len(text) > MAX_ANSWER_CHARS:
             raise InputRejected("error.answer_too_long", limit=MAX_ANSWER_CHARS,
                                 length=len(text))
@@ -409,7 +409,7 @@ class Meetings:
                                         conversation.to_dict())
             session.publish(conversation.id, CONVERSATION_TABLE, conversation.to_dict())
         mine = meeting.preparations.get(session.current_person().id)
-        session.unlocked_vault().put_catalog(
+        session.unlocked_vault().put_index(
             {conversation.id: session.summary_entry(conversation, mine)})
 
     # --- signing -------------------------------------------------------------------------

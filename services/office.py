@@ -4,7 +4,7 @@
   preparation with their leader, its self-assessment goes out as a ``competence_ratings``
   record (readers: the person, their leader, HR); the leader's own ratings in an
   employee's conversation go out the same way, marked as the leader's assessment.
-- The leader's board and year: their people's conversations from the catalog, bulk
+- The leader's board and year: their people's conversations from the index, bulk
   planning of a conversation kind across the year, and reminders about overdue
   follow-ups that reach the person's home.
 - HR's competence overview and course catalogue; MED's anonymous trends.
@@ -145,10 +145,10 @@ class Office:
     # --- the leader's board and year -------------------------------------------------------------
 
     def conversations(self) -> list[Conversation]:
-        """Blocking. The conversations this person leads, from the catalog (no shard reads)."""
+        """Blocking. The conversations this person leads, from the index (no shard reads)."""
         me = self.session.current_person().id
         found = []
-        for cid, entry in self.session.catalog().items():
+        for cid, entry in self.session.index().items():
             if entry.leading(me):
                 found.append(entry.conversation(cid, me))
         return found
@@ -238,13 +238,13 @@ class Office:
 
     def reminders(self) -> list[tuple[Reminder, Conversation]]:
         """Blocking. Reminders others sent me about my conversations, newest first (from
-        the index a sync keeps, and the catalog: no shard is read)."""
+        the index a sync keeps, and the index: no shard is read)."""
         vault, me = self.session.unlocked_vault(), self.session.current_person().id
-        catalog = self.session.catalog()
+        index = self.session.index()
         found = []
         for raw in (vault.get_meta(REMINDERS_KEY) or {}).get("items", {}).values():
             reminder = Reminder.from_dict(raw)
-            entry = catalog.get(reminder.conversation_id)
+            entry = index.get(reminder.conversation_id)
             if entry is not None and me in entry.participant_ids:
                 found.append((reminder, entry.conversation(reminder.conversation_id, me)))
         return sorted(found, key=lambda pair: pair[0].sent_at, reverse=True)

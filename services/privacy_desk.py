@@ -133,7 +133,7 @@ class PrivacyDesk:
         vault, today = self.session.unlocked_vault(), self.session.today()
         cutoff = policy.cutoff(today) if policy else None
         items = []
-        for cid, entry in self.session.catalog().items():
+        for cid, entry in self.session.index().items():
             planned, state = entry.planned_at, entry.state
             if cutoff is not None and (state is State.AGREED or
                                        (planned is not None and planned.date() >= cutoff)):
@@ -231,7 +231,7 @@ class PrivacyDesk:
         session = self.session
         me = session.current_person().id
         meetings = session.meetings
-        for cid, entry in sorted(session.catalog().items()):
+        for cid, entry in sorted(session.index().items()):
             if me not in entry.people():
                 continue
             meeting = self._meeting(cid)

@@ -40,8 +40,8 @@ from conversations.records import canonical_json
 from conversations.sheets import QuestionSheet, SheetLibrary, progress_items
 from conversations.texts import DEFAULT_LANGUAGE
 from resources.texts import Texts
-from services.catalog import CatalogEntry
 from services.clock import Clock
+from services.index import IndexEntry
 from storage import MIN_PIN_LENGTH, Device, ProfileInfo, Vault
 from storage.schema import (
     CONFLICTS_KEY,
@@ -104,7 +104,7 @@ class Summary:
     participants: int = 0
 
     @classmethod
-    def from_catalog(cls, cid: str, entry: CatalogEntry, task: Task,
+    def from_index(cls, cid: str, entry: IndexEntry, task: Task,
                      me: str = "") -> Summary:
         return cls(
             id=cid, kind=entry.kind, state=entry.state, with_whom=entry.with_whom,
@@ -294,7 +294,7 @@ class Session:
         self.vault = hr_vault
         share = self._open_share()
         publish_card(share, demo.ORGANISATION, keeper)
-        publish_directory(share, directory, keeper, name=demo.ORGANISATION)
+        publish_directory(share, directory, keeper)
         card = organisation_card(share)
         if card is None:
             raise InputRejected("error.org_card_missing")
@@ -407,7 +407,7 @@ class Session:
         # tables of a shard, and an autosave in between would be overwritten.
         with self.save_lock:
             report = engine.sync(progress=progress)
-        self._refresh_catalog(report.changed)
+        self._refresh_index(report.changed)
         if report.conflicts:
             shards = set(self._conflict_shards()) | {note.shard for note in report.conflicts}
             vault.put_meta(CONFLICTS_KEY, {"shards": sorted(shards)})
@@ -584,7 +584,7 @@ class Session:
         edited = draft.dirty or draft.saved is not draft.opened
         return "record.ready" if waiting or edited else "record.sent"
 
-    def _refresh_catalog(self, conversation_ids: list[str]) -> None:
+    def _refresh_index(self, conversation_ids: list[str]) -> None:
         """Home-screen summaries for conversations a sync brought or changed."""
         vault, me = self.unlocked_vault(), self.current_person()
         entries = {}
@@ -607,7 +607,7 @@ class Session:
             reminders.update({raw["id"]: raw for raw in shard.get(REMINDER_TABLE, {}).values()
                               if raw.get("author") != me.id})
         if entries:
-            vault.put_catalog(entries)
+            vault.put_index(entries)
         if reminders:
             known = (vault.get_meta(REMINDERS_KEY) or {}).get("items", {})
             vault.put_meta(REMINDERS_KEY, {"items": {**known, **reminders}})
@@ -618,9 +618,9 @@ class Session:
         """My conversations grouped by what they need from me, soonest first."""
         me, today = self.current_person(), self.today()
         groups: dict[Task, list[Summary]] = {task: [] for task in TASK_ORDER}
-        for cid, entry in self.catalog().items():
-            task = _task_from_catalog(entry, me.id, today)
-            groups[task].append(Summary.from_catalog(cid, entry, task, me.id))
+        for cid, entry in self.index().items():
+            task = _task_from_index(entry, me.id, today)
+            groups[task].append(Summary.from_index(cid, entry, task, me.id))
         far = dt.datetime.max  # noqa: DTZ901 - planned times are naive local times
         return [
             (task, sorted(items, key=lambda s: s.planned_at or far))
@@ -628,10 +628,10 @@ class Session:
             if items
         ]
 
-    def catalog(self) -> dict[str, CatalogEntry]:
-        """Blocking. Every conversation on this device as the catalog lists it."""
-        return {cid: CatalogEntry.from_dict(entry)
-                for cid, entry in self.unlocked_vault().catalog().items()}
+    def index(self) -> dict[str, IndexEntry]:
+        """Blocking. Every conversation on this device as the index lists it."""
+        return {cid: IndexEntry.from_dict(entry)
+                for cid, entry in self.unlocked_vault().index().items()}
 
     def person_name(self, person_id: str) -> str:
         member = self.directory.member(person_id)
@@ -676,13 +676,13 @@ class Session:
             records = [p.to_dict() for p in preparations]
             vault.put_records(conversation.id, PREPARATION_TABLE, records)
         mine = next((p for p in preparations if p.author == self.current_person().id), None)
-        vault.put_catalog({conversation.id: self.summary_entry(conversation, mine)})
+        vault.put_index({conversation.id: self.summary_entry(conversation, mine)})
 
     def summary_entry(
         self, conversation: Conversation, mine: Preparation | None,
         shared: tuple[str, ...] | None = None,
     ) -> dict[str, Any]:
-        """The catalog entry for ``conversation``, ready for ``Vault.put_catalog``.
+        """The index entry for ``conversation``, ready for ``Vault.put_index``.
         ``shared``: who has shared their preparation with the leader; when not given
         it is read from the conversation's shard."""
         me = self.current_person()
@@ -693,7 +693,7 @@ class Session:
         other_ids = [conversation.leader_id, *conversation.participant_ids]
         others = [self.person_name(pid) for pid in other_ids if pid != me.id]
         items = self._items(conversation)
-        return CatalogEntry.of(
+        return IndexEntry.of(
             conversation, with_whom=", ".join(name for name in others if name),
             answered=mine.answered(items) if mine else 0, total=len(items), shared_by=shared,
         ).to_dict()
@@ -796,7 +796,7 @@ class Session:
             try:
                 self.persist(conversation_id)
                 entry = self.summary_entry(draft.conversation, draft.preparation)
-                self.vault.put_catalog({conversation_id: entry})
+                self.vault.put_index({conversation_id: entry})
                 if draft.saved is not None and draft.saved is not draft.opened:
                     self.publish(conversation_id, PREPARATION_TABLE, draft.saved.to_dict())
                     self.share_ratings(draft.conversation, draft.saved)
@@ -850,7 +850,7 @@ class Session:
                 self.persist(conversation_id)
                 entries[conversation_id] = self.summary_entry(draft.conversation,
                                                                draft.preparation)
-            self.vault.put_catalog(entries)
+            self.vault.put_index(entries)
 
 
 def ratings_id(person_id: str, conversation_id: str, by_leader: bool) -> str:
@@ -906,7 +906,7 @@ def member_of(person: Person, vault: Vault | None) -> Member:
     )
 
 
-def _task_from_catalog(entry: CatalogEntry, me: str, today: dt.date) -> Task:
+def _task_from_index(entry: IndexEntry, me: str, today: dt.date) -> Task:
     return task_for(
         entry.state,
         leading=entry.leading(me),
@@ -914,5 +914,3 @@ def _task_from_catalog(entry: CatalogEntry, me: str, today: dt.date) -> Task:
         follow_up_due=entry.follow_up_due,
         today=today,
     )
-
-

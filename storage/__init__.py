@@ -11,20 +11,21 @@ block; every call is thread-safe)::
     vault, recovery_code = device.create_profile("471108", symbol=3)  # 6+ characters
     vault = device.unlock(profile_id, pin)          # TooSoon / WrongPin / CorruptFile / ReadFailed
     vault.put_record(conversation_id, "preparations", {"id": ..., ...})  # durable autosave
-    vault.catalog(); vault.put_catalog({conversation_id: summary})
+    vault.index(); vault.put_index({conversation_id: summary})
     vault.lock()  # this handle; other unlocks of the same profile share one open vault
 
 Every failure is a ``StorageError`` carrying a translation ``key`` and its ``params``.
 
 Modules, one idea each:
 
-- ``sealing``  the only module that touches cryptography (recipes: seal/open, KDFs)
+- ``sealing``  the only module that touches cryptography and argon2 (recipes: seal/open, KDFs)
 - ``files``    durable atomic replace (temp, fsync, ``os.replace``, folder fsync)
 - ``header``   the vault header format (key slots, KDF cost, checksum)
 - ``attempts`` the wrong-PIN count and its growing delay
 - ``keys``     PIN / recovery code -> vault key; PIN change and recovery rewrap only
 - ``shard``    ``SealedStorage``, the one ``tinydb.Storage``, and a shard's records
-- ``vault``    the unlocked vault API; conversation shards and the catalog
+- ``manifest`` rollback detection: save counters and header epochs the vault wrote
+- ``vault``    the unlocked vault API; conversation shards and the index
 - ``device``   the profiles in a data folder
 - ``errors``   errors with translation keys
 """

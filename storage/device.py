@@ -26,6 +26,7 @@ from storage.errors import CorruptFile
 from storage.files import list_folder
 from storage.header import VAULT_ID
 from storage.keys import ProfileKeys, new_profile_id
+from storage.manifest import Manifests
 from storage.sealing import KdfParams
 from storage.vault import Vault, VaultCore
 
@@ -103,7 +104,16 @@ class Device:
     def recover(self, profile_id: str, recovery_code: str, new_pin: str) -> Vault:
         """Opens with the recovery code and sets ``new_pin``; the old PIN stops working."""
         keys = self._profile(profile_id)
-        return self._opened(keys, keys.recover(recovery_code, new_pin))
+
+        def epochs(vault_key: bytes) -> Manifests:
+            with self._lock:
+                core = self._cores.get(profile_id)
+            if core is not None:
+                return core.manifests
+            return Manifests(keys.folder / "shards", vault_key, profile_id, keys.label,
+                             self._clock)
+
+        return self._opened(keys, keys.recover(recovery_code, new_pin, epochs=epochs))
 
     def retry_after(self, profile_id: str) -> float:
         """Seconds until an unlock attempt is allowed (0.0 = now)."""
@@ -130,7 +140,7 @@ class Device:
                         raise CorruptFile(label, "header opens another vault")
                     core.handles += 1
                     return Vault(core, self._release)
-            core = VaultCore(keys, vault_key)  # sweeps temps: no handle is writing now
+            core = VaultCore(keys, vault_key, self._clock)  # sweeps temps: no handle writes
             with self._lock:
                 core.handles = 1
                 self._cores[keys.profile_id] = core

@@ -40,6 +40,7 @@ _CHECKSUM_SIZE = 32
 _WRAPPED_SIZE = sealing.KEY_SIZE + sealing.SEAL_OVERHEAD
 VAULT_ID = re.compile(r"[0-9a-f]{32}")
 _FIELDS = {"format", "vault", "created", "symbol", "kdf", "pin", "recovery"}
+_EPOCH = "epoch"  # absent until the first PIN change: headers from before read as 0
 
 
 @dataclass(frozen=True)
@@ -58,10 +59,15 @@ class Header:
     kdf: KdfParams
     pin: Slot
     recovery: Slot
+    epoch: int = 0
+    """Moves on with every PIN change; ``storage.manifest`` refuses an older header."""
 
     def pin_associated(self) -> bytes:
         kdf = self.kdf
-        return self._associated("pin", self.pin.salt, [kdf.memory_kib, kdf.iterations, kdf.lanes])
+        extra = [kdf.memory_kib, kdf.iterations, kdf.lanes]
+        if self.epoch:  # bound, so an edited number makes the PIN fail
+            extra.append(self.epoch)
+        return self._associated("pin", self.pin.salt, extra)
 
     def recovery_associated(self) -> bytes:
         return self._associated("recovery", self.recovery.salt, [])
@@ -69,6 +75,9 @@ class Header:
     def with_pin(self, slot: Slot, kdf: KdfParams) -> Header:
         """The header with a new PIN slot and the cost that slot was derived with."""
         return replace(self, pin=slot, kdf=kdf)
+
+    def at_epoch(self, epoch: int) -> Header:
+        return replace(self, epoch=epoch)
 
     def with_recovery(self, slot: Slot) -> Header:
         return replace(self, recovery=slot)
@@ -79,8 +88,10 @@ class Header:
 
 
 def encode_header(header: Header) -> bytes:
+    epoch = {_EPOCH: header.epoch} if header.epoch else {}
     body = _canonical(
         {
+            **epoch,
             "format": FORMAT,
             "vault": header.vault_id,
             "created": header.created,
@@ -111,8 +122,11 @@ def decode_header(data: bytes, *, label: str) -> Header:
 
 
 def _parse(raw: Any) -> Header:
-    if not isinstance(raw, dict) or set(raw) != _FIELDS:
+    if not isinstance(raw, dict) or set(raw) - {_EPOCH} != _FIELDS:
         raise ValueError("unexpected fields")
+    epoch = _int(raw.get(_EPOCH, 0))
+    if epoch < 0 or (_EPOCH in raw and epoch == 0):
+        raise ValueError("bad epoch")
     if _int(raw["format"]) != FORMAT:
         raise ValueError(f"unsupported format {raw['format']!r}")
     vault_id, created, kdf = raw["vault"], raw["created"], raw["kdf"]
@@ -131,6 +145,7 @@ def _parse(raw: Any) -> Header:
         kdf=params,
         pin=_slot(raw["pin"]),
         recovery=_slot(raw["recovery"]),
+        epoch=epoch,
     )
 
 

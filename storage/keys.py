@@ -24,6 +24,7 @@ import secrets
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from storage import sealing
 from storage.attempts import Attempts, read_attempts, write_attempts
@@ -113,17 +114,33 @@ class ProfileKeys:
         with self.lock:
             return self._try_pin(self.header(), pin)
 
-    def change_pin(self, vault_key: bytes, old_pin: str, new_pin: str) -> None:
-        """Rewraps the vault key under ``new_pin``; shards are not touched."""
+    def change_pin(
+        self, vault_key: bytes, old_pin: str, new_pin: str, *, epochs: EpochKeeper
+    ) -> None:
+        """Rewraps the vault key under ``new_pin`` at the next header epoch; shards are
+        not touched. ``epochs`` is told before and after, so an old header is refused
+        from then on (see ``storage.manifest``)."""
         check_new_pin(new_pin)
         with self.lock:
             header = self.header()
             if not sealing.same_bytes(self._try_pin(header, old_pin), vault_key):
                 raise CorruptFile(self.label(self.header_path), "header opens another vault")
-            self._write_header(self._with_pin(header, vault_key, new_pin))
+            self._next_epoch(header, vault_key, new_pin, epochs)
 
-    def recover(self, code: str, new_pin: str) -> bytes:
-        """Opens the vault with the recovery code and sets ``new_pin``; the code stays valid."""
+    def _next_epoch(
+        self, header: Header, vault_key: bytes, pin: str, epochs: EpochKeeper
+    ) -> None:
+        """Each step durable: both epochs allowed, the new header, only the new epoch."""
+        new = header.epoch + 1
+        epochs.set_epochs([header.epoch, new])
+        self._write_header(self._with_pin(header.at_epoch(new), vault_key, pin))
+        epochs.set_epochs([new])
+
+    def recover(
+        self, code: str, new_pin: str, *, epochs: Callable[[bytes], EpochKeeper]
+    ) -> bytes:
+        """Opens the vault with the recovery code and sets ``new_pin`` at the next header
+        epoch (``epochs`` gives the vault's keeper for its key); the code stays valid."""
         check_new_pin(new_pin)
         with self.lock:
             header = self.header()
@@ -134,7 +151,7 @@ class ProfileKeys:
                 )
             except (ValueError, InvalidSealError):
                 raise WrongRecoveryCode() from None
-            self._write_header(self._with_pin(header, vault_key, new_pin))
+            self._next_epoch(header, vault_key, new_pin, epochs(vault_key))
             self._write_attempts(Attempts())
             return vault_key
 
@@ -171,6 +188,12 @@ class ProfileKeys:
 
     def _write_attempts(self, attempts: Attempts) -> None:
         write_attempts(self.attempts_path, attempts, label=self.label(self.attempts_path))
+
+
+class EpochKeeper(Protocol):
+    """Where the vault keeps which header epochs may open it (``storage.manifest``)."""
+
+    def set_epochs(self, epochs: list[int]) -> None: ...
 
 
 def new_profile_id() -> str:

@@ -41,3 +41,5 @@ ORGANISATION_KEY = "organisation"
 OUTBOX_KEY = "sync.outbox"
 CURSORS_KEY = "sync.cursors"
 MAINTAINED_KEY = "sync.maintained"
+HELD_KEY = "sync.held"  # versions waiting for the conversation that decides their rights
+REFUSED_KEY = "sync.refused"  # versions refused as not authorised, reported once

@@ -13,7 +13,10 @@ Choices, and why:
   a vault will ever make with one key (the bound is about 2**32 per key).
 - Argon2id for PINs (default 64 MiB, t=3, p=4): a PIN has little entropy, so each guess
   must cost real memory and time. PINs are NFC-normalised first so "Æ" typed on two
-  keyboards is the same PIN.
+  keyboards is the same PIN. Argon2id (RFC 9106, version 0x13) comes from cryptography
+  where its OpenSSL has it (3.2 and later) and otherwise from argon2-cffi's low-level
+  ``hash_secret_raw`` — the phone builds of cryptography carry OpenSSL 3.0. Both compute
+  the same function, so a vault opens with either (tests prove the keys are equal).
 - HKDF-SHA256 for recovery codes: a code carries 140 random bits, so guessing is
   hopeless whatever the KDF, and a memory-hard KDF would only add seconds on a tablet.
 
@@ -33,15 +36,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
+import importlib
 import os
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from cryptography.exceptions import InvalidSignature, InvalidTag
+from argon2.low_level import ARGON2_VERSION, Type, hash_secret_raw
+from cryptography.exceptions import InvalidSignature, InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
@@ -49,7 +55,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 KEY_SIZE = 32
@@ -141,13 +146,54 @@ def open_sealed(key: bytes, blob: bytes, associated: bytes) -> bytes:
 def derive_key(secret: str, salt: bytes, params: KdfParams) -> bytes:
     """The Argon2id key for a PIN or passphrase. Slow on purpose: never on the event loop."""
     params.check()
-    return Argon2id(
+    return choose_argon2id()(normalize_pin(secret).encode(), salt, params)
+
+
+Argon2idFunction = Callable[[bytes, bytes, KdfParams], bytes]
+
+
+def argon2id_backend() -> str:
+    """Which library computes Argon2id on this device: "cryptography" or "argon2-cffi"."""
+    return "cryptography" if choose_argon2id() is argon2id_cryptography else "argon2-cffi"
+
+
+@functools.cache
+def choose_argon2id() -> Argon2idFunction:
+    """cryptography's Argon2id when its OpenSSL has one, else argon2-cffi's; decided once
+    per process (``choose_argon2id.cache_clear()`` decides again)."""
+    try:
+        argon2id_cryptography(b"probe", b"\0" * SALT_SIZE, KdfParams(8, 1, 1))
+    except (ImportError, UnsupportedAlgorithm):
+        return argon2id_argon2_cffi
+    return argon2id_cryptography
+
+
+def argon2id_cryptography(secret: bytes, salt: bytes, params: KdfParams) -> bytes:
+    """Argon2id through OpenSSL (3.2 or later); ImportError or UnsupportedAlgorithm
+    where cryptography or its OpenSSL is too old."""
+    # Looked up at call time: cryptography 43 (what phones get) has no such module.
+    argon2 = importlib.import_module("cryptography.hazmat.primitives.kdf.argon2")
+    return bytes(argon2.Argon2id(
         salt=salt,
         length=KEY_SIZE,
         iterations=params.iterations,
         lanes=params.lanes,
         memory_cost=params.memory_kib,
-    ).derive(normalize_pin(secret).encode())
+    ).derive(secret))
+
+
+def argon2id_argon2_cffi(secret: bytes, salt: bytes, params: KdfParams) -> bytes:
+    """Argon2id (version 0x13, raw output) through argon2-cffi's reference C code."""
+    return hash_secret_raw(
+        secret,
+        salt,
+        time_cost=params.iterations,
+        memory_cost=params.memory_kib,
+        parallelism=params.lanes,
+        hash_len=KEY_SIZE,
+        type=Type.ID,
+        version=ARGON2_VERSION,
+    )
 
 
 def normalize_pin(pin: str) -> str:

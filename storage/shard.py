@@ -1,13 +1,16 @@
-"""One shard — a conversation's records, or the catalog — as a TinyDB over sealed storage.
+"""One shard — a conversation's records, or the index — as a TinyDB over sealed storage.
 
 ``SealedStorage`` is the one ``tinydb.Storage`` of the vault. It keeps the shard's JSON
 sealed on disk and writes it atomically through ``storage.files``. File layout::
 
-    b"SMTS" + format byte + seal(shard key, JSON, associated data)
+    b"SMTS" + format byte (2) + save counter (8 bytes, big-endian)
+            + seal(shard key, JSON, associated data + counter)
 
 The associated data names format, vault id and shard id, so a file moved to another
 shard's place or another vault fails authentication and is reported as ``CorruptFile``
-instead of being misread.
+instead of being misread. The save counter grows by one with every save and is bound to
+the content: ``storage.manifest`` compares it with the counter the vault last wrote, so
+an older sealed copy put back is refused (format 1 files, from before, count as 0).
 
 Decrypting on every TinyDB read would cost more than the save itself, so the storage
 caches the exact plaintext it last read or wrote. TinyDB gets a fresh copy (parsed from
@@ -24,7 +27,7 @@ ids), so on disk a shard reads ``{table: {record id: record}}``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -38,30 +41,40 @@ from storage.errors import CorruptFile, NotDurable
 from storage.files import read_file, replace_file
 from storage.sealing import InvalidSealError
 
-FORMAT = 1
+FORMAT = 2
 _MAGIC = b"SMTS"
 _PREFIX = _MAGIC + bytes([FORMAT])
+_PREFIX_V1 = _MAGIC + bytes([1])
+_COUNTER = 8
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 
 
 def shard_associated(vault_id: str, shard_id: str) -> bytes:
     """What binds a shard file to its place: format, vault and shard."""
-    return f"samtale shard|{FORMAT}|{vault_id}|{shard_id}".encode()
+    return f"samtale shard|1|{vault_id}|{shard_id}".encode()
 
 
-def encode_shard(key: bytes, associated: bytes, plaintext: bytes) -> bytes:
-    return _PREFIX + sealing.seal(key, plaintext, associated)
+def encode_shard(key: bytes, associated: bytes, plaintext: bytes, counter: int = 1) -> bytes:
+    """A shard file holding ``plaintext`` as save number ``counter``."""
+    number = counter.to_bytes(_COUNTER, "big")
+    return _PREFIX + number + sealing.seal(key, plaintext, associated + b"|" + number)
 
 
-def decode_shard(key: bytes, associated: bytes, blob: bytes, *, label: str) -> bytes:
-    """The plaintext JSON of a shard file; CorruptFile on any damage or misplacement."""
+def decode_shard(key: bytes, associated: bytes, blob: bytes, *, label: str) -> tuple[bytes, int]:
+    """The plaintext JSON of a shard file and its save counter; CorruptFile on any damage
+    or misplacement."""
     if not blob.startswith(_MAGIC):
         raise CorruptFile(label, "not a vault shard (unknown start)")
-    if blob[len(_MAGIC) : len(_PREFIX)] != _PREFIX[len(_MAGIC) :]:
-        raise CorruptFile(label, "unsupported shard format")
     try:
-        return sealing.open_sealed(key, blob[len(_PREFIX) :], associated)
+        if blob.startswith(_PREFIX_V1):
+            return sealing.open_sealed(key, blob[len(_PREFIX_V1) :], associated), 0
+        if not blob.startswith(_PREFIX) or len(blob) < len(_PREFIX) + _COUNTER:
+            raise CorruptFile(label, "unsupported shard format")
+        number = blob[len(_PREFIX) : len(_PREFIX) + _COUNTER]
+        sealed = blob[len(_PREFIX) + _COUNTER :]
+        plain = sealing.open_sealed(key, sealed, associated + b"|" + number)
+        return plain, int.from_bytes(number, "big")
     except InvalidSealError:
         raise CorruptFile(
             label, "authentication failed: the file is damaged or belongs elsewhere"
@@ -76,16 +89,31 @@ def to_json(tables: Mapping[str, Any]) -> bytes:
 class SealedStorage(Storage):
     """TinyDB storage that seals the whole shard and replaces the file atomically."""
 
-    def __init__(self, path: Path, *, key: bytes, associated: bytes, label: str) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        key: bytes,
+        associated: bytes,
+        label: str,
+        check: Callable[[int | None], None] | None = None,
+        saved: Callable[[int], None] | None = None,
+    ) -> None:
+        """``check`` is given the counter found on disk (None: no file) and may refuse
+        it; ``saved`` learns each counter written."""
         super().__init__()
         self._path = path
         self._key = key
         self._associated = associated
         self._label = label
+        self._saved = saved
         blob = read_file(path, label=label)
-        self._plain: bytes | None = (
-            None if blob is None else decode_shard(key, associated, blob, label=label)
-        )
+        self._plain: bytes | None = None
+        self.counter = 0
+        if blob is not None:
+            self._plain, self.counter = decode_shard(key, associated, blob, label=label)
+        if check is not None:
+            check(None if blob is None else self.counter)
         self._pending: Tables | None = None
         self._changed = False
 
@@ -127,13 +155,16 @@ class SealedStorage(Storage):
 
     def _commit(self, data: Tables) -> None:
         plain = to_json(data)
-        blob = encode_shard(self._key, self._associated, plain)
+        counter = self.counter + 1
+        blob = encode_shard(self._key, self._associated, plain, counter)
         try:
             replace_file(self._path, blob, label=self._label)
         except NotDurable:
-            self._plain = plain  # the new file is in place: memory follows the disk
+            self._plain, self.counter = plain, counter  # the new file is in place
             raise
-        self._plain = plain
+        self._plain, self.counter = plain, counter
+        if self._saved is not None:
+            self._saved(counter)
 
 
 class _RecordTable(Table):

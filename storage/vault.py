@@ -7,7 +7,7 @@ Layout under the profile folder::
 
 Shard ids are random hex (never names), checked against ``^[0-9a-f]{32}$`` before they
 become paths. An autosave writes only its conversation's shard, so its cost does not grow
-with the number of conversations; the catalog is written when summaries change.
+with the number of conversations; the index is written when summaries change.
 
 Handles and the core: the ``Device`` keeps one ``VaultCore`` per unlocked profile — the
 keys, the decrypted shards, the per-shard locks — and every unlock of that profile (two
@@ -24,6 +24,7 @@ shard), and a small state lock guards the table of open shards.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
@@ -34,9 +35,10 @@ from pathlib import Path
 from typing import Any
 
 from storage import sealing
-from storage.errors import NotDurable, VaultLocked, WriteFailed
+from storage.errors import NotDurable, StorageError, VaultLocked, WriteFailed
 from storage.files import list_folder, replace_file, sync_folder
 from storage.keys import ProfileKeys
+from storage.manifest import Manifests
 from storage.shard import (
     SealedStorage,
     Shard,
@@ -46,12 +48,15 @@ from storage.shard import (
     to_json,
 )
 
-CATALOG = "catalog"
+_log = logging.getLogger("samtale.storage")
+# The index of conversations (what home lists) is kept in a shard with this name on
+# disk, the name it has had since the first vault format.
+INDEX = "catalog"
 _CONVERSATION_ID = re.compile(r"[0-9a-f]{32}")
 _SUBFOLDER = re.compile(r"[0-9a-f]{2}")
-_CATALOG_TABLE = "catalog"
+_INDEX_TABLE = "catalog"
 _META_TABLE = "meta"
-_OPEN_SHARDS = 64  # decrypted shards kept in memory besides the catalog
+_OPEN_SHARDS = 64  # decrypted shards kept in memory besides the index
 Record = dict[str, Any]
 
 
@@ -69,7 +74,9 @@ class VaultCore:
     calls ``forget`` when it drops to zero.
     """
 
-    def __init__(self, keys: ProfileKeys, vault_key: bytes) -> None:
+    def __init__(
+        self, keys: ProfileKeys, vault_key: bytes, clock: Callable[[], float]
+    ) -> None:
         self.id = keys.profile_id
         self.keys = keys
         self.folder = keys.folder / "shards"
@@ -81,6 +88,8 @@ class VaultCore:
         self._open: OrderedDict[str, Shard] = OrderedDict()
         self._shard_locks: dict[str, threading.Lock] = {}
         keys.sweep_temps()
+        self.manifests = Manifests(self.folder, vault_key, self.id, self.label, clock)
+        self.manifests.check_header(keys.header().epoch, keys.header_path)
 
     @property
     def locked(self) -> bool:
@@ -97,6 +106,10 @@ class VaultCore:
         with self._state:
             self._shard_key = None
             self._state.wait_for(lambda: self._running == 0)
+            try:
+                self.manifests.flush()
+            except StorageError:  # the shards are durable; only rollback detection lags
+                _log.warning("the vault's manifests could not be written at lock")
             self._vault_key = None
             for shard in self._open.values():
                 shard.close()
@@ -145,8 +158,14 @@ class VaultCore:
                 self._open.move_to_end(shard_id)
                 return shard
         path = self.shard_path(shard_id)
+        manifests = self.manifests
         storage = SealedStorage(
-            path, key=key, associated=shard_associated(self.id, shard_id), label=self.label(path)
+            path,
+            key=key,
+            associated=shard_associated(self.id, shard_id),
+            label=self.label(path),
+            check=lambda counter: manifests.check(shard_id, counter, path),
+            saved=lambda counter: manifests.saved({shard_id: counter}),
         )
         shard = Shard(storage)
         with self._state:
@@ -157,7 +176,7 @@ class VaultCore:
     def _evict(self) -> None:
         """Drops least recently used shards; a thread still using one keeps its reference."""
         while len(self._open) > _OPEN_SHARDS + 1:
-            oldest = next(sid for sid in self._open if sid != CATALOG)
+            oldest = next(sid for sid in self._open if sid != INDEX)
             del self._open[oldest]
 
     def remove_shard(self, shard_id: str) -> None:
@@ -176,17 +195,19 @@ class VaultCore:
             try:
                 os.unlink(path)
             except FileNotFoundError:
+                self.manifests.removed([shard_id])
                 return
             except OSError as exc:
                 raise WriteFailed(label, exc.strerror or type(exc).__name__) from exc
+            self.manifests.removed([shard_id])
             try:
                 sync_folder(path.parent)
             except OSError as exc:
                 raise NotDurable(label, exc.strerror or type(exc).__name__) from exc
 
     def shard_path(self, shard_id: str) -> Path:
-        if shard_id == CATALOG:
-            return self.folder / CATALOG
+        if shard_id == INDEX:
+            return self.folder / INDEX
         return self.folder / shard_id[:2] / shard_id
 
     def label(self, path: Path) -> str:
@@ -231,35 +252,35 @@ class Vault:
         Raises BadPin, WrongPin (counted like a failed unlock) or TooSoon.
         """
         with self._call() as (core, _key):
-            core.keys.change_pin(core.vault_key(), old_pin, new_pin)
+            core.keys.change_pin(core.vault_key(), old_pin, new_pin, epochs=core.manifests)
 
-    # -- catalog and meta ---------------------------------------------------
+    # -- index and meta ---------------------------------------------------
 
-    def catalog(self) -> dict[str, dict[str, Any]]:
+    def index(self) -> dict[str, dict[str, Any]]:
         """Conversation id -> summary, for the home screen."""
-        with self._shard(CATALOG) as shard:
-            return {cid: doc["summary"] for cid, doc in shard.table(_CATALOG_TABLE).items()}
+        with self._shard(INDEX) as shard:
+            return {cid: doc["summary"] for cid, doc in shard.table(_INDEX_TABLE).items()}
 
-    def put_catalog(self, entries: Mapping[str, dict[str, Any]]) -> None:
+    def put_index(self, entries: Mapping[str, dict[str, Any]]) -> None:
         """Inserts or replaces many summaries in one durable write."""
         docs = [{"id": check_shard_id(cid), "summary": _dict(s)} for cid, s in entries.items()]
-        with self._shard(CATALOG) as shard:
-            shard.upsert(_CATALOG_TABLE, docs)
+        with self._shard(INDEX) as shard:
+            shard.upsert(_INDEX_TABLE, docs)
 
-    def remove_catalog(self, ids: Iterable[str]) -> None:
+    def remove_index(self, ids: Iterable[str]) -> None:
         doomed = [check_shard_id(cid) for cid in ids]
-        with self._shard(CATALOG) as shard:
-            shard.remove(_CATALOG_TABLE, doomed)
+        with self._shard(INDEX) as shard:
+            shard.remove(_INDEX_TABLE, doomed)
 
     def get_meta(self, key: str) -> dict[str, Any] | None:
-        """A small encrypted setting or profile record (kept in the catalog shard)."""
-        with self._shard(CATALOG) as shard:
+        """A small encrypted setting or profile record (kept in the index shard)."""
+        with self._shard(INDEX) as shard:
             doc = shard.table(_META_TABLE).get(key)
         return None if doc is None else doc["value"]
 
     def put_meta(self, key: str, value: dict[str, Any]) -> None:
         doc = {"id": key, "value": _dict(value)}
-        with self._shard(CATALOG) as shard:
+        with self._shard(INDEX) as shard:
             shard.upsert(_META_TABLE, [doc])
 
     # -- conversation shards --------------------------------------------------
@@ -284,16 +305,16 @@ class Vault:
     def delete_shard(self, shard_id: str) -> None:
         """Removes one conversation from this device for good: its shard file is
         unlinked and the folder fsynced (durable when it returns), its cached plaintext
-        dropped and its summary taken out of the catalog. A shard that is already gone is
-        only taken out of the catalog. WriteFailed / NotDurable when the disk refuses."""
+        dropped and its summary taken out of the index. A shard that is already gone is
+        only taken out of the index. WriteFailed / NotDurable when the disk refuses."""
         check_shard_id(shard_id)
         try:
             with self._call() as (core, _key):
                 core.remove_shard(shard_id)
         except NotDurable:
-            self.remove_catalog([shard_id])  # the file is gone; the catalog follows
+            self.remove_index([shard_id])  # the file is gone; the index follows
             raise
-        self.remove_catalog([shard_id])
+        self.remove_index([shard_id])
 
     def shard_ids(self) -> list[str]:
         """Every conversation shard on disk, sorted."""
@@ -318,6 +339,7 @@ class Vault:
         """
         count = 0
         with self._call() as (core, key):
+            written: dict[str, int] = {}
             for shard_id, tables in shards:
                 path = core.shard_path(check_shard_id(shard_id))
                 if path.exists():
@@ -325,7 +347,9 @@ class Vault:
                 data = {name: {record_id(r): r for r in rs} for name, rs in tables.items()}
                 blob = encode_shard(key, shard_associated(self.id, shard_id), to_json(data))
                 replace_file(path, blob, label=core.label(path), durable=False)
+                written[shard_id] = 1
                 count += 1
+            core.manifests.saved(written)
             if hasattr(os, "sync"):
                 os.sync()
         return count

@@ -16,6 +16,17 @@ whenever the share is reachable) pushes, then pulls:
   from this vault's cursor on. Each segment is checked, each envelope opened
   (``sync.envelope``); envelopes for others are passed over, rejected ones are logged
   (``rejected envelope <hash>: <reason>`` — never their content) and the rest goes on.
+  Whatever in a journal is not a genuine segment of its device, and every gap, is
+  passed and reported once (``SyncReport.journal_problems``; see ``sync.journal``).
+- **Authorise**: before a version is applied, ``conversations.rights`` decides whether
+  its signer may write it, from the shard as it stands (per shard the conversation's
+  own versions first, in the order of their history). Refused: ``not_authorised``,
+  logged without content, in ``SyncReport.refused`` once per envelope (the hashes
+  already told are kept in ``sync.refused``), never applied — so never a reason to seal
+  anything for anyone. A version whose rights need a conversation the vault does not
+  hold yet waits in ``sync.held`` (hash, signer, shard) and is tried again when it comes.
+  A merge version that this engine's own merge makes of two known parents passes as it
+  is: every device makes the same one, whoever sends it on.
   Accepted versions are applied per conversation shard in one write per table; the
   cursor moves after the segments it covers are applied, so an interrupted pull resumes
   where it stopped and applying a segment twice is harmless.
@@ -54,9 +65,20 @@ from typing import Any, NamedTuple
 from conversations.directory import Directory
 from conversations.merge import AgreementSigned, Merge, common_ancestor, merge_base, version_of
 from conversations.merge import merge as merge_versions
+from conversations.model import Agreement
+from conversations.rights import CONVERSATION_UNKNOWN, needs_conversation
+from conversations.rights import refusal as refusal_of
 from conversations.visibility import readers as readers_of
 from storage import Vault
-from storage.schema import CONFLICTS_TABLE, CURSORS_KEY, MAINTAINED_KEY, OUTBOX_KEY, VERSIONS_TABLE
+from storage.schema import (
+    CONFLICTS_TABLE,
+    CURSORS_KEY,
+    HELD_KEY,
+    MAINTAINED_KEY,
+    OUTBOX_KEY,
+    REFUSED_KEY,
+    VERSIONS_TABLE,
+)
 from storage.vault import check_shard_id
 from sync.envelope import (
     EnvelopeRejected,
@@ -70,27 +92,32 @@ from sync.journal import (
     FIRST_HEAD,
     FIRST_SEQ,
     JOURNALS,
+    SegmentRejected,
     head_path,
     is_device_id,
     make_head,
     make_segment,
+    owners_of,
+    read_any_segment,
     read_head,
-    read_segment,
     segment_path,
+    seq_of,
 )
 from sync.share import Share, SyncError
+from sync.signing import signature_valid
 
 Record = dict[str, Any]
 MergeFn = Callable[[Mapping[str, Any] | None, Mapping[str, Any], Mapping[str, Any]], Merge]
 ReadersFn = Callable[[Mapping[str, Any], Mapping[str, Any] | None, Directory], frozenset[str]]
+RightsFn = Callable[..., str | None]
 Progress = Callable[[str, int], None]
 
 RESERVED_TABLES = frozenset({VERSIONS_TABLE, CONFLICTS_TABLE})
+NOT_AUTHORISED = "not_authorised"
 MAINTAIN_EVERY = 24 * 3600.0
 PUSH_CHUNK = 500  # items per journal segment
 PULL_BATCH = 5000  # envelopes applied per round of vault writes (~10 MB at most)
 _TABLE = re.compile(r"[A-Za-z0-9_]{1,64}")
-_MAX_SEQ_TRIES = 1000
 _MAX_HEAD_TRIES = 1_000_000
 
 
@@ -107,15 +134,52 @@ class ConflictNote:
     kind: str  # "fields" or "agreement"
 
 
+@dataclass(frozen=True)
+class Refused:
+    """A version turned away because its author may not write it (``not_authorised``):
+    where it was aimed and who signed it, never what it says. ``rule`` names the rule it
+    broke; ``concerns`` the people whose record it touched (they are told)."""
+
+    hash: str
+    shard: str
+    table: str
+    record_id: str
+    type: str
+    sender: str
+    rule: str
+    concerns: frozenset[str]
+
+
+@dataclass(frozen=True)
+class JournalProblem:
+    """Something wrong in a device's journal, reported once: ``reason`` is ``missing``
+    (segments ``first``..``last`` are gone, a later one is there), ``moved`` (a genuine
+    segment in another slot: reordered or replayed; taken all the same) or why the slot's
+    content is not a segment of this device (``bad_format``, ``bad_signature``,
+    ``foreign``, ``misplaced``)."""
+
+    device: str
+    first: int
+    last: int
+    reason: str
+
+
 @dataclass
 class SyncReport:
     pushed: int = 0
     pulled: int = 0
     rejected: list[str] = field(default_factory=list)
     conflicts: list[ConflictNote] = field(default_factory=list)
+    refused: list[Refused] = field(default_factory=list)
+    journal_problems: list[JournalProblem] = field(default_factory=list)
+    """Versions not authorised, each reported once (a replay of one is not reported again)."""
     changed: list[str] = field(default_factory=list)
     """Conversation shards whose records changed: the app refreshes those summaries."""
     synced_at: float | None = None
+
+    def refused_concerning(self, person_id: str) -> list[Refused]:
+        """The refused versions that touched ``person_id``'s records: what they are told."""
+        return [r for r in self.refused if person_id in r.concerns]
 
 
 @dataclass
@@ -144,6 +208,7 @@ class SyncEngine:
         *,
         merge: MergeFn = merge_versions,
         readers: ReadersFn = readers_of,
+        rights: RightsFn = refusal_of,
         log: logging.Logger | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -155,9 +220,11 @@ class SyncEngine:
         self._identity = identity_of(vault)
         self._merge = merge
         self._readers = readers
+        self._rights = rights
         self._log = log or logging.getLogger("samtale.sync")
         self._clock = clock
         self._state, self._syncing = _locks_of(vault)
+        self._owners_of: tuple[Directory, dict[str, str]] | None = None
 
     # -- the app's side ----------------------------------------------------------------
 
@@ -301,33 +368,38 @@ class SyncEngine:
 
     def _conversation(self, shard: str) -> Record | None:
         """The shard's conversation record (its id is the shard id), wherever it is kept."""
-        for table in self.vault.read_shard(shard).values():
-            record = table.get(shard)
-            if record is not None and record.get("type") == "conversation":
-                return record
-        return None
+        return _conversation_in(self.vault.read_shard(shard), shard)
 
     def _write_segment(self, hashes: list[str]) -> tuple[int, bool]:
         """Writes the next segment of this device's journal; returns its seq, and whether
         it was there already.
 
         A segment already at that seq that is byte-for-byte ours was written before a cut
-        or a crash (signatures are deterministic); anything else there makes us go on to
-        the next number.
+        or a crash (signatures are deterministic); anything else there (someone squatted
+        the slot) makes us list the journal once and take the first free number above,
+        so no number of squatted slots holds the writer up.
         """
-        seq = int(self._outbox()["next_seq"])
-        for _ in range(_MAX_SEQ_TRIES):
+        outbox = self._outbox()
+        seq = int(outbox["next_seq"])
+        previous = outbox.get("last_objects", [])
+        taken: set[int] | None = None
+        while True:
             blob = make_segment(
-                self._identity, sender=self.me_id, device=self.device, seq=seq, objects=hashes
+                self._identity, sender=self.me_id, device=self.device, seq=seq,
+                objects=hashes, previous=previous,
             )
             path = segment_path(self.device, seq)
             if self.share.write_once(path, blob):
                 return seq, False
             if self.share.read(path) == blob:
                 return seq, True
-            self._log.warning("journal segment %s is taken; writing the next one", path)
+            self._log.warning("journal segment %s is taken; writing the next free one", path)
+            if taken is None:
+                names = self.share.list(segment_path(self.device, 1).rsplit("/", 1)[0])
+                taken = {n for n in map(seq_of, names) if n is not None}
             seq += 1
-        raise SyncError("no free journal segment number", device=self.device)
+            while seq in taken:
+                seq += 1
 
     def _announce(self, seq: int, *, again: bool) -> int:
         """Writes the hint for segment ``seq`` at the first free number; returns it.
@@ -353,7 +425,9 @@ class SyncEngine:
         with self._state:
             outbox = self._outbox()
             outbox["items"] = [item for item in outbox["items"] if item["version"] not in sent]
-            outbox["next_seq"] = max(int(outbox["next_seq"]), seq + 1)
+            if seq + 1 > int(outbox["next_seq"]):
+                outbox["next_seq"] = seq + 1
+                outbox["last_objects"] = [item["hash"] for item in chunk]
             outbox["next_head"] = max(int(outbox.get("next_head", FIRST_HEAD)), head + 1)
             self.vault.put_meta(OUTBOX_KEY, outbox)
 
@@ -387,6 +461,13 @@ class SyncEngine:
         state = self.vault.get_meta(CURSORS_KEY) or {}
         intake = _Intake(dict(state.get("devices", {})), state.get("heads"))
         intake.waiting = set(state.get("waiting", ()))
+        if state.get("holding", True):  # only read when something may wait
+            intake.held = {
+                digest: (str(signer), str(shard))
+                for digest, (signer, shard) in
+                (self.vault.get_meta(HELD_KEY) or {}).get("envelopes", {}).items()
+            }
+        intake.held_saved = dict(intake.held)
         named, heads = self._hints(intake.heads or FIRST_HEAD - 1)
         if everywhere or intake.heads is None:
             devices = [d for d in self.share.list(JOURNALS) if is_device_id(d)]
@@ -396,54 +477,133 @@ class SyncEngine:
             for device in devices:
                 if device == self.device:
                     continue
-                self._pull_device(device, intake, report)
+                self._pull_device(device, intake, report, hinted=named.get(device, 0),
+                                  listing=everywhere or intake.heads is None)
                 if len(intake.batch) >= PULL_BATCH:
                     self._take(intake, report)
                 if progress:
                     progress("pull", report.pulled + len(intake.batch))
+            self._take(intake, report)
+            self._retake_held(intake, report, everywhere=everywhere)
         finally:  # also when the share goes away: keep what was read in full
             self._take(intake, report)
         if heads != intake.heads or intake.waiting != set(state.get("waiting", ())):
             intake.heads = heads
             self.vault.put_meta(CURSORS_KEY, intake.state())
 
-    def _hints(self, read_up_to: int) -> tuple[list[str], int]:
-        """The devices named by hints after ``read_up_to``, and the last hint there is."""
-        named: dict[str, None] = {}
+    def _retake_held(self, intake: _Intake, report: SyncReport, *, everywhere: bool) -> None:
+        """Versions that arrived before their conversation are tried again once it came
+        (in this sync; on the daily look, wherever it came from). The envelopes stay on
+        the share; only their hash, signer and place wait in the vault."""
+        for digest, (signer, shard) in list(intake.held.items()):
+            if shard in intake.conversations_came or (
+                everywhere and self._conversation(shard) is not None
+            ):
+                opened = self._opened([digest], signer, report)
+                if not opened:
+                    intake.held.pop(digest, None)
+                intake.batch.extend(opened)
+        self._take(intake, report)
+
+    def _hints(self, read_up_to: int) -> tuple[dict[str, int], int]:
+        """The devices named by hints after ``read_up_to`` with the highest segment
+        number named for each, and the last hint there is."""
+        named: dict[str, int] = {}
         while (blob := self.share.read(head_path(read_up_to + 1))) is not None:
             read_up_to += 1
             hint = read_head(blob)
             if hint is None:
                 self._log.info("skipped a hint that is not one: %s", head_path(read_up_to))
             elif hint[0] != self.device:
-                named[hint[0]] = None
-        return list(named), read_up_to
+                named[hint[0]] = max(hint[1], named.get(hint[0], 0))
+        return named, read_up_to
 
-    def _pull_device(self, device: str, intake: _Intake, report: SyncReport) -> None:
+    def _pull_device(
+        self, device: str, intake: _Intake, report: SyncReport, *, hinted: int, listing: bool
+    ) -> None:
+        """Reads ``device``'s journal from its cursor on, past anything that is not a
+        genuine segment of it and across gaps a genuine segment stands after (see
+        ``sync.journal``). ``hinted``: the highest number a hint named; ``listing``: look
+        for segments beyond an empty slot in the folder listing too (the daily look)."""
         read_up_to = intake.read_up_to(device)
         intake.waiting.discard(device)
+        gap_from: int | None = None
+        end: int | None = None
         while True:
-            path = segment_path(device, read_up_to + 1)
+            seq = read_up_to + 1
+            path = segment_path(device, seq)
             blob = self.share.read(path)
             if blob is None:
-                return
-            try:
-                segment = read_segment(
-                    blob, device=device, seq=read_up_to + 1, directory=self.directory
-                )
-            except EnvelopeRejected as exc:
-                self._rejected(report, f"journal segment {path}", exc.reason)
-                if exc.reason == "unknown_sender":  # they may join the directory:
-                    intake.waiting.add(device)  # look at this journal again next time
+                if end is None:
+                    end = self._last_genuine(device, seq, hinted=hinted, listing=listing)
+                if seq >= end:
                     return
-                read_up_to += 1
+                gap_from = seq if gap_from is None else gap_from
+                read_up_to = seq  # passed; reported once a segment after it is taken
+                continue
+            try:
+                segment = read_any_segment(
+                    blob, device=device, directory=self.directory, owners=self._owners()
+                )
+            except SegmentRejected as exc:
+                if exc.reason == "unknown_sender" and device not in self._owners():
+                    self._rejected(report, f"journal segment {path}", exc.reason)
+                    intake.waiting.add(device)  # they may join the directory: look again
+                    return
+                self._journal_problem(report, device, seq, seq, exc.reason)
+                read_up_to = seq
                 intake.read[device] = read_up_to
                 continue
-            intake.batch.extend(self._opened(segment.objects, segment.sender, report))
-            read_up_to += 1
+            hashes = list(segment.objects)
+            if segment.seq != seq:  # reordered, or an old segment copied here
+                self._journal_problem(report, device, seq, seq, "moved")
+            if gap_from is not None:
+                self._journal_problem(report, device, gap_from, seq - 1, "missing")
+                hashes = [*segment.previous, *hashes]
+                gap_from = None
+            intake.batch.extend(self._opened(hashes, segment.sender, report))
+            read_up_to = seq
             intake.read[device] = read_up_to
             if len(intake.batch) >= PULL_BATCH:
                 self._take(intake, report)
+
+    def _last_genuine(self, device: str, empty: int, *, hinted: int, listing: bool) -> int:
+        """The number of a genuine segment of ``device`` beyond the empty slot ``empty``
+        (0 when none is known): a hint or a listing only says where to look."""
+        candidates = {hinted} if hinted > empty else set()
+        if listing:
+            names = self.share.list(f"{JOURNALS}/{device}")
+            found = sorted((n for n in map(seq_of, names) if n is not None and n > empty),
+                           reverse=True)
+            candidates.update(found[:3])  # the highest few: junk further on costs nothing
+        for seq in sorted(candidates, reverse=True):
+            blob = self.share.read(segment_path(device, seq))
+            if blob is None:
+                continue
+            try:
+                segment = read_any_segment(
+                    blob, device=device, directory=self.directory, owners=self._owners()
+                )
+            except SegmentRejected:
+                continue
+            if segment.seq == seq:
+                return seq
+        return 0
+
+    def _owners(self) -> dict[str, str]:
+        directory = self.directory
+        if self._owners_of is None or self._owners_of[0] is not directory:
+            self._owners_of = (directory, owners_of(directory))
+        return self._owners_of[1]
+
+    def _journal_problem(
+        self, report: SyncReport, device: str, first: int, last: int, reason: str
+    ) -> None:
+        """Logs and reports what was wrong in a journal: which device, which numbers."""
+        numbers = str(first) if first == last else f"{first}-{last}"
+        self._log.warning("journal of device %s, segment %s: %s", device, numbers, reason)
+        report.rejected.append(f"journal segment {JOURNALS}/{device}/{numbers}: {reason}")
+        report.journal_problems.append(JournalProblem(device, first, last, reason))
 
     def _opened(self, hashes: Iterable[str], signer: str, report: SyncReport) -> list[Opened]:
         opened = []
@@ -469,24 +629,162 @@ class SyncEngine:
         return opened
 
     def _take(self, intake: _Intake, report: SyncReport) -> None:
-        """Applies the batch of accepted envelopes, then moves the cursors past it."""
-        by_shard: dict[str, list[Incoming]] = {}
+        """Authorises the batch of opened envelopes, applies what may be written, then
+        moves the cursors past it. Per shard the conversation's own versions go first:
+        the rights on everything else are read from the conversation they leave."""
+        by_shard: dict[str, list[Opened]] = {}
         for envelope in intake.batch:
-            header = envelope.header
-            by_shard.setdefault(header.shard, []).append(
-                Incoming(header.table, envelope.record, header.links)
-            )
-        for shard, records in by_shard.items():
-            with self._state:
-                applied = self._apply(shard, records)
-            report.pulled += applied.new_versions
-            report.conflicts.extend(applied.conflicts)
-            if applied.changed and shard not in report.changed:
-                report.changed.append(shard)
+            by_shard.setdefault(envelope.header.shard, []).append(envelope)
+        for shard, envelopes in by_shard.items():
+            ordered = [
+                [e for e in envelopes if e.record.get("type") == "conversation"],
+                [e for e in envelopes if e.record.get("type") != "conversation"],
+            ]
+            for part in ordered:
+                if not part:
+                    continue
+                with self._state:
+                    allowed = self._authorised(shard, part, intake, report)
+                    applied = self._apply(shard, allowed)
+                if applied.changed and part is ordered[0]:
+                    intake.conversations_came.add(shard)
+                report.pulled += applied.new_versions
+                report.conflicts.extend(applied.conflicts)
+                if applied.changed and shard not in report.changed:
+                    report.changed.append(shard)
         intake.batch = []
+        if intake.refused_new:
+            refused = self.vault.get_meta(REFUSED_KEY) or {"hashes": []}
+            refused["hashes"] = sorted({*refused["hashes"], *intake.refused_new})
+            self.vault.put_meta(REFUSED_KEY, refused)
+            intake.refused_new.clear()
+        if intake.held != intake.held_saved:  # before the cursors pass what waits
+            self.vault.put_meta(
+                HELD_KEY, {"envelopes": {d: list(v) for d, v in intake.held.items()}}
+            )
+            intake.held_saved = dict(intake.held)
         if intake.read != intake.saved:
             self.vault.put_meta(CURSORS_KEY, intake.state())
             intake.saved = dict(intake.read)
+
+    # -- write rights ----------------------------------------------------------------
+
+    def _authorised(
+        self, shard: str, envelopes: list[Opened], intake: _Intake, report: SyncReport
+    ) -> list[Incoming]:
+        """The versions among ``envelopes`` their authors may write, decided from the
+        shard as it stands (conversation versions: from their parents, in the order of
+        the version history). A version that needs its conversation while the vault has
+        none waits in ``intake.held``; one not authorised is reported and dropped.
+        Caller holds ``self._state``."""
+        tables = self.vault.read_shard(shard)
+        dag = _dag(tables.get(VERSIONS_TABLE, {}))
+        conversation = _conversation_in(tables, shard)
+        pending = [e for e in envelopes if e.header.version not in dag]
+        allowed: list[Incoming] = []
+        while pending:
+            coming = {e.header.version for e in pending}
+            ready = [e for e in pending if not (set(_before_refs(e)) & coming - {e.header.version})]
+            ready = ready or pending  # a (hostile) cycle: decide them as they stand
+            for envelope in ready:
+                pending.remove(envelope)
+                record, header = envelope.record, envelope.header
+                rule = self._refusal(shard, envelope, tables, dag, conversation)
+                if rule == CONVERSATION_UNKNOWN:
+                    intake.held[envelope.hash] = (header.sender, shard)
+                    continue
+                intake.held.pop(envelope.hash, None)
+                if rule is not None:
+                    self._refuse(envelope, rule=rule, tables=tables, conversation=conversation,
+                                 intake=intake, report=report)
+                    continue
+                dag[header.version] = _with_links(record, header.links)
+                allowed.append(Incoming(header.table, record, header.links))
+        return allowed
+
+    def _refusal(
+        self,
+        shard: str,
+        envelope: Opened,
+        tables: Mapping[str, Mapping[str, Record]],
+        dag: dict[str, Record],
+        conversation: Record | None,
+    ) -> str | None:
+        record, header = envelope.record, envelope.header
+        if self._is_merge_of_known(record, dag):
+            return None  # made by the engine from versions already authorised
+        before = [dag[v] for v in _before_refs(envelope) if v in dag]
+        before = [r for r in before if r.get("id") == record["id"]]
+        if not before:  # descends from nothing this vault knows: judged against its copy
+            ours = tables.get(header.table, {}).get(record["id"])
+            before = [ours] if ours is not None else []
+        if needs_conversation(record) and conversation is None:
+            return CONVERSATION_UNKNOWN
+        try:
+            return self._rights(
+                record, before, conversation, self.directory,
+                conversation_id=shard, signer=header.sender,
+                signatures_genuine=self._own_signatures_genuine,
+            )
+        except (TypeError, ValueError, KeyError):  # fails closed on malformed fields
+            return "malformed"
+
+    def _own_signatures_genuine(self, record: Mapping[str, Any]) -> bool:
+        """Whether each signature an agreement version carries by its author verifies."""
+        agreement = Agreement.from_dict(record)
+        own = [s for s in agreement.signatures if s.signer_id == agreement.author]
+        return bool(own) and all(signature_valid(agreement, s, self.directory) for s in own)
+
+    def _is_merge_of_known(self, record: Record, dag: Mapping[str, Record]) -> bool:
+        """Whether ``record`` is exactly what this engine's merge makes of its two known
+        parents (every device makes the same merge, whoever sends it on)."""
+        parents = [str(p) for p in record.get("parents", ())]
+        if len(parents) != 2 or not all(p in dag for p in parents):
+            return False
+        low, high = sorted((dag[p] for p in parents), key=lambda r: str(r["version"]))
+        if low.get("id") != record.get("id") or high.get("id") != record.get("id"):
+            return False
+        try:
+            merged = self._merge(merge_base(dag, low["version"], high["version"]), low, high)
+        except (AgreementSigned, ValueError):
+            return False
+        return merged.record.get("version") == record.get("version")
+
+    def _refuse(
+        self,
+        envelope: Opened,
+        *,
+        rule: str,
+        tables: Mapping[str, Mapping[str, Record]],
+        conversation: Record | None,
+        intake: _Intake,
+        report: SyncReport,
+    ) -> None:
+        """Logs and reports a version that is not authorised, once per envelope."""
+        if intake.refused is None:  # read at the first refusal of a sync, not every sync
+            intake.refused = set((self.vault.get_meta(REFUSED_KEY) or {}).get("hashes", ()))
+        if envelope.hash in intake.refused or envelope.hash in intake.refused_new:
+            return
+        intake.refused_new.add(envelope.hash)
+        header, record = envelope.header, envelope.record
+        self._log.warning(
+            "rejected envelope %s: %s (%s; %s %s signed by %s)",
+            envelope.hash, NOT_AUTHORISED, rule, header.type, header.record, header.sender,
+        )
+        report.rejected.append(f"envelope {envelope.hash}: {NOT_AUTHORISED}")
+        ours = tables.get(header.table, {}).get(header.record)
+        report.refused.append(
+            Refused(
+                hash=envelope.hash,
+                shard=header.shard,
+                table=header.table,
+                record_id=header.record,
+                type=header.type,
+                sender=header.sender,
+                rule=rule,
+                concerns=_whose(ours, record, conversation) - {header.sender},
+            )
+        )
 
     def _rejected(self, report: SyncReport, what: str, reason: str) -> None:
         self._log.warning("rejected %s: %s", what, reason)
@@ -608,12 +906,52 @@ class _Intake:
         self.heads = heads
         self.waiting: set[str] = set()
         self.batch: list[Opened] = []
+        # envelope hash -> (signer, shard), waiting for their conversation
+        self.held: dict[str, tuple[str, str]] = {}
+        self.held_saved: dict[str, tuple[str, str]] = {}
+        self.conversations_came: set[str] = set()  # shards whose conversation came now
+        self.refused: set[str] | None = None  # envelopes reported as not authorised before
+        self.refused_new: set[str] = set()
 
     def read_up_to(self, device: str) -> int:
         return self.read.get(device, FIRST_SEQ - 1)
 
     def state(self) -> dict[str, Any]:
-        return {"devices": self.read, "heads": self.heads, "waiting": sorted(self.waiting)}
+        return {"devices": self.read, "heads": self.heads, "waiting": sorted(self.waiting),
+                "holding": bool(self.held)}
+
+
+def _conversation_in(tables: Mapping[str, Mapping[str, Record]], shard: str) -> Record | None:
+    """The shard's conversation record (its id is the shard id), wherever it is kept."""
+    for table in tables.values():
+        record = table.get(shard)
+        if record is not None and record.get("type") == "conversation":
+            return dict(record)
+    return None
+
+
+def _before_refs(envelope: Opened) -> list[str]:
+    """The versions an envelope's record says it follows: parents and links."""
+    return [*envelope.header.parents, *envelope.header.links]
+
+
+def _whose(ours: Record | None, theirs: Record, conversation: Record | None) -> frozenset[str]:
+    """The people whose record a refused version touched: who wrote the copy held here,
+    whom it claims as author, whom the record is about, and for a conversation everyone
+    taking part."""
+    people: set[str] = set()
+    for record in (ours, theirs):
+        for name in ("author", "person_id"):
+            value = (record or {}).get(name)
+            if isinstance(value, str) and value:
+                people.add(value)
+    if theirs.get("type") == "conversation" and conversation is not None:
+        for name in ("leader_id", "delegate_leader_id", "companion_id"):
+            value = conversation.get(name)
+            if isinstance(value, str) and value:
+                people.add(value)
+        people.update(p for p in conversation.get("participant_ids", ()) if isinstance(p, str))
+    return frozenset(people)
 
 
 def _check_table(table: str) -> None:

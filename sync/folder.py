@@ -22,7 +22,6 @@ Implements ``sync.share.Share`` with plain file operations:
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
 import os
 import secrets
@@ -57,7 +56,10 @@ def _libc_renameat2() -> Callable[..., int] | None:
     if not sys.platform.startswith("linux"):
         return None
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        # The process's own symbols include libc's (glibc and Android's bionic alike).
+        # Not ctypes.util.find_library: it runs ldconfig, gcc or ld as child processes,
+        # at import time, which a packaged app on a phone must not do.
+        libc = ctypes.CDLL(None, use_errno=True)
         func = libc.renameat2
     except (OSError, AttributeError):
         return None

@@ -8,18 +8,39 @@ Bytes of a segment::
 
     b"SMTJ" | format (1 byte) | canonical JSON body | Ed25519 signature (64 bytes)
 
-    body: {"format": 1, "sender": person id, "device": device id, "seq": n,
-           "objects": [sha256 hex of each envelope, in push order]}
+    body: {"format": 2, "sender": person id, "device": device id, "seq": n,
+           "objects": [sha256 hex of each envelope, in push order],
+           "previous": [the objects of this device's previous segment]}
 
-The signature is the device owner's (the person's key, as the directory lists it). A
-reader checks that the segment sits where its body says (``misplaced`` otherwise: a
-valid segment copied under another name), that its sender is in the directory
-(``unknown_sender``) and that the signature holds (``bad_signature``); anything
-unreadable is ``bad_format``.
+(Format 1, still read, has no ``previous``.) The signature is the device owner's (the
+person's key, as the directory lists it).
 
-A reader remembers, per device, the last seq it has read (the cursor, kept in its vault
-by the engine) and asks only for the next one. Gaps cannot arise — a writer only moves
-to seq n+1 once segment n exists on the share.
+**Nobody can block a journal.** The share is writable by everyone who can open it, so a
+device's next slot may be taken, a segment deleted, moved or copied, before anyone reads
+it. Neither writer nor reader ever waits on a slot:
+
+- *The writer* creates segment n with ``write_once``. When the slot holds anything else
+  (someone squatted it, or a copy of an old segment), it lists its folder once and takes
+  the first free number above; it never retries one by one, so it cannot be held up.
+  Its next segment names the previous one's objects again (``previous``).
+- *A reader* goes through the slots after its cursor. A slot that is not a genuine
+  segment of this device — ``bad_format``, ``bad_signature``, ``foreign`` (signed by
+  someone other than the member the directory gives this device), ``misplaced`` (a
+  segment of another journal) — is reported once (which device, which number) and passed. A genuine
+  segment of this device found in another slot (reordered, or an old one replayed) is
+  taken all the same — taking a segment twice is harmless — and reported once as
+  ``moved``. An empty slot ends the read, unless a genuine segment exists further on
+  (named by a hint, or found by listing the folder on the daily full look): then the
+  empty slots are a **gap**, reported once as ``missing`` with their numbers, the reader
+  goes on, and the segment after the gap brings the objects of the one before it
+  (``previous``) — so one lost segment loses nothing. A longer gap loses the lists of
+  all but its last segment (the envelopes stay on the share; their writer's device still
+  holds them), and the report says which numbers.
+- A segment signed by someone not (yet) in the directory, in a journal no member claims,
+  is the one thing a reader comes back to: that person may join the directory later.
+
+A reader remembers, per device, the last slot it has passed (the cursor, kept in its
+vault by the engine) and asks only for what follows.
 
 **Heads**: asking each device's journal for its next segment still costs one look per
 device (500 devices: 500 file look-ups per sync, and over SMB 500 round trips). So after
@@ -31,35 +52,38 @@ sequence of hints::
 A reader keeps one more cursor (the last hint read), reads hints from there until the
 first missing number, and looks only at the journals they name: a sync with nothing new
 costs one look, with one change a handful. Hints are not signed: a hint only says where
-to look, and the segment found there is checked as always; a false one costs a look.
-Numbers are claimed with ``write_once``, so hints fill in order without gaps. A hint
-lost anyway (a writer that crashed between segment and hint re-sends both; a backend
-that cannot create exclusively could let two writers race for one number) is made good
-by the full look at every journal the engine takes on a first sync and about once a day.
+to look, and the segment found there is checked as always; a false one costs a look (a
+gap is only believed when a genuine segment stands after it). Numbers are claimed with
+``write_once``, so hints fill in order without gaps. A hint lost anyway (a writer that
+crashed between segment and hint re-sends both; a backend that cannot create exclusively
+could let two writers race for one number; someone deleted it) is made good by the full
+look at every journal the engine takes on a first sync and about once a day.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from conversations.records import canonical_json
 from storage import sealing
 from storage.sealing import Identity
-from sync.envelope import EnvelopeRejected, Keyring, is_object_hash
+from sync.envelope import EnvelopeRejected, is_object_hash
 
-FORMAT = 1
+FORMAT = 2
 MAGIC = b"SMTJ"
 _PREFIX = MAGIC + bytes([FORMAT])
+_PREFIX_V1 = MAGIC + bytes([1])
 _SIG = sealing.SIGNATURE_SIZE
 JOURNALS = "journals"
 FIRST_SEQ = 1
 _DEVICE = re.compile(r"[0-9a-f]{32}")
 _SEQ = re.compile(r"[0-9]{10}")
-_BODY_KEYS = frozenset({"format", "sender", "device", "seq", "objects"})
+_BODY_KEYS_V1 = frozenset({"format", "sender", "device", "seq", "objects"})
+_BODY_KEYS = _BODY_KEYS_V1 | {"previous"}
 HEADS = "heads"
 FIRST_HEAD = 1
 _HEADS_PER_FOLDER = 1000
@@ -77,6 +101,22 @@ class Segment:
     device: str
     seq: int
     objects: tuple[str, ...]
+    previous: tuple[str, ...] = ()
+
+
+class DeviceKeys(Protocol):
+    """What a journal needs of a directory member: their signing key and devices."""
+
+    @property
+    def sign_key(self) -> str: ...
+
+    @property
+    def devices(self) -> tuple[str, ...]: ...
+
+
+class Members(Protocol):
+    @property
+    def members(self) -> Mapping[str, DeviceKeys]: ...
 
 
 def is_device_id(name: str) -> bool:
@@ -101,56 +141,86 @@ def seq_of(name: str) -> int | None:
 
 
 def make_segment(
-    identity: Identity, *, sender: str, device: str, seq: int, objects: Sequence[str]
+    identity: Identity,
+    *,
+    sender: str,
+    device: str,
+    seq: int,
+    objects: Sequence[str],
+    previous: Sequence[str] = (),
 ) -> bytes:
-    """The signed segment ``seq`` of ``device`` listing ``objects`` (envelope hashes)."""
+    """The signed segment ``seq`` of ``device`` listing ``objects`` (envelope hashes) and
+    ``previous`` (those of the device's segment before it)."""
     segment_path(device, seq)  # checks device and seq
-    if not all(is_object_hash(h) for h in objects):
+    if not all(is_object_hash(h) for h in [*objects, *previous]):
         raise ValueError("a segment lists object hashes only")
     body = _PREFIX + canonical_json(
         {"format": FORMAT, "sender": sender, "device": device, "seq": seq,
-         "objects": list(objects)}
+         "objects": list(objects), "previous": list(previous)}
     )
     return body + sealing.sign(identity, body)
 
 
-def read_segment(blob: bytes, *, device: str, seq: int, directory: Keyring) -> Segment:
+def read_segment(blob: bytes, *, device: str, seq: int, directory: Members) -> Segment:
     """The segment found at ``segment_path(device, seq)``, checked; SegmentRejected
-    naming why it is not taken."""
-    if len(blob) < len(_PREFIX) + _SIG or not blob.startswith(_PREFIX):
+    naming why it is not taken (``misplaced`` also for a segment of another slot)."""
+    segment = read_any_segment(blob, device=device, directory=directory, owners=None)
+    if segment.seq != seq:
+        raise SegmentRejected("misplaced")
+    return segment
+
+
+def read_any_segment(
+    blob: bytes, *, device: str, directory: Members, owners: Mapping[str, str] | None
+) -> Segment:
+    """A genuine segment of ``device``'s journal, whichever slot it was found in;
+    SegmentRejected naming why not (see the module docstring). ``owners``: device ->
+    member, as :func:`owners_of` makes it (worked out here when None)."""
+    if len(blob) < len(_PREFIX) + _SIG or not blob.startswith((_PREFIX, _PREFIX_V1)):
         raise SegmentRejected("bad_format")
     body, signature = blob[:-_SIG], blob[-_SIG:]
     raw = body[len(_PREFIX) :]
     try:
         data = json.loads(raw)
-        segment = _segment(data)
+        segment = _segment(data, version=blob[len(MAGIC)])
     except (ValueError, TypeError, KeyError):
         raise SegmentRejected("bad_format") from None
     if canonical_json(data) != raw:
         raise SegmentRejected("bad_format")
-    if segment.device != device or segment.seq != seq:
+    if segment.device != device:
         raise SegmentRejected("misplaced")
     sender = directory.members.get(segment.sender)
     if sender is None:
         raise SegmentRejected("unknown_sender")
     if not sealing.verify(sender.sign_key, body, signature):
         raise SegmentRejected("bad_signature")
+    owner = (owners_of(directory) if owners is None else owners).get(device)
+    if owner not in (None, segment.sender):
+        raise SegmentRejected("foreign")
     return segment
 
 
-def _segment(data: Any) -> Segment:
-    if not isinstance(data, dict) or set(data) != _BODY_KEYS or data["format"] != FORMAT:
+def owners_of(directory: Members) -> dict[str, str]:
+    """Device -> the member the directory gives it to."""
+    return {d: person for person, member in directory.members.items() for d in member.devices}
+
+
+def _segment(data: Any, *, version: int) -> Segment:
+    keys = _BODY_KEYS if version == FORMAT else _BODY_KEYS_V1
+    if not isinstance(data, dict) or set(data) != keys or data["format"] != version:
         raise ValueError("not a journal segment")
     objects, seq = data["objects"], data["seq"]
-    if not isinstance(objects, list) or not all(
-        isinstance(h, str) and is_object_hash(h) for h in objects
-    ):
-        raise ValueError("bad object list")
+    previous = data.get("previous", [])
+    for hashes in (objects, previous):
+        if not isinstance(hashes, list) or not all(
+            isinstance(h, str) and is_object_hash(h) for h in hashes
+        ):
+            raise ValueError("bad object list")
     if isinstance(seq, bool) or not isinstance(seq, int):
         raise ValueError("bad seq")
     if not isinstance(data["sender"], str) or not isinstance(data["device"], str):
         raise ValueError("bad sender or device")
-    return Segment(data["sender"], data["device"], seq, tuple(objects))
+    return Segment(data["sender"], data["device"], seq, tuple(objects), tuple(previous))
 
 
 def head_path(n: int) -> str:

@@ -17,8 +17,12 @@ Bodies are canonical JSON (sorted keys, no spaces), each naming its ``kind`` so 
 org signature can be passed off as another kind of file::
 
     card:      {"format": 1, "kind": "card", "name": ..., "org": {"enc": ..., "sign": ...}}
-    directory: {"format": 1, "kind": "directory", "name": ..., "org": {...},
-                "directory": Directory.to_dict()}
+    directory: {"format": 1, "kind": "directory", "org": {...}, "version": n,
+                "ciphertext": ..., "wrapped": {member id: ...}}
+
+The card is the one file on the share that names the organisation: a directory version
+names neither it nor anybody in it (older versions carried the organisation's name in
+clear; readers never needed it).
     refused:   {"format": 1, "kind": "refused", "request": request id}
 
 A join request's header is ``{"format": 1, "org": org signing key, "wrap": base64}``;
@@ -278,9 +282,7 @@ def directory_path(version: int) -> str:
     return f"{DIRECTORIES}/{version:010d}"
 
 
-def publish_directory(
-    share: Share, directory: Directory, org: Identity, *, name: str = ""
-) -> None:
+def publish_directory(share: Share, directory: Directory, org: Identity) -> None:
     """Writes ``directory`` once under its version: sealed for its members (and the
     organisation, which HR holds) so colleagues' names never sit on the share in clear,
     and signed by the org. Publishing the same version again is harmless;
@@ -295,7 +297,7 @@ def publish_directory(
     )
     blob = _signed(
         org,
-        {"kind": "directory", "name": name, "org": _keys_dict(keys),
+        {"kind": "directory", "org": _keys_dict(keys),
          "version": directory.version,
          "ciphertext": base64.b64encode(sealed.ciphertext).decode(),
          "wrapped": {rid: base64.b64encode(w).decode() for rid, w in sealed.wrapped.items()}},

@@ -27,6 +27,8 @@ How the contract is kept over SMB:
 - The base folder (``/share/folder``) is never created: if it is missing the share is
   unavailable, as for an unmounted drive. Folders below it are created on demand.
 - Nothing here logs file contents or credentials.
+- NTLM's RC4 is plain Python (``sync.ntlm``): phones run with OpenSSL's legacy provider
+  off, where pyspnego's RC4 would fail every user-name/password login.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from smbclient import ClientConfig
 from smbprotocol.connection import Connection
 from smbprotocol.exceptions import SMBOSError
 
+from sync.ntlm import use_plain_rc4
 from sync.share import (
     TEMP_PREFIX,
     ShareFull,
@@ -60,6 +63,7 @@ from sync.share import (
 )
 
 log = logging.getLogger(__name__)
+use_plain_rc4()
 
 DEFAULT_PORT = 445
 SWEEP_AGE = 15 * 60.0

@@ -21,9 +21,9 @@ LIBRARY = load_library()
 
 
 def open_label(title: str, moment: dt.datetime, lang: str = "da") -> str:
-    """The name home gives a conversation's tile: "Åbn MUS med Anna Sørensen, <when>"."""
-    t = Texts(lang)
-    return t("home.open", title=f"{title}, {when(moment, t)}")
+    """The start of the name a conversation's card on home has for screen readers (and
+    tests): its title, then the line beneath it, which begins with when it is planned."""
+    return f"{title} {when(moment, Texts(lang))}"
 
 NEWCOMER_PIN = "246810"
 
@@ -54,7 +54,7 @@ def second_device_for(first: AppSession, data: Path, share: str) -> AppSession:
         for table, records in source.read_shard(cid).items():
             if table == "conversation":
                 vault.put_records(cid, table, records.values())
-    vault.put_catalog(source.catalog())
+    vault.put_index(source.index())
     vault.put_meta("share", {"location": share, "username": "", "password": ""})
     vault.lock()
     other.unlock(other.profiles()[0].id, "246810")

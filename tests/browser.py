@@ -168,14 +168,13 @@ FOCUSED_FIELD = "() => ['INPUT', 'TEXTAREA'].includes(document.activeElement?.ta
 FIELD_ENDS_WITH = "text => (document.activeElement?.value ?? '').endsWith(text)"
 
 
-def type_into(page: Any, name: str | re.Pattern[str], text: str, *, exact: bool = False,
-              secret: bool = False) -> None:
+def type_into(page: Any, name: str | re.Pattern[str], text: str, *,
+              exact: bool = False) -> None:
     """Types into the text field named ``name`` like a person (see ``type_into_field``)."""
-    type_into_field(page, page.get_by_role("textbox", name=name, exact=exact), text,
-                    secret=secret)
+    type_into_field(page, page.get_by_role("textbox", name=name, exact=exact), text)
 
 
-def type_into_field(page: Any, field: Any, text: str, *, secret: bool = False) -> None:
+def type_into_field(page: Any, field: Any, text: str) -> None:
     """Types like a person: tap, wait until the field has the cursor, type, and look at
     what arrived. Flutter gives the field focus a moment before its text input listens,
     so on a busy machine the first key can be lost: then the person selects what is
@@ -190,9 +189,7 @@ def type_into_field(page: Any, field: Any, text: str, *, secret: bool = False) -
         if attempt:
             page.keyboard.press("ControlOrMeta+a")
         page.keyboard.type(text, delay=15)
-        if secret:
-            return
-        try:
+        try:  # a PIN field holds the typed text too (only the screen hides it)
             page.wait_for_function(FIELD_ENDS_WITH, arg=text, timeout=3_000)
             return
         except PlaywrightError:

@@ -45,7 +45,7 @@ def main(argv: list[str]) -> int:
                 say(f"rec {shard} goals g{i} {n}")
         elif roll < 0.90:
             other = rng.choice(SHARDS)
-            vault.put_catalog({shard: {"n": n}, other: {"n": n}})
+            vault.put_index({shard: {"n": n}, other: {"n": n}})
             say(f"cat {shard} {n}")
             say(f"cat {other} {n}")
         elif roll < 0.95:

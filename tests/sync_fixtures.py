@@ -49,6 +49,13 @@ class Person:
         return SyncEngine(self.vault, share, directory, self.id, **options)
 
 
+def anyone_writes(*_: Any, **__: Any) -> None:
+    """Write rights that allow everything: for tests whose subject is merging, reading or
+    damage, with records the real rights turn away (Lars editing Emma's answers, Emma
+    writing minutes). The rights themselves are proved in test_sync_rights.py."""
+    return None
+
+
 def make_person(
     tmp: Path, person_id: str, *roles: Role, clock: FakeClock | None = None, device: str = ""
 ) -> Person:

@@ -15,5 +15,5 @@ def test_quick_storage_bench_passes_and_prints_numbers(tmp_path: Path) -> None:
     assert re.search(r"raw 5 KB \| +[\d.]+ ms", out)
     assert re.search(r"p99 5k/1k = [\d.]+x", out)
     assert re.search(r"vs TinyDB JSONStorage [\d,]+x faster", out)
-    assert re.search(r"unlock \+ catalog\(\): \d+ ms = KDF \d+ ms \+ [\d.]+ ms", out)
+    assert re.search(r"unlock \+ index\(\): \d+ ms = KDF \d+ ms \+ [\d.]+ ms", out)
     assert list(tmp_path.iterdir()) == []  # the bench cleans up after itself

@@ -33,7 +33,7 @@ def test_a_newcomer_tries_the_demo_in_english_and_rates_a_competence(
 
     with browser.page(app_server.url, PHONE) as page:
         page.get_by_role("button", name=re.compile("^Profil: Båd")).click()
-        type_into(page, "PIN-kode", "123456", exact=True, secret=True)
+        type_into(page, "PIN-kode", "123456", exact=True)
         page.get_by_role("button", name="Lås op").click()
         expect(page.get_by_text("Hello Anna Sørensen")).to_be_visible(timeout=20_000)
         screenshot(page, artifacts / "phone-10-demo-home-en.png")

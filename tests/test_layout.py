@@ -37,7 +37,7 @@ ONLY_IN: dict[str, frozenset[str]] = {
     "tinydb": frozenset({"storage", "bench.storage"}),  # the bench compares stock TinyDB
     "smbclient": frozenset({"sync.smb"}),
     "smbprotocol": frozenset({"sync.smb"}),
-    "spnego": frozenset({"sync.smb"}),
+    "spnego": frozenset({"sync.smb", "sync.ntlm"}),  # ntlm: RC4 without OpenSSL legacy
 }
 # The domain is pure: no files, no clock, no threads.
 DOMAIN_BANS = ("pathlib", "os", "time", "threading", "subprocess", "shutil", "tempfile")

@@ -76,7 +76,7 @@ def _founded(tmp: Path) -> Org:
     org = org_identity_of(hr)
     assert org is not None
     publish_card(share, ORG_NAME, org)
-    publish_directory(share, v1, org, name=ORG_NAME)
+    publish_directory(share, v1, org)
     return Org(share, hr, org, v1)
 
 
@@ -164,10 +164,10 @@ def test_a_second_card_for_another_org_is_refused(founded: Org) -> None:
 
 
 def test_two_different_directories_cannot_share_a_version(founded: Org) -> None:
-    publish_directory(founded.share, founded.v1, founded.org, name=ORG_NAME)  # harmless
+    publish_directory(founded.share, founded.v1, founded.org)  # harmless
     other = Directory(1, founded.v1.members, Policy(med_min_group=7))
     with pytest.raises(AlreadyPublished):
-        publish_directory(founded.share, other, founded.org, name=ORG_NAME)
+        publish_directory(founded.share, other, founded.org)
 
 
 # -- joining --------------------------------------------------------------------------------
@@ -190,7 +190,7 @@ def test_new_person_joins_and_finds_themselves_in_the_next_directory(
 
     assert read_directory(founded.share, pinned, "birgitte", identity_of(new)) is None  # not yet
     v2 = approve(request, founded.v1)
-    publish_directory(founded.share, v2, founded.org, name=ORG_NAME)
+    publish_directory(founded.share, v2, founded.org)
 
     seen = read_directory(founded.share, pinned, "birgitte", identity_of(new))
     assert seen is not None and seen.version == 2
@@ -319,7 +319,7 @@ def test_requests_for_another_organisation_are_passed_over(
 
 def _v2(founded: Org) -> Directory:
     v2 = founded.v1.with_member(Member(id="ole", name="Ole"))
-    publish_directory(founded.share, v2, founded.org, name=ORG_NAME)
+    publish_directory(founded.share, v2, founded.org)
     return v2
 
 
@@ -328,7 +328,7 @@ def test_a_directory_signed_by_another_key_is_rejected(
 ) -> None:
     v2 = _v2(founded)
     forged = v2.with_member(Member(id="mallory", name="Mallory", roles=frozenset({Role.HR})))
-    publish_directory(founded.share, forged, sealing.new_identity(), name=ORG_NAME)
+    publish_directory(founded.share, forged, sealing.new_identity())
     with caplog.at_level(logging.WARNING, LOG):
         assert read_directory(founded.share, founded.pinned, ORG_RECIPIENT, founded.org) == v2
     assert "rejected directory 0000000003: bad_signature" in caplog.text
@@ -390,8 +390,8 @@ def test_any_flipped_byte_in_a_directory_leaves_the_previous_one(
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         share = FolderShare(tmp)
-        publish_directory(share, _V1, _ORG, name=ORG_NAME)
-        publish_directory(share, _V2, _ORG, name=ORG_NAME)
+        publish_directory(share, _V1, _ORG)
+        publish_directory(share, _V2, _ORG)
         path = Path(tmp) / directory_path(2)
         data = bytearray(path.read_bytes())
         data[int(position * len(data))] ^= flip

@@ -40,7 +40,7 @@ _ID = re.compile(r"[0-9a-f]{32}")
 # --- Vault.delete_shard ------------------------------------------------------------------
 
 
-def test_a_deleted_shard_is_gone_from_disk_catalog_and_memory_after_reopening(
+def test_a_deleted_shard_is_gone_from_disk_index_and_memory_after_reopening(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     root = tmp_path / "data"
@@ -49,7 +49,7 @@ def test_a_deleted_shard_is_gone_from_disk_catalog_and_memory_after_reopening(
     doomed, kept = conversation_id(), conversation_id()
     for cid in (doomed, kept):
         vault.put_record(cid, "preparations", preparation("r-" + cid[:6]))
-    vault.put_catalog({doomed: {"kind": "MUS"}, kept: {"kind": "MUS"}})
+    vault.put_index({doomed: {"kind": "MUS"}, kept: {"kind": "MUS"}})
     assert vault.read_shard(doomed)  # decrypted and cached in memory
     synced: list[Path] = []
     real_sync = storage.files.sync_folder
@@ -69,19 +69,19 @@ def test_a_deleted_shard_is_gone_from_disk_catalog_and_memory_after_reopening(
     vault.lock()
     reopened = device.unlock(vault.id, PIN)
     assert reopened.shard_ids() == [kept]
-    assert set(reopened.catalog()) == {kept}
+    assert set(reopened.index()) == {kept}
     assert reopened.read_shard(doomed) == {}
     assert reopened.read_shard(kept)
 
 
-def test_deleting_a_shard_that_is_already_gone_only_clears_the_catalog(tmp_path: Path) -> None:
+def test_deleting_a_shard_that_is_already_gone_only_clears_the_index(tmp_path: Path) -> None:
     vault, _code = new_vault(make_device(tmp_path / "data"))
     cid = conversation_id()
-    vault.put_catalog({cid: {"kind": "MUS"}})
+    vault.put_index({cid: {"kind": "MUS"}})
     vault.delete_shard(cid)
-    assert vault.catalog() == {}
+    assert vault.index() == {}
     with pytest.raises(ValueError):
-        vault.delete_shard("../catalog")
+        vault.delete_shard("../index")
 
 
 # --- the demo with old conversations ------------------------------------------------------
@@ -139,7 +139,7 @@ def test_deleting_the_previewed_conversations_removes_them_and_keeps_the_rest(
 
     vault = mette.unlocked_vault()
     assert set(vault.shard_ids()) == before - {held}
-    assert held not in vault.catalog() and agreed in vault.catalog()
+    assert held not in vault.index() and agreed in vault.index()
     assert [(e["action"], e["subject_id"], e["count"]) for e in desk.audit()] == [
         ("retention_delete", held, 1)]
 

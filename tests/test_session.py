@@ -191,14 +191,14 @@ def test_saving_everything_keeps_drafts_open(session: AppSession) -> None:
 
 
 def test_a_delegate_leader_is_asked_to_hold_the_conversation(session: AppSession) -> None:
-    from services.catalog import CatalogEntry
-    from services.session import _task_from_catalog
+    from services.index import IndexEntry
+    from services.session import _task_from_index
 
-    entry = CatalogEntry.from_dict({
+    entry = IndexEntry.from_dict({
         "kind": "MUS", "state": "preparing", "leader_id": "L", "delegate_leader_id": "D",
         "planned_at": f"{TODAY.isoformat()}T08:00:00", "participant_ids": ["E"]})
-    assert _task_from_catalog(entry, "D", TODAY) is Task.HOLD
-    assert _task_from_catalog(entry, "E", TODAY) is Task.PREPARE
+    assert _task_from_index(entry, "D", TODAY) is Task.HOLD
+    assert _task_from_index(entry, "E", TODAY) is Task.PREPARE
 
 
 def test_a_new_profile_is_offered_a_symbol_nobody_else_has(session: AppSession) -> None:

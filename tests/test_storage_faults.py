@@ -94,9 +94,9 @@ def test_every_flipped_shard_byte_is_rejected(root: Path, which: str) -> None:
         path = shard_path(root, vault, cid)
         read: Callable[[Vault], Any] = lambda v: v.read_shard(cid)  # noqa: E731
     else:
-        vault.put_catalog({cid: {"v": 1}})
+        vault.put_index({cid: {"v": 1}})
         path = root / "vaults" / vault.id / "shards" / "catalog"
-        read = Vault.catalog
+        read = Vault.index
     expected = read(vault)
     original = path.read_bytes()
     assert len(original) < 200  # small, so testing every position stays quick
@@ -130,7 +130,7 @@ def test_full_disk_reports_and_keeps_the_previous_version(
     vault, _ = new_vault(device)
     cid = conversation_id()
     vault.put_record(cid, "preparations", preparation("p1", "første svar"))
-    vault.put_catalog({cid: {"state": "preparing"}})
+    vault.put_index({cid: {"state": "preparing"}})
     before = snapshot(root)
     with monkeypatch.context() as patched:
         patched.setattr(os, failing, no_space)
@@ -140,10 +140,10 @@ def test_full_disk_reports_and_keeps_the_previous_version(
         with pytest.raises(DiskFull):
             vault.put_record(conversation_id(), "preparations", preparation("p1"))
         with pytest.raises(DiskFull):
-            vault.put_catalog({cid: {"state": "held"}})
+            vault.put_index({cid: {"state": "held"}})
     assert snapshot(root) == before  # nothing half-written, no temp file left
     assert vault.read_shard(cid)["preparations"]["p1"] == preparation("p1", "første svar")
-    assert vault.catalog() == {cid: {"state": "preparing"}}
+    assert vault.index() == {cid: {"state": "preparing"}}
     vault.put_record(cid, "preparations", preparation("p1", "tredje svar"))  # room again
     again = make_device(root).unlock(vault.id, PIN)  # reads the disk, not the open cache
     assert again.read_shard(cid)["preparations"]["p1"] == preparation("p1", "tredje svar")
@@ -272,7 +272,7 @@ def test_an_unreadable_shard_is_read_failed_and_nothing_changes(
     vault, _ = new_vault(device)
     cid = conversation_id()
     vault.put_record(cid, "t", {"id": "x"})
-    vault.put_catalog({cid: {"v": 1}})
+    vault.put_index({cid: {"v": 1}})
     vault.lock()
     reopened = device.unlock(vault.id, PIN)  # a fresh vault: nothing cached yet
     before = snapshot(root)
@@ -284,7 +284,7 @@ def test_an_unreadable_shard_is_read_failed_and_nothing_changes(
     calls = (
         [lambda: reopened.read_shard(cid), lambda: reopened.put_record(cid, "t", {"id": "y"})]
         if which == "conversation"
-        else [reopened.catalog, lambda: reopened.get_meta("k"), lambda: reopened.put_meta("k", {})]
+        else [reopened.index, lambda: reopened.get_meta("k"), lambda: reopened.put_meta("k", {})]
     )
     with monkeypatch.context() as patched:
         refuse_reading(patched, name)
@@ -294,7 +294,7 @@ def test_an_unreadable_shard_is_read_failed_and_nothing_changes(
             assert caught.value.params == {"file": label}
     assert snapshot(root) == before
     assert reopened.read_shard(cid) == {"t": {"x": {"id": "x"}}}
-    assert reopened.catalog() == {cid: {"v": 1}}
+    assert reopened.index() == {cid: {"v": 1}}
 
 
 def test_an_unlistable_folder_is_read_failed(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -343,7 +343,7 @@ def test_a_failed_folder_fsync_after_the_rename_keeps_memory_equal_to_disk(
     vault, _ = new_vault(device)
     cid = conversation_id()
     vault.put_record(cid, "preparations", preparation("p1", "første svar"))
-    vault.put_catalog({cid: {"state": "preparing"}})
+    vault.put_index({cid: {"state": "preparing"}})
     with monkeypatch.context() as patched:
         failed = fail_folder_fsync(patched)
         with pytest.raises(NotDurable) as caught:
@@ -352,14 +352,14 @@ def test_a_failed_folder_fsync_after_the_rename_keeps_memory_equal_to_disk(
         assert caught.value.key == "error.not_durable"  # "saved, save again to be sure"
         assert caught.value.params == {"file": f"vaults/{vault.id}/shards/{cid[:2]}/{cid}"}
         with pytest.raises(NotDurable):
-            vault.put_catalog({cid: {"state": "held"}})
+            vault.put_index({cid: {"state": "held"}})
         assert failed
     # memory holds what is on disk: the new version
     assert vault.read_shard(cid)["preparations"]["p1"] == preparation("p1", "andet svar")
-    assert vault.catalog() == {cid: {"state": "held"}}
+    assert vault.index() == {cid: {"state": "held"}}
     fresh = make_device(root).unlock(vault.id, PIN)
     assert fresh.read_shard(cid)["preparations"]["p1"] == preparation("p1", "andet svar")
-    assert fresh.catalog() == {cid: {"state": "held"}}
+    assert fresh.index() == {cid: {"state": "held"}}
     fresh.lock()
     # the next save builds on that version, so nothing the disk already had is undone
     vault.put_record(cid, "preparations", preparation("p2", "næste svar"))
@@ -378,7 +378,7 @@ class Acks:
 
     def __init__(self) -> None:
         self.records: dict[tuple[str, str, str], int] = {}
-        self.catalog: dict[str, int] = {}
+        self.index: dict[str, int] = {}
         self.meta: dict[str, int] = {}
         self.count = 0
 
@@ -391,7 +391,7 @@ class Acks:
                 shard, table, rid, n = fields
                 self._raise(self.records, (shard, table, rid), int(n))
             elif kind == "cat":
-                self._raise(self.catalog, fields[0], int(fields[1]))
+                self._raise(self.index, fields[0], int(fields[1]))
             elif kind == "meta":
                 self._raise(self.meta, fields[0], int(fields[1]))
 
@@ -403,9 +403,9 @@ class Acks:
         shards = {sid: vault.read_shard(sid) for sid in vault.shard_ids()}
         for (shard, table, rid), n in self.records.items():
             assert shards[shard][table][rid]["n"] >= n, (shard, table, rid)
-        catalog = vault.catalog()
-        for cid, n in self.catalog.items():
-            assert catalog[cid]["n"] >= n, cid
+        index = vault.index()
+        for cid, n in self.index.items():
+            assert index[cid]["n"] >= n, cid
         for key, n in self.meta.items():
             meta = vault.get_meta(key)
             assert meta is not None and meta["n"] >= n, key

@@ -25,6 +25,7 @@ from sync.share import ShareUnavailable
 from tests.sync_fixtures import (
     LOG,
     Person,
+    anyone_writes,
     conversation,
     directory_of,
     make_person,
@@ -43,7 +44,9 @@ CONVERSATION = "c0" * 16
 class Org:
     """Emma (employee) and Lars (her leader), Olga (a colleague), Hanne (HR)."""
 
-    def __init__(self, tmp: Path, clocks: dict[str, FakeClock] | None = None) -> None:
+    def __init__(
+        self, tmp: Path, clocks: dict[str, FakeClock] | None = None, *, rights: Any = None
+    ) -> None:
         clocks = clocks or {}
         self.share = share_in(tmp)
         self.people = {
@@ -55,8 +58,11 @@ class Org:
         self.directory = directory_of(
             self.people.values(), {"emma": "lars", "olga": "lars", "hanne": "lars"}
         )
+        options = {} if rights is None else {"rights": rights}
         self.engines = {
-            pid: person.engine(self.share, self.directory, clock=clocks.get(pid, FakeClock()))
+            pid: person.engine(
+                self.share, self.directory, clock=clocks.get(pid, FakeClock()), **options
+            )
             for pid, person in self.people.items()
         }
 
@@ -78,6 +84,12 @@ class Org:
 @pytest.fixture
 def org(tmp_path: Path) -> Org:
     return Org(tmp_path)
+
+
+@pytest.fixture
+def open_org(tmp_path: Path) -> Org:
+    """An organisation whose engines let anyone write anything (see ``anyone_writes``)."""
+    return Org(tmp_path, rights=anyone_writes)
 
 
 def start_conversation(org: Org) -> dict[str, Any]:
@@ -223,13 +235,14 @@ def test_hr_receives_exactly_what_the_readers_rule_allows(tmp_path: Path, to_hr:
 
 
 def test_readers_are_whoever_the_injected_rule_names(tmp_path: Path) -> None:
-    org = Org(tmp_path)
+    org = Org(tmp_path, rights=anyone_writes)
     def only_hr(record: Any, conv: Any, directory: Any) -> frozenset[str]:
         return frozenset({"hanne"})
 
-    emma = org.people["emma"].engine(org.share, org.directory, readers=only_hr)
+    emma = org.people["emma"].engine(org.share, org.directory, readers=only_hr,
+                                     rights=anyone_writes)
     prep = preparation(CONVERSATION, "emma", {"q1": "svar"})
-    emma.publish(CONVERSATION, "conversation", conversation("emma", "lars", CONVERSATION))
+    emma.publish(CONVERSATION, "conversation", conversation("emma", "emma", CONVERSATION))
     emma.publish(CONVERSATION, "preparations", prep)
     emma.sync()
     org.sync_all("lars", "olga", "hanne")
@@ -251,7 +264,8 @@ def concurrent_edits(org: Org) -> dict[str, Any]:
     return prep
 
 
-def test_concurrent_edits_keep_both_values_and_report_a_conflict(org: Org) -> None:
+def test_concurrent_edits_keep_both_values_and_report_a_conflict(open_org: Org) -> None:
+    org = open_org
     concurrent_edits(org)
     org["emma"].sync()
     report = org["lars"].sync()
@@ -271,7 +285,8 @@ def test_concurrent_edits_keep_both_values_and_report_a_conflict(org: Org) -> No
     assert org.records("emma") == org.records("lars")
 
 
-def test_a_settled_conflict_reaches_the_other_device_without_a_new_conflict(org: Org) -> None:
+def test_a_settled_conflict_reaches_the_other_device_without_a_new_conflict(open_org: Org) -> None:
+    org = open_org
     concurrent_edits(org)
     org.sync_all("emma", "lars", "emma")
     merged = org.table("emma", "preparations")["p" * 32]
@@ -289,7 +304,8 @@ def test_a_settled_conflict_reaches_the_other_device_without_a_new_conflict(org:
     assert org.table("lars", "preparations")["p" * 32] == settled
 
 
-def test_a_device_that_missed_both_edits_follows_the_settled_version(org: Org) -> None:
+def test_a_device_that_missed_both_edits_follows_the_settled_version(open_org: Org) -> None:
+    org = open_org
     """Hanne-as-Lars' second device: it only ever sees the merge via its descendant."""
     concurrent_edits(org)
     org.sync_all("emma", "lars")
@@ -300,7 +316,8 @@ def test_a_device_that_missed_both_edits_follows_the_settled_version(org: Org) -
     assert org.table("emma", "preparations")["p" * 32] == settled
 
 
-def test_signed_agreements_are_never_merged_and_both_versions_are_kept(org: Org) -> None:
+def test_signed_agreements_are_never_merged_and_both_versions_are_kept(open_org: Org) -> None:
+    org = open_org
     start_conversation(org)
     signed = agreement(True, ("Kursus",))
     org["lars"].publish(CONVERSATION, "agreements", signed)
@@ -319,7 +336,8 @@ def test_signed_agreements_are_never_merged_and_both_versions_are_kept(org: Org)
     assert held <= {mine["version"], theirs["version"]}
 
 
-def test_a_later_version_of_a_signed_agreement_replaces_the_older(org: Org) -> None:
+def test_a_later_version_of_a_signed_agreement_replaces_the_older(open_org: Org) -> None:
+    org = open_org
     start_conversation(org)
     signed = agreement(True, ("Kursus",))
     org["lars"].publish(CONVERSATION, "agreements", signed)
@@ -332,7 +350,7 @@ def test_a_later_version_of_a_signed_agreement_replaces_the_older(org: Org) -> N
 
 
 def scenario(tmp: Path, clocks: dict[str, FakeClock]) -> dict[str, Any]:
-    org = Org(tmp, clocks)
+    org = Org(tmp, clocks, rights=anyone_writes)
     concurrent_edits(org)
     org["emma"].publish(CONVERSATION, "minutes",
                         minutes(CONVERSATION, "emma", {"t": "x"}, record_id="m" * 32))
@@ -377,7 +395,7 @@ def outsider_write(share: FolderShare, person: Person, directory_for_me: Any, se
 def test_damaged_and_forged_envelopes_are_rejected_with_a_log_line_and_the_rest_arrives(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    org = Org(tmp_path)
+    org = Org(tmp_path, rights=anyone_writes)
     eve = make_person(tmp_path, "eve")  # on the share, not in the directory
     start_conversation(org)
     first = preparation(CONVERSATION, "emma", {"q1": "v1"}, record_id="p" * 32)
@@ -507,13 +525,15 @@ class CountingShare:
 def test_a_sync_reads_only_what_is_new(org: Org) -> None:
     start_conversation(org)
     for i in range(5):
-        org["emma"].publish(CONVERSATION, "minutes", minutes(CONVERSATION, "emma", {"t": str(i)}))
+        org["emma"].publish(CONVERSATION, "preparations",
+                            preparation(CONVERSATION, "emma", {"t": str(i)}))
     org.sync_all("lars", "emma", "olga", "hanne", "lars")
     counting = CountingShare(org.share)
     lars = org.people["lars"].engine(counting, org.directory, clock=FakeClock())
     lars.sync()
     assert counting.calls == [("read", head_path(3))]  # nothing new: one look
-    org["emma"].publish(CONVERSATION, "minutes", minutes(CONVERSATION, "emma", {"t": "ny"}))
+    org["emma"].publish(CONVERSATION, "preparations",
+                        preparation(CONVERSATION, "emma", {"t": "ny"}))
     org["emma"].sync()
     counting.calls.clear()
     assert lars.sync().pulled == 1
@@ -544,16 +564,16 @@ def test_a_segment_whose_hint_was_lost_arrives_with_the_daily_look(org: Org) -> 
     start_conversation(org)
     clock = FakeClock()
     lars = org.people["lars"].engine(org.share, org.directory, clock=clock)
-    notes = minutes(CONVERSATION, "emma", {"t": "uden hint"})
-    org["emma"].publish(CONVERSATION, "minutes", notes)
+    notes = preparation(CONVERSATION, "emma", {"t": "uden hint"})
+    org["emma"].publish(CONVERSATION, "preparations", notes)
     org["emma"].sync()
     last_hint = max((org.share.root / "heads").rglob("0*"), key=lambda p: p.name)
     last_hint.unlink()  # as if a backend without exclusive create let another writer win
     lars.sync()
-    assert notes["id"] not in org.table("lars", "minutes")
+    assert notes["id"] not in org.table("lars", "preparations")
     clock.advance(25 * 3600)
     lars.sync()
-    assert org.table("lars", "minutes")[notes["id"]] == notes
+    assert org.table("lars", "preparations")[notes["id"]] == notes
 
 
 def test_an_unreachable_share_keeps_the_outbox(tmp_path: Path) -> None:
@@ -608,8 +628,9 @@ def test_autosaved_versions_between_two_shares_follow_on_without_a_conflict(org:
 
 
 def test_an_unshared_autosave_meets_an_edit_from_elsewhere_as_a_three_way_merge(
-    org: Org,
+    open_org: Org,
 ) -> None:
+    org = open_org
     start_conversation(org)
     first = preparation(CONVERSATION, "emma", {"q1": "start", "q2": "start"},
                         record_id="p" * 32)
@@ -635,13 +656,13 @@ def test_publishing_while_a_sync_runs_loses_nothing(org: Org) -> None:
     import threading
 
     start_conversation(org)
-    published = [minutes(CONVERSATION, "emma", {"t": str(i)}) for i in range(30)]
+    published = [preparation(CONVERSATION, "emma", {"t": str(i)}) for i in range(30)]
     emma = org.people["emma"]
 
     def publish_all() -> None:
         engine = emma.engine(org.share, org.directory)  # a new engine per call, as the app
         for record in published:
-            engine.publish(CONVERSATION, "minutes", record)
+            engine.publish(CONVERSATION, "preparations", record)
 
     writer = threading.Thread(target=publish_all)
     writer.start()
@@ -651,4 +672,4 @@ def test_publishing_while_a_sync_runs_loses_nothing(org: Org) -> None:
     org["emma"].sync()
     org["lars"].sync()
     assert org["emma"].pending() == 0
-    assert set(org.table("lars", "minutes")) == {r["id"] for r in published}
+    assert set(org.table("lars", "preparations")) == {r["id"] for r in published}

@@ -26,6 +26,7 @@ from sync.folder import FolderShare
 from sync.share import TEMP_PREFIX, ShareFull, ShareUnavailable, check_path
 from tests.sync_fixtures import (
     Person,
+    anyone_writes,
     conversation,
     directory_of,
     make_person,
@@ -108,7 +109,7 @@ class Office:
         self.directory = directory_of(self.people.values(), {"emma": "lars", "olga": "lars"})
         self.first_round = 0
         self.engines = {
-            pid: p.engine(self.cut, self.directory, clock=FakeClock())
+            pid: p.engine(self.cut, self.directory, clock=FakeClock(), rights=anyone_writes)
             for pid, p in self.people.items()
         }
         self.engines["lars"].publish(
@@ -243,15 +244,16 @@ def test_killed_mid_sync_a_new_sync_converges(tmp_path: Path) -> None:
     kills = 30
     rng = random.Random(20261122)
     share = share_in(tmp_path)
-    emma = make_person(tmp_path, "emma")
-    lars = make_person(tmp_path, "lars", Role.LEADER)
-    directory = directory_of([emma, lars], {"emma": "lars"})
+    emma = make_person(tmp_path, "emma", Role.LEADER)  # she writes the minutes
+    lars = make_person(tmp_path, "lars")
+    directory = directory_of([emma, lars], {"lars": "emma"})
     directory_file = tmp_path / "directory.json"
     directory_file.write_text(json.dumps(directory.to_dict()))
+    emma_engine = emma.engine(share, directory, clock=FakeClock())
+    emma_engine.publish(CONVERSATION, "conversation", conversation("lars", "emma", CONVERSATION))
+    emma_engine.sync()
     lars_engine = lars.engine(share, directory, clock=FakeClock())
-    lars_engine.publish(CONVERSATION, "conversation", conversation("emma", "lars", CONVERSATION))
     lars_engine.sync()
-    emma.engine(share, directory, clock=FakeClock()).sync()
     emma.vault.lock()
     env = {**os.environ, "PYTHONPATH": str(PROJECT)}
     synced = interrupted = 0

@@ -20,8 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PRODUCT = ("views", "services", "conversations", "documents", "resources", "storage", "sync")
 KEY = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+$")
 KEY_PREFIX = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*\.$")
-# Strings shaped like a text key that name something else: vault meta keys.
-NOT_TEXTS = frozenset({"sync.outbox", "sync.cursors", "sync.maintained"})
+# Strings shaped like a text key that name something else: a constant whose name ends
+# in _KEY (the vault's meta keys in storage/schema.py, "sync.outbox" …) is not a text.
+NOT_A_TEXT_SUFFIX = "_KEY"
 
 _kinds = tuple(k.value for k in Kind)
 # Keys built at run time (``f"kind.{kind.value}"``): the part before the brace, and
@@ -57,7 +58,12 @@ def keys_in_code(known_prefixes: set[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     paths = [p for folder in PRODUCT for p in sorted((ROOT / folder).glob("*.py"))]
     for path in [*paths, ROOT / "main.py"]:
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        not_texts = {id(node.value) for node in ast.walk(tree)
+                     if isinstance(node, ast.Assign) and all(
+                         isinstance(t, ast.Name) and t.id.endswith(NOT_A_TEXT_SUFFIX)
+                         for t in node.targets)}
+        for node in ast.walk(tree):
             where = f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', 0)}"
             if isinstance(node, ast.JoinedStr):
                 head = node.values[0] if node.values else None
@@ -67,7 +73,7 @@ def keys_in_code(known_prefixes: set[str]) -> dict[str, str]:
                     found.update({k: where for k in expand(node, head.value, where)})
             elif isinstance(node, ast.Constant) and isinstance(node.value, str) \
                     and KEY.match(node.value) and node.value.split(".")[0] in known_prefixes \
-                    and node.value not in NOT_TEXTS:
+                    and id(node) not in not_texts:
                 found[node.value] = where
     return found
 

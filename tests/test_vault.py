@@ -162,7 +162,7 @@ def test_wrong_pin_changes_nothing(device: Device, root: Path) -> None:
     vault, _ = new_vault(device)
     cid = conversation_id()
     vault.put_record(cid, "preparations", preparation("p1"))
-    vault.put_catalog({cid: {"kind": "MUS"}})
+    vault.put_index({cid: {"kind": "MUS"}})
     before = snapshot(root, skip=("attempts",))
     with pytest.raises(WrongPin):
         device.unlock(vault.id, WRONG_PIN)
@@ -331,12 +331,16 @@ def test_change_pin_rewraps_only(device: Device, root: Path) -> None:
     vault, _ = new_vault(device)
     cid = conversation_id()
     vault.put_record(cid, "preparations", preparation("p1"))
-    vault.put_catalog({cid: {"kind": "MUS"}})
-    shards_before = snapshot(root / "vaults" / vault.id / "shards")
+    vault.put_index({cid: {"kind": "MUS"}})
+    # Only the manifests change: the header's epoch, a flush at lock.
+    def shards() -> dict[str, Any]:
+        return snapshot(root / "vaults" / vault.id / "shards", skip=("manifest",))
+
+    shards_before = shards()
     header_before = header_path(root, vault.id).read_bytes()
     vault.change_pin(PIN, NEW_PIN)
     vault.lock()
-    assert snapshot(root / "vaults" / vault.id / "shards") == shards_before
+    assert shards() == shards_before
     assert header_path(root, vault.id).read_bytes() != header_before
     with pytest.raises(WrongPin):
         device.unlock(vault.id, PIN)
@@ -366,11 +370,15 @@ def test_recovery_sets_a_new_pin_and_the_old_stops_working(device: Device, root:
     vault, code = new_vault(device)
     cid = conversation_id()
     vault.put_record(cid, "preparations", preparation("p1"))
-    shards_before = snapshot(root / "vaults" / vault.id / "shards")
+    # Only the manifests change: the header's epoch, a flush at lock.
+    def shards() -> dict[str, Any]:
+        return snapshot(root / "vaults" / vault.id / "shards", skip=("manifest",))
+
+    shards_before = shards()
     vault.lock()  # so the recovered vault reads from disk, not from the open one's cache
     recovered = device.recover(vault.id, code.lower().replace("-", " "), RECOVERED_PIN)
     assert recovered.read_shard(cid)["preparations"]["p1"] == preparation("p1")
-    assert snapshot(root / "vaults" / vault.id / "shards") == shards_before
+    assert shards() == shards_before
     with pytest.raises(WrongPin):
         device.unlock(vault.id, PIN)
     device.unlock(vault.id, RECOVERED_PIN)
@@ -432,7 +440,7 @@ def test_autosave_writes_only_its_conversation_shard(
 ) -> None:
     vault, _ = new_vault(device)
     ids = [conversation_id() for _ in range(5)]
-    vault.put_catalog({cid: {"kind": "MUS"} for cid in ids})
+    vault.put_index({cid: {"kind": "MUS"} for cid in ids})
     for cid in ids:
         vault.put_record(cid, "preparations", preparation("p"))
     written = count_writes(monkeypatch)
@@ -485,21 +493,21 @@ def test_shard_ids_lists_conversations_only(device: Device) -> None:
     ids = sorted(conversation_id() for _ in range(4))
     for cid in ids:
         vault.put_record(cid, "t", {"id": "x"})
-    vault.put_catalog({ids[0]: {}})
+    vault.put_index({ids[0]: {}})
     assert vault.shard_ids() == ids
 
 
-def test_catalog_upserts_many_in_one_write_and_removes(
+def test_index_upserts_many_in_one_write_and_removes(
     device: Device, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     vault, _ = new_vault(device)
     a, b, c = (conversation_id() for _ in range(3))
     written = count_writes(monkeypatch)
-    vault.put_catalog({a: {"kind": "MUS"}, b: {"kind": "TUS"}, c: {"kind": "LUS"}})
+    vault.put_index({a: {"kind": "MUS"}, b: {"kind": "TUS"}, c: {"kind": "LUS"}})
     assert len(written) == 1
-    vault.put_catalog({b: {"kind": "GRUS", "state": "held"}})
-    vault.remove_catalog([a, conversation_id()])
-    assert vault.catalog() == {b: {"kind": "GRUS", "state": "held"}, c: {"kind": "LUS"}}
+    vault.put_index({b: {"kind": "GRUS", "state": "held"}})
+    vault.remove_index([a, conversation_id()])
+    assert vault.index() == {b: {"kind": "GRUS", "state": "held"}, c: {"kind": "LUS"}}
 
 
 def test_meta_round_trips_and_is_missing_as_none(device: Device, root: Path) -> None:
@@ -519,9 +527,9 @@ def every_call(vault: Vault, cid: str) -> list[Callable[[], object]]:
         lambda: vault.read_shard(cid),
         lambda: vault.put_record(cid, "t", {"id": "y"}),
         lambda: vault.put_records(cid, "t", [{"id": "y"}]),
-        vault.catalog,
-        lambda: vault.put_catalog({cid: {}}),
-        lambda: vault.remove_catalog([cid]),
+        vault.index,
+        lambda: vault.put_index({cid: {}}),
+        lambda: vault.remove_index([cid]),
         lambda: vault.get_meta("k"),
         lambda: vault.put_meta("k", {}),
         vault.shard_ids,
@@ -551,14 +559,14 @@ def test_a_second_unlock_shares_the_open_vault_and_both_handles_save(
     cid = conversation_id()
     first.put_record(cid, "preparations", preparation("p1", "fra fane A"))
     second.put_record(cid, "preparations", preparation("p2", "fra fane B"))
-    second.put_catalog({cid: {"from": "B"}})
+    second.put_index({cid: {"from": "B"}})
     first.put_meta("settings", {"from": "A"})
     for handle in (first, second):
         assert handle.read_shard(cid)["preparations"] == {
             "p1": preparation("p1", "fra fane A"),
             "p2": preparation("p2", "fra fane B"),
         }
-        assert handle.catalog() == {cid: {"from": "B"}}
+        assert handle.index() == {cid: {"from": "B"}}
         assert handle.get_meta("settings") == {"from": "A"}
     on_disk = make_device(root).unlock(first.id, PIN)
     assert set(on_disk.read_shard(cid)["preparations"]) == {"p1", "p2"}
@@ -680,7 +688,7 @@ def test_threads_saving_into_same_and_different_shards_keep_everything(device: D
             for i in range(25):
                 vault.put_record(shared, "answers", {"id": f"{n}-{i}", "v": i})
                 vault.put_record(own[n], "answers", {"id": str(i), "v": i})
-                vault.put_catalog({own[n]: {"done": i}})
+                vault.put_index({own[n]: {"done": i}})
                 vault.read_shard(shared)
         except BaseException as exc:
             errors.append(exc)
@@ -700,7 +708,7 @@ def check_threads_work(vault: Vault, shared: str, own: list[str]) -> None:
     assert len(vault.read_shard(shared)["answers"]) == 6 * 25
     for cid in own:
         assert len(vault.read_shard(cid)["answers"]) == 25
-    assert vault.catalog() == {cid: {"done": 24} for cid in own}
+    assert vault.index() == {cid: {"done": 24} for cid in own}
 
 
 def test_more_shards_than_the_cache_holds_stay_correct(device: Device) -> None:
@@ -720,7 +728,7 @@ def test_no_plaintext_ever_reaches_the_disk(device: Device, root: Path) -> None:
     cid = conversation_id()
     vault.put_record(cid, "preparations", preparation("p1"))
     vault.put_records(cid, "goals", [{"id": "g", "what": SECRET_ANSWER}])
-    vault.put_catalog({cid: {"title": SECRET_ANSWER}})
+    vault.put_index({cid: {"title": SECRET_ANSWER}})
     vault.put_meta("profile", {"name": SECRET_ANSWER})
     vault.change_pin(PIN, NEW_PIN)
     forms = {
@@ -779,16 +787,16 @@ def test_shard_moved_to_another_vault_is_rejected(device: Device, root: Path) ->
         device.unlock(other.id, PIN).read_shard(cid)
 
 
-def test_conversation_shard_placed_as_catalog_is_rejected(device: Device, root: Path) -> None:
+def test_conversation_shard_placed_as_index_is_rejected(device: Device, root: Path) -> None:
     vault, _ = new_vault(device)
     cid = conversation_id()
     vault.put_record(cid, "catalog", {"id": cid, "summary": {}})
-    vault.put_catalog({cid: {"kind": "MUS"}})
-    catalog = root / "vaults" / vault.id / "shards" / "catalog"
-    catalog.write_bytes(shard_path(root, vault, cid).read_bytes())
+    vault.put_index({cid: {"kind": "MUS"}})
+    index = root / "vaults" / vault.id / "shards" / "catalog"
+    index.write_bytes(shard_path(root, vault, cid).read_bytes())
     vault.lock()
     with pytest.raises(CorruptFile):
-        device.unlock(vault.id, PIN).catalog()
+        device.unlock(vault.id, PIN).index()
 
 
 def test_header_copied_to_another_profile_is_rejected(device: Device, root: Path) -> None:

@@ -26,7 +26,7 @@ from views.plan import show_plan
 from views.prepare import show_prepare
 from views.privacy import show_privacy
 from views.settings import show_settings
-from views.shell import Route, Screen, Shell
+from views.shell import Route, Screen, Shell, follow_the_app_life
 from views.start import show_unlock
 from views.team import show_team
 from views.theme import app_theme
@@ -71,6 +71,7 @@ def make_main(
         page.padding = 0
         shell = Shell(page, session, SCREENS)
         page.data = shell
+        follow_the_app_life(page, shell)
         loop = asyncio.get_running_loop()
         watchers = [loop.create_task(shell.watch_idle()), loop.create_task(shell.watch_share())]
 

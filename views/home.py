@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import flet as ft
 
@@ -32,8 +32,9 @@ async def show_home(shell: Shell, notice: str = "") -> None:
     me = session.me
     if me is None:  # locked meanwhile (idle): the unlock screen is already showing
         return
-    groups = await asyncio.to_thread(session.home)
-    conflicts = len(await asyncio.to_thread(session.open_conflicts))
+    shown = await asyncio.to_thread(session.home_view)
+    shell.home_shown = shown
+    groups, conflicts = shown.groups, shown.conflicts
     body: list[ft.Control] = [
         shell.new_sync_bar(),
         ft.Text(t("home.hello", name=me.name), theme_style=ft.TextThemeStyle.HEADLINE_SMALL),
@@ -48,18 +49,16 @@ async def show_home(shell: Shell, notice: str = "") -> None:
                     title=ft.Text(t("conflict.banner", count=conflicts)),
                     subtitle=ft.Text(t("conflict.banner_help")),
                     on_click=shell.to(Route.CONFLICTS),
-                    tooltip=t("conflict.open"),
                 )
             )
         )
-    for reminder, conversation in await asyncio.to_thread(session.office.reminders):
+    for reminder, conversation in shown.reminders:
         body.append(ft.Card(ft.ListTile(
             leading=ft.Icon(ft.Icons.NOTIFICATIONS_ACTIVE, color=ft.Colors.TERTIARY),
             title=ft.Text(t("home.reminder", name=session.person_name(reminder.author),
                             about=t(reminder.about))),
             subtitle=ft.Text(when(reminder.sent_at, t)),
             on_click=shell.to(Route.CONVERSATION, conversation.id, ""),
-            tooltip=t("home.open", title=t(f"kind.{conversation.kind.value}")),
         )))
     shortcuts = desk_shortcuts(shell)
     if shortcuts:
@@ -99,15 +98,14 @@ async def show_home(shell: Shell, notice: str = "") -> None:
     )
 
 
-
 def desk_shortcuts(shell: Shell) -> list[ft.Control]:
     """The leader's and HR's desks, for those whose role has one."""
     t, office = shell.session.texts, shell.session.office
     found: list[ft.Control] = []
 
-    def shortcut(key: str, icon: ft.IconData, screen: Any) -> None:
+    def shortcut(key: str, icon: ft.IconData, route: Route) -> None:
         found.append(ft.OutlinedButton(t(key), icon=icon, tooltip=t(key),
-                                       on_click=shell.to(screen)))
+                                       on_click=shell.to(route)))
 
     if office.is_leader():
         shortcut("home.year", ft.Icons.CALENDAR_MONTH, Route.YEAR)
@@ -118,14 +116,6 @@ def desk_shortcuts(shell: Shell) -> list[ft.Control]:
         shortcut("home.med", ft.Icons.INSIGHTS, Route.MED)
     shortcut("home.privacy", ft.Icons.PRIVACY_TIP, Route.PRIVACY)
     return found
-
-
-
-
-
-
-
-
 
 
 def conversation_card(shell: Shell, item: Summary) -> ft.Control:
@@ -152,15 +142,14 @@ def conversation_card(shell: Shell, item: Summary) -> ft.Control:
             return
         await shell.go(Route.CONVERSATION, item.id, "")
 
-    planned = when(item.planned_at, t)
-    name = t("home.open", title=f"{title}, {planned}" if planned else title)
+    # No tooltip: on a phone it popped up over the cards below at a tap. The card is
+    # named by what it shows, its title and the line beneath it.
     tile = ft.ListTile(
         leading=ft.Icon(ft.Icons.WARNING_AMBER, color=ft.Colors.ERROR) if overdue else None,
         title=ft.Text(title),
         subtitle=ft.Text(" · ".join(d for d in details if d),
                          color=ft.Colors.ERROR if overdue else None),
         on_click=open_it,
-        tooltip=name,
     )
     parts: list[ft.Control] = [tile]
     if preparing:

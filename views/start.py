@@ -326,5 +326,3 @@ async def show_recover(shell: Shell, info: ProfileInfo) -> None:
             title=ft.Text(t("recover.title")),
         ),
     )
-
-

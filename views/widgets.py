@@ -70,7 +70,7 @@ def export_button(shell: Shell, label: str, icon: ft.IconData, name: str,  # noq
     async def click() -> None:
         await export(shell, name, make, message)
 
-    return ft.OutlinedButton(label, icon=icon, on_click=click, tooltip=label)
+    return ft.OutlinedButton(label, icon=icon, on_click=click)
 
 
 async def opened(shell: Shell, conversation_id: str) -> Meeting | None:

@@ -1,8 +1,8 @@
-"""What the vault's catalog keeps for each conversation, so that home, the leader's
+"""What the vault's index keeps for each conversation, so that home, the leader's
 board, reminders and the privacy desk never open a shard to list conversations.
 
 One typed entry, written in one place (``Session.summary_entry``) and read through
-``CatalogEntry.from_dict``; an entry a newer or older app wrote with fields missing
+``IndexEntry.from_dict``; an entry a newer or older app wrote with fields missing
 reads with safe defaults instead of failing."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from conversations.model import Conversation, Kind, State
 
 
 @dataclasses.dataclass(frozen=True)
-class CatalogEntry:
+class IndexEntry:
     kind: Kind
     state: State
     with_whom: str = ""
@@ -64,7 +64,7 @@ class CatalogEntry:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CatalogEntry:
+    def from_dict(cls, data: Mapping[str, Any]) -> IndexEntry:
         planned, due = data.get("planned_at"), data.get("follow_up_due")
         delegate = data.get("delegate_leader_id")
         return cls(
@@ -84,7 +84,7 @@ class CatalogEntry:
 
     @classmethod
     def of(cls, conversation: Conversation, with_whom: str, answered: int,
-           total: int, shared_by: tuple[str, ...] = ()) -> CatalogEntry:
+           total: int, shared_by: tuple[str, ...] = ()) -> IndexEntry:
         return cls(
             kind=conversation.kind, state=conversation.state, with_whom=with_whom,
             planned_at=conversation.planned_at, follow_up_due=conversation.follow_up_due,
