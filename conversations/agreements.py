@@ -5,6 +5,13 @@ the status shown on screen (:func:`status_of`), adding a signature (:func:`with_
 editing a draft (:func:`with_goals`), replacing a signed agreement by a new one
 (:func:`amended`), and the checks on goals (:func:`check_goals`).
 
+"Godkendt af lederen" has one meaning: the leader has finally approved the goal, and
+nobody signs until every goal is approved. The sheets the app follows make approval the
+leader's own act on goals ("egne mål …, som lederen godkender" in the GRUS sheet, done
+in :mod:`conversations.team`), so the box stays rather than being folded into the
+leader's signature. Approval comes before any signature because it is part of the
+signed content: ticking it after someone signed would void their signature.
+
 A signature covers the agreement's id, conversation, goals (every field) and what it
 supersedes — never the signatures, version, parents or author, so adding a signature does
 not change what the other party signed. Once anyone has signed, the goals are fixed: a
@@ -84,6 +91,9 @@ def with_signature(agreement: Agreement, signature: Signature) -> Agreement:
     """
     if not agreement.goals:
         raise InputRejected("error.goals_required")
+    waiting = [str(n) for n, g in enumerate(agreement.goals, 1) if not g.approved_by_leader]
+    if waiting:
+        raise InputRejected("error.goals_not_approved", numbers=", ".join(waiting))
     digest = content_digest(agreement)
     if signature.content_hash != digest:
         raise InputRejected("error.signature_stale")
@@ -129,13 +139,18 @@ def check_goals(
 ) -> tuple[Goal, ...]:
     """The goals, text cleaned and trimmed, or InputRejected.
 
-    At least one goal; each has a description and no deadline before ``today`` — except a
-    deadline ``known`` already for that goal id (carried over from an earlier version).
+    At least one goal; each has a description, a theme and a practice field someone
+    chose, and no deadline before ``today`` — except a deadline ``known`` already for that
+    goal id (carried over from an earlier version).
     """
     known = known or {}
     checked: list[Goal] = []
-    for given in goals:
+    for number, given in enumerate(goals, 1):
         goal = dataclasses.replace(given, what=storable_text(given.what).strip())
+        if not goal.theme_id:
+            raise InputRejected("error.goal_theme_required", number=number)
+        if goal.practice_field is None:
+            raise InputRejected("error.goal_practice_required", number=number)
         carried = goal.id in known and known[goal.id] == goal.deadline
         (dataclasses.replace(goal, deadline=None) if carried else goal).check(today)
         checked.append(goal)

@@ -26,6 +26,7 @@ __all__ = [
     "danish_holidays",
     "months",
     "plan_year",
+    "planning_window",
     "wheel_csv",
 ]
 
@@ -63,6 +64,26 @@ class Slot:
     day: dt.date
 
 
+WORKING_DAYS = (0, 1, 2, 3)  # Monday to Thursday
+PLANNING_NOTICE = dt.timedelta(days=7)  # a week's notice to prepare, at the least
+_ROOM_IN_A_HALF = dt.timedelta(days=28)  # less than this left: take the next half-year
+
+
+def planning_window(year: int, today: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The period the planner offers for ``year``: 15 January to 15 June, or to
+    15 December once less than four weeks of the first half are left, never starting
+    before a week from ``today``. None when no such period with a working day
+    (Monday–Thursday, not a holiday) is left in ``year`` — a past year, or this one from
+    early December on: :func:`plan_year` would refuse it or find no day."""
+    first, summer, winter = dt.date(year, 1, 15), dt.date(year, 6, 15), dt.date(year, 12, 15)
+    start = max(first, today + PLANNING_NOTICE)
+    end = summer if start + _ROOM_IN_A_HALF <= summer else winter
+    if start > end or not _free_days(start, end, busy=(), weekdays=WORKING_DAYS,
+                                     holidays=danish_holidays(year)):
+        return None
+    return start, end
+
+
 def plan_year(
     people: Sequence[str],
     kind: Kind,
@@ -71,7 +92,7 @@ def plan_year(
     window: tuple[dt.date, dt.date],
     per_day: int = 3,
     busy: Iterable[Activity] = (),
-    weekdays: Collection[int] = (0, 1, 2, 3),
+    weekdays: Collection[int] = WORKING_DAYS,
     holidays: Collection[dt.date] = (),
     team: bool = False,
 ) -> list[Slot]:

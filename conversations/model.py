@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 import enum
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import ClassVar
 
 from conversations.competence import Level
@@ -223,7 +223,9 @@ class Goal:
     id: str
     theme_id: str
     what: str
-    practice_field: PracticeField = PracticeField.OTHER
+    # None until someone chooses: a goal never gets a theme or practice field nobody
+    # picked (a default "course" once put a side-by-side training in HR's course demand).
+    practice_field: PracticeField | None = None
     responsible_id: str = ""
     deadline: dt.date | None = None
     status: GoalStatus = GoalStatus.OPEN
@@ -320,6 +322,13 @@ class ErasureRequest(Versioned):
 
     person_id: str
     requested_at: dt.datetime
+
+
+def shared_by(conversation: Conversation, preparations: Iterable[Preparation]) -> tuple[str, ...]:
+    """The participants (in the conversation's order) whose preparation reached the
+    leader: shared, and in the leader's hands. The leader's own does not count."""
+    shared = {p.author for p in preparations if p.shared_with_leader}
+    return tuple(pid for pid in conversation.participant_ids if pid in shared)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

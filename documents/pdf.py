@@ -119,11 +119,12 @@ def _zone() -> dt.tzinfo | None:
         return None
 
 
-def format_date(day: dt.date | None, lang: str, *, short: bool = False) -> str:
+def format_date(day: dt.date | None, lang: str) -> str:
+    """A date as the app writes it ("1. marts 2027"), so paper and screen agree."""
     if day is None:
         return ""
 
-    pattern = say(lang, "doc.format.short_date" if short else "format.date")
+    pattern = say(lang, "format.date")
     return babel_date(day, pattern, locale=lang)
 
 
@@ -465,9 +466,10 @@ def _goals(
     columns: list[tuple[str, float, Callable[[Goal], str]]] = [
         ("doc.goal.theme", 24, lambda g: _theme_title(sheet, g.theme_id, lang)),
         ("doc.goal.what", 40, lambda g: g.what),
-        ("doc.goal.practice", 22, lambda g: say(lang, f"doc.practice.{g.practice_field.value}")),
+        ("doc.goal.practice", 22, lambda g: say(lang, f"doc.practice.{g.practice_field.value}")
+         if g.practice_field else "–"),
         ("doc.goal.responsible", 22, lambda g: _name(names, g.responsible_id, lang)),
-        ("doc.goal.deadline", 18, lambda g: format_date(g.deadline, lang, short=True)),
+        ("doc.goal.deadline", 24, lambda g: format_date(g.deadline, lang)),
         ("doc.goal.status", 16, lambda g: say(lang, f"doc.status.{g.status.value}")),
     ]
     if team_member:
@@ -767,10 +769,10 @@ def _actions(writer: _Writer, actions: Sequence[TeamAction], names: Mapping[str,
     headings = [say(lang, "doc.action"), say(lang, "doc.goal.responsible"),
                 say(lang, "doc.goal.deadline"), say(lang, "doc.goal.status")]
     rows = [[a.what, _name(names, a.responsible_id, lang),
-             format_date(a.deadline, lang, short=True), say(lang, f"doc.status.{a.status.value}")]
+             format_date(a.deadline, lang), say(lang, f"doc.status.{a.status.value}")]
             for a in actions]
     if all(_fits_in_table(*row) for row in rows):
-        writer.table(headings, rows, [88.0, 30, 18, 16])
+        writer.table(headings, rows, [82.0, 30, 24, 16])
         return
     for number, row in enumerate(rows, 1):
         writer.paragraph(f"{number}. {row[0]}")

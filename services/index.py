@@ -27,6 +27,7 @@ class IndexEntry:
     participant_ids: tuple[str, ...] = ()
     answered: int = 0
     total: int = 0
+    shared_by: tuple[str, ...] = ()  # participants whose preparation the leader has
 
     def leading(self, person_id: str) -> bool:
         """Whether ``person_id`` leads this conversation (or holds it for the leader)."""
@@ -59,6 +60,7 @@ class IndexEntry:
             "participant_ids": list(self.participant_ids),
             "answered": self.answered,
             "total": self.total,
+            "shared_by": list(self.shared_by),
         }
 
     @classmethod
@@ -77,16 +79,17 @@ class IndexEntry:
             participant_ids=tuple(str(p) for p in data.get("participant_ids") or ()),
             answered=int(data.get("answered") or 0),
             total=int(data.get("total") or 0),
+            shared_by=tuple(str(p) for p in data.get("shared_by") or ()),
         )
 
     @classmethod
     def of(cls, conversation: Conversation, with_whom: str, answered: int,
-           total: int) -> IndexEntry:
+           total: int, shared_by: tuple[str, ...] = ()) -> IndexEntry:
         return cls(
             kind=conversation.kind, state=conversation.state, with_whom=with_whom,
             planned_at=conversation.planned_at, follow_up_due=conversation.follow_up_due,
             leader_id=conversation.leader_id,
             delegate_leader_id=conversation.delegate_leader_id,
             participant_ids=tuple(conversation.participant_ids),
-            answered=answered, total=total,
+            answered=answered, total=total, shared_by=shared_by,
         )

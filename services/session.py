@@ -33,6 +33,7 @@ from conversations.model import (
     Role,
     State,
     Task,
+    shared_by,
     task_for,
 )
 from conversations.records import canonical_json
@@ -99,6 +100,8 @@ class Summary:
     task: Task
     leading: bool = False
     follow_up_due: dt.date | None = None
+    shared_by: tuple[str, ...] = ()  # participants whose preparation I have, as leader
+    participants: int = 0
 
     @classmethod
     def from_index(cls, cid: str, entry: IndexEntry, task: Task,
@@ -107,6 +110,7 @@ class Summary:
             id=cid, kind=entry.kind, state=entry.state, with_whom=entry.with_whom,
             planned_at=entry.planned_at, answered=entry.answered, total=entry.total,
             task=task, leading=entry.leading(me), follow_up_due=entry.follow_up_due,
+            shared_by=entry.shared_by, participants=len(entry.participant_ids),
         )
 
 
@@ -596,7 +600,10 @@ class Session:
                  if p.get("author") == me.id),
                 None,
             )
-            entries[cid] = self.summary_entry(conversation, mine)
+            preparations = [Preparation.from_dict(p)
+                            for p in shard.get(PREPARATION_TABLE, {}).values()]
+            entries[cid] = self.summary_entry(conversation, mine,
+                                              shared_by(conversation, preparations))
             reminders.update({raw["id"]: raw for raw in shard.get(REMINDER_TABLE, {}).values()
                               if raw.get("author") != me.id})
         if entries:
@@ -672,16 +679,23 @@ class Session:
         vault.put_index({conversation.id: self.summary_entry(conversation, mine)})
 
     def summary_entry(
-        self, conversation: Conversation, mine: Preparation | None
+        self, conversation: Conversation, mine: Preparation | None,
+        shared: tuple[str, ...] | None = None,
     ) -> dict[str, Any]:
-        """The index entry for ``conversation``, ready for ``Vault.put_index``."""
+        """The index entry for ``conversation``, ready for ``Vault.put_index``.
+        ``shared``: who has shared their preparation with the leader; when not given
+        it is read from the conversation's shard."""
         me = self.current_person()
+        if shared is None:
+            shard = self.unlocked_vault().read_shard(conversation.id)
+            shared = shared_by(conversation, (Preparation.from_dict(p) for p in
+                                              shard.get(PREPARATION_TABLE, {}).values()))
         other_ids = [conversation.leader_id, *conversation.participant_ids]
         others = [self.person_name(pid) for pid in other_ids if pid != me.id]
         items = self._items(conversation)
         return IndexEntry.of(
             conversation, with_whom=", ".join(name for name in others if name),
-            answered=mine.answered(items) if mine else 0, total=len(items),
+            answered=mine.answered(items) if mine else 0, total=len(items), shared_by=shared,
         ).to_dict()
 
     def _items(self, conversation: Conversation) -> tuple[str, ...]:

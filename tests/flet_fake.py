@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import json
+import re
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
+import flet as ft
 import msgpack
 from flet.controls.base_control import BaseControl
 from flet.messaging.connection import Connection
@@ -48,16 +52,28 @@ class FakeClient:
         context.reset_auto_update()
         await main(self.page)
         await self.session.after_event(self.page)
+        self.assert_no_text_keys()
 
     def type_into(self, control: Any, value: str) -> None:
         self.session.apply_patch(control._i, {"value": value})
 
     async def fire(self, control: Any, event: str = "click", data: Any = None) -> None:
         await self.session.dispatch_event(control._i, event, data)
+        self.assert_no_text_keys()
 
     def controls(self) -> Iterator[Any]:
-        """Every control on the page, app bar and floating button included."""
-        return walk(*self.page.controls, self.page.appbar, self.page.floating_action_button)
+        """Every control on the page, app bar, floating button and open dialogs included."""
+        return walk(*self.page.controls, self.page.appbar, self.page.floating_action_button,
+                    *self.page._dialogs.controls)
+
+    def shown(self) -> list[str]:
+        """Every string a person sees or hears: texts, labels, hints, tooltips, options."""
+        return [s for c in self.controls() for s in _strings_of(c)]
+
+    def assert_no_text_keys(self) -> None:
+        """Every screen the view tests reach fails on a text key shown instead of words."""
+        keys = sorted({k for s in self.shown() for k in text_keys_in(s)})
+        assert not keys, f"text keys on screen instead of words: {keys}"
 
     def find(self, kind: type[T], **props: Any) -> T:
         found = [
@@ -76,9 +92,41 @@ class FakeClient:
         return self.page.data.session
 
     def texts(self) -> list[str]:
-        import flet as ft
-
         return [c.value for c in self.controls() if isinstance(c, ft.Text) and c.value]
+
+
+_NAMED = ("label", "tooltip", "hint_text", "helper_text", "error_text", "semantics_label",
+          "text", "prefix_text", "suffix_text", "counter_text")
+_KEY_PREFIXES = frozenset(
+    key.split(".")[0] for key in json.loads(
+        (Path(__file__).resolve().parent.parent / "assets" / "i18n" / "da.json").read_text())
+)
+_KEY_SHAPE = re.compile(r"(?<![\w.@/:])([a-z][a-z0-9]*(?:_[a-z0-9]+)*)((?:\.[a-z0-9_]+)+)(?![\w.])")
+
+
+def text_keys_in(text: str) -> list[str]:
+    """The parts of ``text`` shaped like a translation key (``home.follow_up_due``): a key
+    family the translation files know, a dot, lower-case words. "kl. 10.00" or
+    "data.json" are not: no family "kl" or "data" exists."""
+    return [m.group(0) for m in _KEY_SHAPE.finditer(text) if m.group(1) in _KEY_PREFIXES]
+
+
+def _strings_of(control: Any) -> Iterator[str]:
+    if isinstance(control, ft.Text) and isinstance(control.value, str):
+        yield control.value
+    for name in _NAMED:
+        value = getattr(control, name, None)
+        if isinstance(value, str):
+            yield value
+        elif isinstance(message := getattr(value, "message", None), str):
+            yield message
+    if isinstance(getattr(control, "content", None), str):
+        yield control.content
+    if isinstance(control, ft.Dropdown):
+        yield from (o.text or o.key or "" for o in control.options or [])
+    if isinstance(control, ft.TextField) and isinstance(control.value, str) \
+            and control.read_only:
+        yield control.value
 
 
 def _matches(actual: Any, wanted: Any) -> bool:
@@ -92,7 +140,8 @@ def walk(*roots: Any) -> Iterator[Any]:
     while stack:
         control = stack.pop()
         yield control
-        for name in ("controls", "content", "actions", "leading", "title", "subtitle"):
+        for name in ("controls", "content", "actions", "leading", "title", "subtitle",
+                     "trailing", "label"):
             child = getattr(control, name, None)
             if isinstance(child, list):
                 stack.extend(c for c in child if isinstance(c, BaseControl))

@@ -21,7 +21,7 @@ from conversations.agreements import (
     with_signature,
 )
 from conversations.directory import Directory, Member
-from conversations.model import Agreement, Goal, InputRejected, Role
+from conversations.model import Agreement, Goal, InputRejected, PracticeField, Role
 from storage.sealing import new_identity
 from sync.signing import fingerprint_of, sign_agreement, verified_status, verify_signatures
 
@@ -41,7 +41,10 @@ DIRECTORY = Directory(
 
 
 def goal(goal_id: str = "g1", what: str = "Tage kursus i Excel", **more: Any) -> Goal:
-    return Goal(id=goal_id, theme_id="t1", what=what, **more)
+    """A goal as the leader leaves it for signing: a chosen practice field, approved."""
+    chosen: dict[str, Any] = {"theme_id": "t1", "practice_field": PracticeField.OTHER,
+                              "approved_by_leader": True}
+    return Goal(id=goal_id, what=what, **(chosen | more))
 
 
 def draft(*goals: Goal) -> Agreement:
@@ -182,6 +185,29 @@ def test_an_agreement_without_goals_cannot_be_signed() -> None:
     assert rejected.value.key == "error.goals_required"
 
 
+def test_a_goal_nobody_chose_a_practice_field_for_is_refused_by_its_number() -> None:
+    before = draft()
+    with pytest.raises(InputRejected) as rejected:
+        with_goals(before, (goal(), goal("g2", "Sidemandsoplæring", practice_field=None)),
+                   "bo", TODAY)
+    assert rejected.value.key == "error.goal_practice_required"
+    assert rejected.value.params == {"number": 2}
+
+
+def test_nobody_signs_until_the_leader_has_approved_every_goal() -> None:
+    waiting = draft(goal(), goal("g2", approved_by_leader=False),
+                    goal("g3", approved_by_leader=False))
+    for signer, identity in (("anna", ANNA), ("bo", BO)):
+        with pytest.raises(InputRejected) as rejected:
+            sign_agreement(waiting, signer, identity, NOW)
+        assert rejected.value.key == "error.goals_not_approved"
+        assert rejected.value.params == {"numbers": "2, 3"}
+    assert waiting.signatures == ()
+    approved = with_goals(waiting, [dataclasses.replace(g, approved_by_leader=True)
+                                    for g in waiting.goals], "bo", TODAY)
+    assert sign_agreement(approved, "bo", BO, NOW).signatures
+
+
 def test_amending_makes_a_new_record_that_needs_both_signatures_and_keeps_the_old() -> None:
     old = signed_by_both()
     new_goals = (*old.goals, goal("g3", "Jobbytte i to uger"))
@@ -237,6 +263,9 @@ def test_a_draft_can_be_edited_but_not_once_someone_signed() -> None:
         ((goal(what=" \u00a0\u200b "),), "error.goal_empty"),
         ((goal(deadline=dt.date(2025, 2, 28)),), "error.deadline_past"),
         ((goal(), goal("g2", what="   ")), "error.goal_empty"),
+        ((goal(theme_id=""),), "error.goal_theme_required"),
+        ((goal(practice_field=None),), "error.goal_practice_required"),
+        ((goal(), goal("g2", practice_field=None)), "error.goal_practice_required"),
     ],
 )
 def test_bad_goals_are_refused_with_their_text_key(goals: tuple[Goal, ...], key: str) -> None:

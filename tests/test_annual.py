@@ -19,6 +19,7 @@ from conversations.annual import (
     danish_holidays,
     months,
     plan_year,
+    planning_window,
     wheel_csv,
 )
 from conversations.model import InputRejected, Kind
@@ -220,6 +221,44 @@ def test_each_day_used_lies_in_its_own_equal_share_of_the_free_days(case: Case) 
 
 
 # --- collisions and the wheel ----------------------------------------------------------------
+
+
+def test_the_planning_window_for_this_year_closes_in_december() -> None:
+    assert planning_window(2026, dt.date(2026, 12, 8)) == (dt.date(2026, 12, 15),) * 2
+    # 15 December 2028 is a Friday: the last working day in reach is Thursday the 14th
+    assert planning_window(2028, dt.date(2028, 12, 7)) == (dt.date(2028, 12, 14),
+                                                             dt.date(2028, 12, 15))
+    assert planning_window(2028, dt.date(2028, 12, 8)) is None
+    assert planning_window(2026, dt.date(2026, 12, 9)) is None
+    assert planning_window(2026, dt.date(2026, 12, 31)) is None
+
+
+def test_the_planning_window_of_another_year_is_in_that_year() -> None:
+    assert planning_window(2027, dt.date(2026, 12, 20)) == (dt.date(2027, 1, 15),
+                                                              dt.date(2027, 6, 15))
+    assert planning_window(2025, dt.date(2026, 3, 1)) is None
+
+
+def test_late_in_the_first_half_the_window_runs_to_december() -> None:
+    assert planning_window(2027, dt.date(2027, 3, 1)) == (dt.date(2027, 3, 8),
+                                                            dt.date(2027, 6, 15))
+    assert planning_window(2027, dt.date(2027, 5, 20)) == (dt.date(2027, 5, 27),
+                                                             dt.date(2027, 12, 15))
+
+
+@pytest.mark.parametrize("year", [2027, 2028])  # 2028 is a leap year
+def test_every_day_of_the_year_offers_a_window_the_planner_accepts_or_none(year: int) -> None:
+    day = dt.date(year - 1, 12, 1)
+    while day <= dt.date(year, 12, 31):
+        window = planning_window(year, day)
+        if window is not None:
+            start, end = window
+            assert day + dt.timedelta(days=7) <= start <= end
+            plan_year(["ann"], Kind.TUS, year=year, window=window,
+                      holidays=danish_holidays(year))  # a team needs one free day
+        else:
+            assert day >= dt.date(year, 12, 1)
+        day += dt.timedelta(days=1)
 
 
 def test_collisions_pair_each_slot_with_the_activity_covering_its_day() -> None:

@@ -81,6 +81,14 @@ def next_step(page: Any, to: int, of: int) -> None:
         expect(page.get_by_text(re.compile(rf"^{step} af {of}: "))).to_be_visible()
 
 
+def choose(page: Any, dropdown: int, option: str) -> None:
+    """Opens the ``dropdown``-th dropdown on screen (Flutter leaves a closed one
+    unnamed) and taps ``option``; waits until the list has closed again."""
+    page.locator("[aria-expanded]").nth(dropdown).click()
+    page.get_by_role("button", name=option, exact=True).last.click()
+    expect(page.locator("[aria-expanded='true']")).to_have_count(0)
+
+
 def danish(day: dt.date) -> str:
     return day.strftime("%d-%m-%Y")
 
@@ -135,7 +143,19 @@ def test_a_leader_and_an_employee_hold_a_mus_and_both_sign_on_one_tablet(
         # Mette holds the conversation: Anna's words beside her own, minutes, two goals.
         unlock(page, "Hjerte", "Mette Holm")
         synced(page)
-        page.get_by_role("button", name=re.compile(r"^MUS med Anna Sørensen .*09\.30")).click()
+        card = page.get_by_role("button", name=re.compile(r"^MUS med Anna Sørensen .*09\.30"))
+        shared = "Anna Sørensen har delt sin forberedelse med dig"
+        for _ in range(3):  # as a person would: sync again if Anna's copy is not here yet
+            try:
+                expect(card).to_contain_text(shared, timeout=10_000)
+                break
+            except AssertionError:
+                synced(page)
+        expect(card).to_contain_text(shared)
+        expect(card).to_contain_text("Din forberedelse: 1 af")
+        screenshot(page, artifacts / "tablet-21b-home-anna-has-shared.png")
+        card.click()
+        expect(page.get_by_text("Anna Sørensen har delt sin forberedelse med dig")).to_be_visible()
         page.get_by_role("button", name="Hold samtalen").click()
         expect(page.get_by_text("Jeg vil gerne lære mere om forflytning.")).to_be_visible()
         expect(page.get_by_text("Anna tager ansvar for hjælpemidlerne.")).to_be_visible()
@@ -145,12 +165,33 @@ def test_a_leader_and_an_employee_hold_a_mus_and_both_sign_on_one_tablet(
         next_step(page, 4, 5)
         type_into(page, "Mål 1: hvad vil I opnå?", "Kursus i forflytning")
         type_into(page, "Frist for mål 1", danish(day + dt.timedelta(days=90)))
+        page.get_by_role("button", name="Gem målene").click()
+        expect(page.get_by_text("Vælg et tema for mål 1.")).to_be_visible()
+        theme = "Udviklingsområder – status og fremadrettet"
+        choose(page, 0, theme)
+        choose(page, 1, "Kursus eller uddannelse")
         page.get_by_role("button", name="Tilføj mål").click()
         type_into(page, "Mål 2: hvad vil I opnå?", "Sidemandsoplæring med Fatima")
         type_into(page, "Frist for mål 2", danish(day + dt.timedelta(days=60)))
+        choose(page, 3, theme)
+        choose(page, 4, "Sidemandsoplæring")
+        page.get_by_role("checkbox", name="Mål 1 godkendt af lederen").click()
         page.get_by_role("button", name="Gem målene").click()
         expect(page.get_by_text("2 mål gemt")).to_be_visible()
         screenshot(page, artifacts / "tablet-23-agreement-builder.png")
+        next_step(page, 5, 5)
+        page.get_by_role("button", name="Afslut samtalen").click()
+
+        # Goal 2 is not approved yet: nobody signs until the leader has approved it.
+        expect(page.get_by_text(re.compile("^Lederen skal godkende mål 2, før"))).to_be_visible()
+        expect(page.get_by_role("button", name="Underskriv som Mette Holm")).to_be_disabled()
+        screenshot(page, artifacts / "tablet-23b-agreement-awaits-approval.png")
+        page.get_by_label("Tilbage", exact=True).click()
+        page.get_by_role("button", name="Åbn referat og aftale").click()
+        next_step(page, 4, 5)
+        page.get_by_role("checkbox", name="Mål 2 godkendt af lederen").click()
+        page.get_by_role("button", name="Gem målene").click()
+        expect(page.get_by_text("2 mål gemt")).to_be_visible()
         next_step(page, 5, 5)
         page.get_by_role("button", name="Afslut samtalen").click()
 
@@ -166,7 +207,8 @@ def test_a_leader_and_an_employee_hold_a_mus_and_both_sign_on_one_tablet(
         agreement = download(page, "Hent udviklingsaftalen (PDF)", tmp_path)
         text = pdf_text(agreement)
         for expected in ("Kursus i forflytning", "Sidemandsoplæring med Fatima",
-                         "Anna Sørensen", "Mette Holm", "Underskrevet"):
+                         "Anna Sørensen", "Mette Holm", "Underskrevet", "Sidemandsoplæring",
+                         "Kursus eller uddannelse"):
             assert expected in text, expected
         assert "Afventer underskrift" not in text
         pngs = pages_as_png(agreement, artifacts / "pdf-agreement")

@@ -107,12 +107,13 @@ def test_agreement_lists_goals_parties_and_a_signed_and_an_unsigned_party(
         assert " ".join(goal.what.split()[:3]) in text
     for expected in ("Fortroligt", "Side 1 af 1", "Udviklingsaftale", "Anna Sørensen",
                      "Mette Holm", "Jonas Nielsen", "Kursus eller uddannelse", "Sparring",
-                     "Jobbytte", "I gang", "Gennemført", "01.06.2026",
+                     "Jobbytte", "I gang", "Gennemført", "1. juni 2026",
                      "Udviklingsområder", "Underskrevet 10. marts 2026 kl. 11.05",
                      f"Nøgle: {KEY_E}", "Afventer underskrift"):
         assert expected in text, expected
     assert text.count("Afventer underskrift") == 1
     assert "Ugyldig underskrift" not in text
+    assert "01.06.2026" not in text  # deadlines read as on screen: "1. juni 2026"
 
 
 def test_agreement_shows_a_failed_verification_and_an_unchecked_signature() -> None:

@@ -27,6 +27,7 @@ from conversations.model import (
     GoalStatus,
     InputRejected,
     Kind,
+    PracticeField,
     Signature,
     State,
     Task,
@@ -56,7 +57,10 @@ def conversation(state: State = State.HELD, **more: object) -> Conversation:
 
 
 def goal(goal_id: str, what: str, **more: object) -> Goal:
-    return Goal(id=goal_id, theme_id="development", what=what, **more)  # type: ignore[arg-type]
+    """A goal as the leader leaves it for signing: a chosen practice field, approved."""
+    chosen: dict[str, object] = {"practice_field": PracticeField.OTHER, "approved_by_leader": True}
+    return Goal(id=goal_id, theme_id="development", what=what,
+                **(chosen | more))  # type: ignore[arg-type]
 
 
 def signed(agreement: Agreement) -> Agreement:

@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -73,9 +74,11 @@ def held_with_two_goals(tablet: AppSession, cid: str) -> None:
     meetings.set_note(cid, theme, "Vi talte om “genoptræning” – og om hjælpemidler • især lifte.")
     meetings.set_goals(cid, [
         new_goal(theme, "Kursus i forflytning", practice_field=PracticeField.COURSE,
-                 responsible_id=ANNA.id, deadline=TODAY + dt.timedelta(days=90)),
+                 responsible_id=ANNA.id, deadline=TODAY + dt.timedelta(days=90),
+                 approved_by_leader=True),
         new_goal(theme, "Sidemandsoplæring med Fatima", practice_field=PracticeField.SIDE_BY_SIDE,
-                 responsible_id=METTE.id, deadline=TODAY + dt.timedelta(days=60)),
+                 responsible_id=METTE.id, deadline=TODAY + dt.timedelta(days=60),
+                 approved_by_leader=True),
     ])
     meetings.finish(cid)
 
@@ -97,6 +100,24 @@ def test_a_planned_conversation_reaches_the_employee_and_her_shared_preparation_
     switch(tablet, 1)  # Mette's own preparation never reaches Anna
     shard = tablet.unlocked_vault().read_shard(cid)
     assert {p["author"] for p in shard.get("preparations", {}).values()} == {ANNA.id}
+
+
+def test_the_leaders_home_says_who_has_shared_and_keeps_it_after_her_own_preparing(
+    tablet: AppSession,
+) -> None:
+    cid = planned_mus(tablet)
+
+    def mettes_card() -> Any:
+        return next(s for _, items in tablet.home() for s in items if s.id == cid)
+
+    assert mettes_card().shared_by == () and mettes_card().participants == 1
+    anna_prepares_and_shares(tablet, cid, "Jeg vil gerne lære mere om demens.")
+    switch(tablet, 6)  # Mette, after a sync
+    assert mettes_card().shared_by == (ANNA.id,)
+    tablet.open_draft(cid)
+    tablet.set_answer(cid, first_text_question(tablet, cid), "Anna er god til borgerne.")
+    tablet.close_draft(cid)  # her own progress is written again: Anna's sharing stays
+    assert mettes_card().shared_by == (ANNA.id,) and mettes_card().answered == 1
 
 
 def first_text_question_of(meeting: object) -> str:
@@ -211,7 +232,8 @@ def test_empty_goals_and_past_deadlines_are_refused_and_change_nothing(
     theme = meeting.sheet.themes[0].id
     with pytest.raises(InputRejected) as refused:
         tablet.meetings.set_goals(cid, [
-            new_goal(theme, what, deadline=TODAY + dt.timedelta(days=days))
+            new_goal(theme, what, deadline=TODAY + dt.timedelta(days=days),
+                     practice_field=PracticeField.OTHER)
             for what, days in goals])
     assert refused.value.key == key
     assert meeting.agreement is None

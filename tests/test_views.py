@@ -17,6 +17,7 @@ from conversations.demo import DEMO_PIN
 from conversations.model import Kind
 from resources.library import load_library
 from services.app import AppSession
+from services.clock import Clock
 from storage import Device, KdfParams
 from tests.app_fixtures import (
     DEMO_MUS_AT,
@@ -66,6 +67,26 @@ def unlabelled(client: FakeClient) -> list[str]:
                 and not control.tooltip:
             problems.append(f"clickable {type(control).__name__}")
     return problems
+
+
+def same_names(client: FakeClient) -> list[tuple[str, str]]:
+    """Controls of one kind a screen reader would announce with the same name."""
+    seen: dict[tuple[str, str], int] = {}
+    for control in client.controls():
+        if isinstance(control, ft.Chip) and isinstance(control.label, ft.Text):
+            key = ("chip", control.label.semantics_label or control.label.value or "")
+        elif isinstance(control, ft.Button | ft.FilledButton | ft.OutlinedButton
+                        | ft.TextButton | ft.FilledTonalButton | ft.IconButton):
+            content = getattr(control, "content", None)
+            name = content if isinstance(content, str) else control.tooltip
+            key = ("button", str(name or ""))
+        elif isinstance(control, ft.Checkbox | ft.Radio | ft.Switch | ft.TextField
+                        | ft.Dropdown):
+            key = (type(control).__name__, str(control.label or ""))
+        else:
+            continue
+        seen[key] = seen.get(key, 0) + 1
+    return [key for key, count in seen.items() if count > 1]
 
 
 def card_name(tile: ft.ListTile) -> str:
@@ -200,6 +221,10 @@ def test_choosing_a_level_on_the_scale_saves_the_rating_and_marks_only_that_leve
             await click(client, ft.FilledButton, content="Næste")
         chips = [c for c in client.controls() if isinstance(c, ft.Chip)]
         expert = [c for c in chips if isinstance(c.label, ft.Text) and c.label.value == "Ekspert"]
+        assert not same_names(client)
+        named = expert[1].label
+        assert isinstance(named, ft.Text)
+        assert named.semantics_label == "Lovgrundlag og rammer: Ekspert"
         await client.fire(expert[1], "select")
         row = expert[1].parent
         assert isinstance(row, ft.Row)
@@ -362,6 +387,7 @@ def test_every_step_of_holding_a_mus_and_a_tus_names_its_controls(data_dir: Path
         await click(client, ft.FilledButton, content="Hold samtalen")
         for step in range(2, 6):
             assert not unlabelled(client), step
+            assert not same_names(client), step
             await click(client, ft.FilledButton, content="Næste")
         await click(client, ft.FilledButton, content="Afslut samtalen")
         assert "Samtalen er afsluttet og gemt." in client.texts()
@@ -379,6 +405,7 @@ def test_every_step_of_holding_a_mus_and_a_tus_names_its_controls(data_dir: Path
             await asyncio.sleep(0)
             assert text in client.texts(), section
             assert not unlabelled(client), section
+            assert not same_names(client), section
 
     run(scenario())
 
@@ -506,9 +533,51 @@ def test_a_course_from_the_catalogue_becomes_a_goal_in_the_agreement(data_dir: P
         await asyncio.sleep(0)
         assert client.find(ft.TextField, label="Mål 1: hvad vil I opnå?").value == \
             "Forflytning i praksis"
-        assert client.find(ft.Dropdown, label="Praksisfelt").value == "course"
+        assert client.find(ft.Dropdown, label="Praksisfelt for mål 1").value == "course"
         assert client.find(ft.TextField, label="Frist for mål 1").value == \
             start.strftime("%d-%m-%Y")
+        assert not unlabelled(client)
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("day", [dt.date(TODAY.year, 12, 10), dt.date(TODAY.year, 5, 25)])
+def test_the_year_planner_offers_dates_in_the_year_shown_or_says_there_is_no_room(
+    data_dir: Path, day: dt.date,
+) -> None:
+    """From about 9 December this year has no period left: the planner says so and
+    offers next year; switching year brings that year's dates, never this year's."""
+    async def scenario() -> None:
+        client = FakeClient()
+        device = Device(data_dir, kdf=KdfParams.FAST_FOR_TESTS)
+        await client.start(make_main(device, LIBRARY, lang="da", idle_seconds=300,
+                                     clock=Clock(day)))
+        await click(client, ft.OutlinedButton, content="Prøv med demodata")
+        await click(client, ft.IconButton, tooltip="Lås")
+        await unlock_as(client, "Hjerte")
+        await click(client, ft.OutlinedButton, content="Årshjul og status")
+        year, later = day.year, day.year + 1
+        if day.month == 12:
+            assert not any(c.label == "Fra dato" for c in client.controls()
+                           if isinstance(c, ft.TextField))
+            assert any(t.startswith(f"Der er ikke længere en periode at planlægge samtaler "
+                                    f"i for {year}") for t in client.texts())
+            await click(client, ft.OutlinedButton, content=f"Planlæg {later}")
+        else:
+            start = client.find(ft.TextField, label="Fra dato").value
+            assert start == (day + dt.timedelta(days=7)).strftime("%d-%m-%Y")
+            assert client.find(ft.TextField, label="Til dato").value == f"15-12-{year}"
+            await click(client, ft.OutlinedButton, content="Vis forslag")
+            assert any(t.startswith("Forslag: 4 samtaler") for t in client.texts())
+            await click(client, ft.IconButton, tooltip=f"Næste år ({later})")
+        assert client.find(ft.TextField, label="Fra dato").value == f"15-01-{later}"
+        assert client.find(ft.TextField, label="Til dato").value == f"15-06-{later}"
+        await click(client, ft.OutlinedButton, content="Vis forslag")
+        assert any(t.startswith("Forslag: 4 samtaler") for t in client.texts())
+        await click(client, ft.IconButton, tooltip=f"Forrige år ({year})")
+        await click(client, ft.IconButton, tooltip=f"Forrige år ({year - 1})")
+        assert f"{year - 1} er gået, så der kan ikke planlægges samtaler i det. Vælg et " \
+            "kommende år med pilene øverst." in client.texts()
         assert not unlabelled(client)
 
     run(scenario())
@@ -542,6 +611,69 @@ def test_the_year_exports_as_csv_pdf_and_one_calendar_file(data_dir: Path) -> No
                    if c.planned_at and c.planned_at.year == next_year]
         assert len(planned) >= 4
         assert calendar.count(b"BEGIN:VEVENT") == len(planned)
+
+    run(scenario())
+
+
+async def hold_mus_with_anna(client: FakeClient) -> None:
+    """Mette opens the demo MUS with Anna, holds it and goes to the agreement builder."""
+    await open_card(client, open_label("MUS med Anna Sørensen", DEMO_MUS_AT))
+    await click(client, ft.FilledButton, content="Hold samtalen")
+    for _ in range(3):
+        await click(client, ft.FilledButton, content="Næste")
+
+
+async def choose(client: FakeClient, label: str, text: str) -> None:
+    dropdown = client.find(ft.Dropdown, label=label)
+    dropdown.value = next(o.key for o in dropdown.options if o.text == text)
+    await client.fire(dropdown, "select", dropdown.value)
+
+
+def test_a_new_goal_is_not_saved_until_its_theme_and_practice_field_are_chosen(
+    data_dir: Path,
+) -> None:
+    async def scenario() -> None:
+        client = await as_mette(data_dir)
+        await hold_mus_with_anna(client)
+        theme = client.find(ft.Dropdown, label="Tema for mål 1")
+        field = client.find(ft.Dropdown, label="Praksisfelt for mål 1")
+        assert theme.value is None and field.value is None
+        client.type_into(client.find(ft.TextField, label="Mål 1: hvad vil I opnå?"),
+                         "Sidemandsoplæring med Fatima Ali")
+        await click(client, ft.FilledButton, content="Gem målene")
+        assert "Vælg et tema for mål 1." in client.texts()
+        await choose(client, "Tema for mål 1", "Udviklingsområder – status og fremadrettet")
+        await click(client, ft.FilledButton, content="Gem målene")
+        assert any(s.startswith("Vælg et praksisfelt for mål 1") for s in client.texts())
+        assert not any("mål gemt" in s for s in client.texts())
+        await choose(client, "Praksisfelt for mål 1", "Sidemandsoplæring")
+        await click(client, ft.FilledButton, content="Gem målene")
+        assert "1 mål gemt" in client.texts()
+        assert not unlabelled(client)
+
+    run(scenario())
+
+
+def test_nobody_signs_an_agreement_until_the_leader_has_approved_every_goal(
+    data_dir: Path,
+) -> None:
+    async def scenario() -> None:
+        client = await as_mette(data_dir)
+        await hold_mus_with_anna(client)
+        client.type_into(client.find(ft.TextField, label="Mål 1: hvad vil I opnå?"),
+                         "Kursus i forflytning")
+        await choose(client, "Tema for mål 1", "Udviklingsområder – status og fremadrettet")
+        await choose(client, "Praksisfelt for mål 1", "Kursus eller uddannelse")
+        await click(client, ft.FilledButton, content="Næste")
+        await click(client, ft.FilledButton, content="Afslut samtalen")
+        waiting = ("Lederen skal godkende mål 1, før aftalen kan underskrives. "
+                   "Sæt flueben ved »godkendt af lederen«, og gem målene.")
+        assert waiting in client.texts()
+        assert "Afventer godkendelse" in " ".join(client.texts())
+        assert client.find(ft.FilledButton, content="Underskriv som Mette Holm").disabled
+        assert client.find(ft.OutlinedButton,
+                           content="Anna Sørensen underskriver her på enheden").disabled
+        assert "Kladde – ingen har underskrevet endnu" in client.texts()
 
     run(scenario())
 

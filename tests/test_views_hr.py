@@ -20,6 +20,7 @@ from tests.test_meeting import switch
 from tests.test_views import click, started, unlabelled, unlock_as
 from views.competence import show_competences
 from views.courses import show_courses
+from views.theme import HEAT
 
 YEAR = DEMO_MUS_AT.year  # the year of the demo MUS whose ratings Anna shares
 REHAB_TIP = ("Rehabilitering · Hjemmeplejen Nord: gennemsnit 2,0 af 5, forventet 4, n=1. "
@@ -73,10 +74,10 @@ def test_hr_sees_the_teams_gaps_as_coloured_cells_with_readable_numbers(tmp_path
         await go(client, show_competences, "team", YEAR)
         assert not unlabelled(client)
         rehab = client.find(ft.Container, tooltip=REHAB_TIP)
-        assert rehab.bgcolor == ft.Colors.RED_400 and rehab.on_click is not None
+        assert rehab.bgcolor == HEAT["large"] and rehab.on_click is not None
         training = client.find(ft.Container, tooltip="Træning og bevægelse · Hjemmeplejen Nord: "
                                      "gennemsnit 5,0 af 5, forventet 4, n=1")
-        assert training.bgcolor == ft.Colors.GREEN_300 and training.on_click is None
+        assert training.bgcolor == HEAT["ok"] and training.on_click is None
         assert "Kursusbehov" in client.texts()
         assert "Demens og psykisk sårbarhed" in client.texts()
         await client.fire(chip(client, "Person"), "select")
@@ -182,7 +183,7 @@ def test_opened_without_a_year_the_overview_shows_the_newest_year_with_ratings(
         cell = client.find(ft.Container, tooltip="Rehabilitering · Hjemmeplejen Nord: "
                                                  "gennemsnit 2,5 af 5, forventet 4, n=4. "
                                                  "Tryk for at oprette et kursus")
-        assert cell.bgcolor == ft.Colors.ORANGE_400
+        assert cell.bgcolor == HEAT["medium"]
         assert not unlabelled(client)
 
     run(scenario())
@@ -199,7 +200,7 @@ def test_an_employee_marks_a_course_completed_and_consents_to_the_catalogue(
         await click(client, ft.OutlinedButton, content="Kurser")
         assert "Ingen har endnu sagt ja til at blive vist." in client.texts()
         await click(client, ft.TextButton,
-                    tooltip="Jeg har gennemført »Forflytning i praksis«")
+                    content="Jeg har gennemført »Forflytning i praksis«")
         assert not unlabelled(client)
         client.type_into(client.find(ft.TextField, label="Gennemført den"), "01-01-2999")
         await click(client, ft.FilledButton, content="Gem")

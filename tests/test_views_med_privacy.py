@@ -23,7 +23,7 @@ from views.privacy import show_privacy
 from views.shell import Shell
 
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
-HIDDEN = "Skjult (færre end 5)"
+HIDDEN = "Skjult"
 YEARS_BAD = "Opbevaringstiden skal være mellem 1 og 10 år."
 
 
@@ -89,6 +89,9 @@ def test_henrik_sees_every_med_number_hidden_when_too_few_people_rated(
 
         texts = client.texts()
         assert HIDDEN in texts
+        assert any(t.startswith(f"Alle tal for {year} er skjult: ingen gruppe har endnu "
+                                "vurderinger fra mindst 5 personer. Det er ikke en fejl.")
+                   for t in texts)
         assert "Hele organisationen" in texts
         assert not [t for t in texts if NUMBER.fullmatch(t.strip())], texts
         assert not any(member.name in " ".join(texts)
@@ -153,13 +156,13 @@ def test_a_valid_period_previews_then_deletes_after_confirmation(data_dir: Path)
         client.type_into(client.find(ft.TextField, label="Opbevaringstid i år (1–10)"), "1")
 
         await click(client, client.find(ft.OutlinedButton, content="Vis hvad der slettes"))
-        assert "1 samtaler slettes:" in client.texts()
+        assert "1 samtale slettes:" in client.texts()
         assert held in await asyncio.to_thread(session.unlocked_vault().shard_ids)
 
         await click(client, client.find(ft.FilledButton, content="Slet"))
         await click(client, in_dialog(client, ft.FilledButton, content="Slet for altid"))
 
-        assert "1 samtaler er slettet." in client.texts()
+        assert "1 samtale er slettet." in client.texts()
         left = await asyncio.to_thread(session.unlocked_vault().shard_ids)
         assert held not in left and agreed in left
         assert "Slettet efter opbevaringsreglen" in client.texts()

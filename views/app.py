@@ -29,6 +29,7 @@ from views.settings import show_settings
 from views.shell import Route, Screen, Shell, follow_the_app_life
 from views.start import show_unlock
 from views.team import show_team
+from views.theme import app_theme
 from views.year import show_year
 
 log = logging.getLogger("samtale")
@@ -66,7 +67,7 @@ def make_main(
         session = AppSession(device, library, lang=lang, idle_seconds=idle_seconds,
                              clock=clock)
         page.title = session.texts("app.name")
-        page.theme = ft.Theme(color_scheme_seed=ft.Colors.TEAL)
+        page.theme = app_theme()
         page.padding = 0
         shell = Shell(page, session, SCREENS)
         page.data = shell

@@ -21,19 +21,14 @@ from conversations.overview import Cell, Grouping, Rating, heat
 from storage import StorageError
 from views.common import describe, page_column
 from views.shell import Route
+from views.theme import HEAT, HEAT_TEXT
 from views.widgets import back_bar
 
 if TYPE_CHECKING:
     from resources.texts import Texts
     from views.shell import Shell
 
-HEAT_COLOURS: Mapping[str, str] = {
-    "ok": ft.Colors.GREEN_300,
-    "small": ft.Colors.YELLOW_400,
-    "medium": ft.Colors.ORANGE_400,
-    "large": ft.Colors.RED_400,
-    "none": ft.Colors.GREY_300,
-}
+HEAT_COLOURS: Mapping[str, str] = HEAT
 NAME_WIDTH = 132
 CELL_WIDTH = 92
 CELL_HEIGHT = 44
@@ -237,7 +232,7 @@ def heat_cell(shell: Shell, cell: Cell | None, competence: Competence, group: st
     if clickable:
         tip = f"{tip}. {t('heat.tap_for_course')}"
     return ft.Container(
-        ft.Text(shown, weight=ft.FontWeight.BOLD, color=ft.Colors.BLACK),
+        ft.Text(shown, weight=ft.FontWeight.BOLD, color=HEAT_TEXT),
         width=CELL_WIDTH, height=CELL_HEIGHT, alignment=ft.Alignment.CENTER,
         bgcolor=HEAT_COLOURS[bucket], border_radius=ft.BorderRadius.all(6),
         tooltip=tip, on_click=new_course(shell, competence.id) if clickable else None,
@@ -266,7 +261,7 @@ def demand_section(shell: Shell, data: Loaded, t: Texts) -> list[ft.Control]:
         return controls
     for demand in data.demand[:TOP_DEMAND]:
         name = data.names.get(demand.competence_id, demand.competence_id)
-        detail = t("heat.demand_detail", people=demand.people, gaps=demand.from_gaps,
+        detail = t("heat.demand_detail", count=demand.people, gaps=demand.from_gaps,
                    goals=demand.from_goals)
         tile = ft.ListTile(
             leading=ft.Icon(ft.Icons.GROUPS),

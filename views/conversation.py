@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from conversations.agreements import AgreementStatus
-from conversations.model import InputRejected, Kind, State
+from conversations.model import InputRejected, Kind, State, shared_by
 from services.meeting import Meeting, file_stem
 from storage import StorageError
 from views.common import busy, describe, page_column, symbol, when
 from views.shell import Route
-from views.widgets import back_bar, export_button, opened, title_of
+from views.widgets import back_bar, export_button, opened, sharing_text, title_of
 
 if TYPE_CHECKING:
     from views.shell import Shell
@@ -40,6 +40,11 @@ async def show_conversation(shell: Shell, conversation_id: str, notice: str = ""
                                            conversation.participant_ids)),
         (t("conv.state"), t(f"state.{conversation.state.value}")),
     ]
+    if leading and conversation.state in (State.PLANNED, State.INVITED, State.PREPARING):
+        sharing = shared_by(conversation, meeting.preparations.values())
+        facts.append((t("conv.preparations"), sharing_text(
+            t, conversation.kind, [names.get(p, "?") for p in sharing],
+            len(conversation.participant_ids))))
     if conversation.delegate_leader_id:
         facts.append((t("conv.delegate"), names.get(conversation.delegate_leader_id, "")))
     if conversation.companion_id:
@@ -201,19 +206,19 @@ async def show_agreement(shell: Shell, conversation_id: str, notice: str = "") -
         for number, goal in enumerate(agreement.goals, 1):
             theme = next((th for th in meeting.sheet.themes if th.id == goal.theme_id), None)
             details = [
-                t(f"doc.practice.{goal.practice_field.value}"),
+                t(f"doc.practice.{goal.practice_field.value}") if goal.practice_field else "",
                 t("agreement.responsible", name=names.get(goal.responsible_id, "–")),
                 t("agreement.deadline", date=when(goal.deadline, t) or "–"),
                 t(f"doc.status.{goal.status.value}"),
             ]
-            if goal.approved_by_leader:
-                details.append(t("agreement.approved"))
+            details.append(t("agreement.approved") if goal.approved_by_leader
+                           else t("doc.goal.not_approved"))
             body.append(ft.Card(ft.Container(ft.Column([
                 ft.Text(t("agreement.goal_number", number=number) + (
                     f" · {t.localize(theme.title)}" if theme else ""),
                     size=12, color=ft.Colors.ON_SURFACE_VARIANT),
                 ft.Text(goal.what, weight=ft.FontWeight.W_500),
-                ft.Text(" · ".join(details), size=12),
+                ft.Text(" · ".join(d for d in details if d), size=12),
             ], spacing=4), padding=12)))
     for signature in agreement.signatures if agreement else ():
         ok = checks.get(signature.signer_id)
@@ -256,6 +261,14 @@ async def show_agreement(shell: Shell, conversation_id: str, notice: str = "") -
 
     sign_button.on_click = sign
     can_sign = agreement is not None and agreement.goals and not broken
+    unapproved = [str(n) for n, g in enumerate(agreement.goals if agreement else (), 1)
+                  if not g.approved_by_leader]
+    if can_sign and unapproved and status is not AgreementStatus.SIGNED:
+        # Signing waits for the leader's approval of every goal (conversations.agreements);
+        # the buttons say so by being off, and the line above them says why.
+        body.append(ft.Text(t("error.goals_not_approved", numbers=", ".join(unapproved)),
+                            color=ft.Colors.ERROR))
+        sign_button.disabled = True
     if can_sign and me in waiting:
         if status is not AgreementStatus.SIGNED and conversation.state is State.HELD:
             buttons.append(months)
@@ -265,7 +278,7 @@ async def show_agreement(shell: Shell, conversation_id: str, notice: str = "") -
         for other in others:
             label = t("agreement.sign_here", name=names.get(other, "?"))
             buttons.append(ft.OutlinedButton(
-                label, icon=ft.Icons.TABLET, tooltip=label,
+                label, icon=ft.Icons.TABLET, tooltip=label, disabled=bool(unapproved),
                 on_click=_sign_here_opener(shell, meeting, other, read_months)))
     stem = file_stem(conversation)
     buttons.append(export_button(shell, t("agreement.pdf"), ft.Icons.PICTURE_AS_PDF,

@@ -34,25 +34,32 @@ class GoalRow:
         self.status = goal.status if goal else GoalStatus.OPEN
         self.what = ft.TextField(label=t("goal.what", number=number), multiline=True,
                                  min_lines=2, max_lines=6, value=goal.what if goal else "")
+        # A new goal starts with no theme and no practice field: saving asks for both,
+        # so nothing is signed that nobody chose. On a phone each field has the full
+        # width, so the chosen value is never cut off.
+        half: dict[str | ft.ResponsiveRowBreakpoint, int | float] = {"xs": 12, "sm": 6}
         self.theme = ft.Dropdown(
-            label=t("goal.theme"), value=goal.theme_id if goal else meeting.sheet.themes[0].id,
+            label=t("goal.theme_of", number=number), value=goal.theme_id if goal else None,
+            hint_text=t("goal.choose"), col=half, expand=True,
             options=[ft.DropdownOption(key=th.id, text=t.localize(th.title))
-                     for th in meeting.sheet.themes], expand=True)
+                     for th in meeting.sheet.themes])
+        chosen_field = goal.practice_field if goal else None
         self.field = ft.Dropdown(
-            label=t("goal.practice_field"),
-            value=(goal.practice_field if goal else PracticeField.COURSE).value,
+            label=t("goal.practice_field_of", number=number),
+            value=chosen_field.value if chosen_field else None,
+            hint_text=t("goal.choose"), col=half, expand=True,
             options=[ft.DropdownOption(key=p.value, text=t(f"doc.practice.{p.value}"))
-                     for p in PracticeField], expand=True)
+                     for p in PracticeField])
         default_responsible = meeting.conversation.participant_ids[0]
         self.responsible = ft.Dropdown(
-            label=t("goal.responsible"),
+            label=t("goal.responsible_of", number=number),
             value=goal.responsible_id if goal and goal.responsible_id else default_responsible,
             options=[ft.DropdownOption(key=p, text=names.get(p, "?")) for p in meeting.parties],
-            expand=True)
+            col=half, expand=True)
         self.deadline = ft.TextField(
             label=t("goal.deadline", number=number), hint_text=t("new.date_hint"),
             value=goal.deadline.strftime("%d-%m-%Y") if goal and goal.deadline else "",
-            expand=True)
+            col=half)
         self.approved = ft.Checkbox(label=t("goal.approved", number=number),
                                     value=goal.approved_by_leader if goal else False)
         self.removed = False
@@ -66,8 +73,8 @@ class GoalRow:
         self.control = ft.Card(ft.Container(ft.Column([
             *picker,
             self.what,
-            ft.Row([self.theme, self.field], wrap=False, spacing=8),
-            ft.Row([self.responsible, self.deadline], spacing=8),
+            ft.ResponsiveRow([self.theme, self.field], spacing=8, run_spacing=8),
+            ft.ResponsiveRow([self.responsible, self.deadline], spacing=8, run_spacing=8),
             ft.Row([self.approved, ft.IconButton(
                 ft.Icons.DELETE_OUTLINE, tooltip=t("goal.remove", number=number),
                 on_click=self.remove)], alignment=ft.MainAxisAlignment.SPACE_BETWEEN),
@@ -98,7 +105,7 @@ class GoalRow:
     def goal(self) -> Goal:
         deadline: dt.date | None = parse_date(self.deadline.value or "")
         fields: dict[str, Any] = {
-            "practice_field": PracticeField(self.field.value or PracticeField.OTHER.value),
+            "practice_field": PracticeField(self.field.value) if self.field.value else None,
             "responsible_id": self.responsible.value or "",
             "deadline": deadline,
             "approved_by_leader": bool(self.approved.value),

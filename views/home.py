@@ -7,16 +7,17 @@ from typing import TYPE_CHECKING
 
 import flet as ft
 
-from conversations.model import InputRejected, Kind, Task
+from conversations.model import InputRejected, Kind, State, Task
 from services.session import Summary
 from storage import StorageError
 from views.common import busy, describe, page_column, when
 from views.shell import Route
-from views.widgets import parse_date
+from views.widgets import parse_date, sharing_text
 
 if TYPE_CHECKING:
     from views.shell import Shell
 
+BEFORE = (State.PLANNED, State.INVITED, State.PREPARING)
 TASK_ICONS = {
     "prepare": ft.Icons.EDIT_NOTE,
     "hold": ft.Icons.GROUPS,
@@ -124,8 +125,12 @@ def conversation_card(shell: Shell, item: Summary) -> ft.Control:
     preparing = item.task is Task.PREPARE and item.total > 0
     details = [when(item.planned_at, t)]
     if preparing:
-        details.append(t("home.progress", answered=item.answered, total=item.total))
+        details.append(t("home.progress_leader" if item.leading else "home.progress",
+                         answered=item.answered, total=item.total))
     details.append(t(f"state.{item.state.value}"))
+    if item.leading and item.participants and item.state in BEFORE:
+        details.append(sharing_text(t, item.kind, [shell.session.person_name(p) or "?"
+                                                   for p in item.shared_by], item.participants))
     overdue = item.follow_up_due is not None and item.follow_up_due < shell.session.today()
     if item.task is Task.FOLLOW_UP and item.follow_up_due is not None:
         details.append(t("home.follow_up_overdue" if overdue else "home.follow_up_due",

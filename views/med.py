@@ -72,6 +72,16 @@ async def show_med(shell: Shell, year: int | None = None) -> None:
     grouped = by_competence(cells)
     if not grouped:
         body.append(ft.Text(t("med.none", year=chosen)))
+    elif all(cell.count is None for cell in cells):
+        # Every number hidden looks like a fault unless the screen says why (the demo's
+        # team of four is such a case): no group has enough people behind it yet.
+        body.insert(1, ft.Container(
+            ft.Row([ft.Icon(ft.Icons.INFO_OUTLINE, color=ft.Colors.ON_SECONDARY_CONTAINER),
+                    ft.Text(t("med.all_hidden", min=minimum, year=chosen), expand=True,
+                            color=ft.Colors.ON_SECONDARY_CONTAINER)],
+                   vertical_alignment=ft.CrossAxisAlignment.START),
+            padding=12, border_radius=ft.BorderRadius.all(8),
+            bgcolor=ft.Colors.SECONDARY_CONTAINER))
     for competence_id, rows in grouped.items():
         body.append(_competence_card(shell, office.competence_name(competence_id), rows,
                                      minimum))

@@ -146,6 +146,7 @@ class PrepareScreen:
             self.draft.preparation.answers.get(question.id),
             lambda value: self.session.set_answer(self.cid, question.id, value),
             horizontal=question.type is QuestionType.SCALE,
+            named=self.t("prepare.question", number=self.number(question)),
         )
         parts: list[ft.Control] = [ft.Text(text, weight=ft.FontWeight.W_500)]
         if help_text:
@@ -174,11 +175,11 @@ class PrepareScreen:
                             ft.Text(self.t.localize(competence.name), weight=ft.FontWeight.W_500),
                             ft.Text(self.t.localize(competence.description), size=12,
                                     color=ft.Colors.ON_SURFACE_VARIANT),
-                            self.radio_group(
+                            self.scale_chips(
                                 levels,
                                 None if rated is None else str(int(rated)),
                                 self._rate(competence.id),
-                                horizontal=True,
+                                named=self.t.localize(competence.name),
                             ),
                         ],
                     ),
@@ -201,11 +202,12 @@ class PrepareScreen:
         apply: Callable[[str], None],
         *,
         horizontal: bool,
+        named: str = "",
     ) -> ft.Control:
         """One choice among options: chips that wrap for short steps on a scale,
         radio buttons under each other for choices written as sentences."""
         if horizontal:
-            return self.scale_chips(options, value, apply)
+            return self.scale_chips(options, value, apply, named=named)
         radios: list[ft.Control] = [ft.Radio(value=v, label=label) for v, label in options]
 
         async def changed(e: ft.Event[ft.RadioGroup]) -> None:
@@ -222,8 +224,12 @@ class PrepareScreen:
         return ft.RadioGroup(ft.Column(radios, spacing=0), value=value, on_change=changed)
 
     def scale_chips(
-        self, options: list[tuple[str, str]], value: str | None, apply: Callable[[str], None]
+        self, options: list[tuple[str, str]], value: str | None, apply: Callable[[str], None],
+        *, named: str = "",
     ) -> ft.Control:
+        """One step on a scale. Each chip is named with what the scale belongs to
+        ("Rehabilitering: Nybegynder"), so a screen reader tells the same step of
+        fourteen competences apart."""
         chips: list[ft.Chip] = []
 
         def chooser(option: str) -> Callable[[], Awaitable[None]]:
@@ -244,7 +250,8 @@ class PrepareScreen:
         for option, label in options:
             chips.append(
                 ft.Chip(
-                    label=ft.Text(label),
+                    label=ft.Text(label, semantics_label=self.t(
+                        "prepare.level_of", competence=named, level=label) if named else None),
                     data=option,
                     selected=option == value,
                     show_checkmark=True,

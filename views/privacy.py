@@ -107,11 +107,14 @@ def _audit_rows(trail: list[dict[str, object]], t: Texts) -> list[ft.Control]:
             at = ""
         action = ACTION_KEYS.get(str(entry.get("action", "")))
         count = entry.get("count", 0)
-        rows.append(ft.Row([
-            ft.Text(at, width=170),
-            ft.Text(t(action) if action else t("audit.other"), expand=True),
-            ft.Text(t("audit.count", count=count if isinstance(count, int) else 0)),
-        ], wrap=True))
+        # What happened first, then when and how much on a line of its own: a fixed
+        # column for the time wrapped "kl. 09.37" onto a second line on the tablet.
+        rows.append(ft.Column([
+            ft.Text(t(action) if action else t("audit.other"), weight=ft.FontWeight.W_500),
+            ft.Text(" · ".join(part for part in (at, t(
+                "audit.count", count=count if isinstance(count, int) else 0)) if part),
+                size=12, color=ft.Colors.ON_SURFACE_VARIANT),
+        ], spacing=0))
     return rows
 
 

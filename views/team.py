@@ -95,10 +95,12 @@ class TeamScreen:
             parts.append(ft.Card(ft.Container(ft.Column([
                 ft.Text(t.localize(field.title), weight=ft.FontWeight.W_600, size=16),
                 *prompts,
+                # The button says which field it draws from: three "Træk herfra" on one
+                # screen could not be told apart by a screen reader.
                 ft.Row([ft.Text(t("team.cards_left", count=len(left)), size=12),
-                        ft.TextButton(t("team.draw_here"), icon=ft.Icons.STYLE, tooltip=label,
+                        ft.TextButton(label, icon=ft.Icons.STYLE,
                                       on_click=self.drawer(field.id), disabled=not left)],
-                       alignment=ft.MainAxisAlignment.SPACE_BETWEEN),
+                       alignment=ft.MainAxisAlignment.SPACE_BETWEEN, wrap=True),
             ], spacing=4), padding=12)))
         return parts
 

@@ -10,13 +10,25 @@ from typing import TYPE_CHECKING
 
 import flet as ft
 
-from conversations.model import InputRejected
+from conversations.model import InputRejected, Kind
+from resources.texts import Texts
 from services.meeting import Meeting
 from storage import StorageError
 from views.common import clock_time, describe
 
 if TYPE_CHECKING:
     from views.shell import Shell
+
+
+def sharing_text(t: Texts, kind: Kind, names: list[str], participants: int) -> str:
+    """What the leader needs to know before the conversation: whose preparation has
+    reached them. A team conversation counts only, as its members' answers are
+    anonymous."""
+    if kind.is_team:
+        return t("home.shared_team", count=len(names), total=participants)
+    if not names:
+        return t("home.not_shared")
+    return t("home.shared", count=len(names), names=", ".join(names))
 
 
 def back_bar(shell: Shell, title: str, back: Callable[[], Awaitable[None]] | None = None,

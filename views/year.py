@@ -5,12 +5,11 @@ the team, and exports (CSV, PDF, one calendar file for the whole plan)."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from conversations.annual import Activity, Slot, plan_year
+from conversations.annual import Activity, Slot, danish_holidays, plan_year, planning_window
 from conversations.model import InputRejected, Kind, State
 from conversations.overview import BOARD_COLUMNS, BoardRow, BoardState, board_csv
 from documents.calendar import combined_ics, invitation_ics
@@ -61,17 +60,18 @@ class YearScreen:
         self.rows: list[BoardRow] = []
         self.preview: list[Slot] = []
         self.message = ft.Text(notice, color=ft.Colors.PRIMARY)
-        today = self.session.today()
-        start = max(dt.date(year, 1, 15), today + dt.timedelta(days=7))
-        end = dt.date(year, 6, 15) if start < dt.date(year, 6, 15) else dt.date(year, 12, 15)
+        # The dates belong to the year on screen: a new year, a new window, and none
+        # at all when the year has no room left (the planner then says so).
+        self.window = planning_window(year, self.session.today())
+        start, end = self.window or (None, None)
         self.kind = ft.Dropdown(
             label=self.t("year.kind"), value=Kind.MUS.value,
             options=[ft.DropdownOption(key=k.value, text=self.t(f"kind.long.{k.value}"))
                      for k in KINDS])
-        self.start = ft.TextField(label=self.t("year.from"), value=start.strftime("%d-%m-%Y"),
-                                  expand=True)
-        self.end = ft.TextField(label=self.t("year.to"), value=end.strftime("%d-%m-%Y"),
-                                expand=True)
+        self.start = ft.TextField(label=self.t("year.from"), expand=True,
+                                  value=start.strftime("%d-%m-%Y") if start else "")
+        self.end = ft.TextField(label=self.t("year.to"), expand=True,
+                                value=end.strftime("%d-%m-%Y") if end else "")
         self.per_day = ft.TextField(label=self.t("year.per_day"), value="2", width=150,
                                     keyboard_type=ft.KeyboardType.NUMBER)
         self.busy = ft.TextField(label=self.t("year.busy"), hint_text=self.t("year.busy_hint"),
@@ -184,6 +184,8 @@ class YearScreen:
 
     def planner(self) -> list[ft.Control]:
         t = self.t
+        if self.window is None:
+            return self.no_room()
         show = ft.OutlinedButton(t("year.preview"), icon=ft.Icons.PREVIEW,
                                  tooltip=t("year.preview"), on_click=self.show_preview)
         parts: list[ft.Control] = [
@@ -208,6 +210,26 @@ class YearScreen:
             parts.append(confirm)
         return parts
 
+    def no_room(self) -> list[ft.Control]:
+        """This year has no period left to plan in: say so, and offer the next."""
+        t = self.t
+        later = self.year + 1
+        past = self.year < self.session.today().year
+        parts: list[ft.Control] = [
+            ft.Text(t("year.plan"), theme_style=ft.TextThemeStyle.TITLE_LARGE),
+            ft.Text(t("year.past", year=self.year) if past
+                    else t("year.no_room", year=self.year, next=later)),
+        ]
+        if not past:
+            label = t("year.plan_next", year=later)
+
+            async def following() -> None:
+                await show_year(self.shell, later)
+
+            parts.append(ft.OutlinedButton(label, icon=ft.Icons.CHEVRON_RIGHT, tooltip=label,
+                                           on_click=following))
+        return parts
+
     def proposal(self) -> list[Slot]:
         kind = Kind(self.kind.value or Kind.MUS.value)
         start = parse_date(self.start.value or "")
@@ -224,7 +246,8 @@ class YearScreen:
         if not people:
             raise InputRejected("error.participants_required")
         return plan_year(people, kind, year=self.year, window=(start, end), per_day=per_day,
-                         busy=parse_activities(self.busy.value or ""), team=kind.is_team)
+                         busy=parse_activities(self.busy.value or ""), team=kind.is_team,
+                         holidays=danish_holidays(self.year))
 
     async def show_preview(self) -> None:
         try:
