@@ -44,6 +44,7 @@ from typing import Any
 
 from conversations.directory import Directory
 from conversations.model import Role, State
+from conversations.people import leaders, participants, people_named, person_named
 
 Record = Mapping[str, Any]
 SignatureCheck = Callable[[Record], bool]
@@ -130,7 +131,7 @@ def _signed_on_a_leaders_device(
         record.get("type") == "agreement"
         and signatures_genuine is not None
         and conversation is not None
-        and signer in _leaders(conversation)
+        and signer in leaders(conversation)
         and bool(before)
         and all(_changed_fields(e, record) == {"signatures"} for e in before)
         and author in _signers(record)
@@ -153,7 +154,7 @@ def _conversation(
 def _may_plan(record: Record, author: str, directory: Directory) -> str | None:
     if author in directory.hr_ids():
         return None
-    participants = _many(record.get("participant_ids"))
+    participants = people_named(record.get("participant_ids"))
     if record.get("leader_id") == author and author not in participants:
         member = directory.member(author)
         if member is not None and member.roles & {Role.LEADER, Role.HR}:
@@ -169,9 +170,9 @@ def _planned_for_themself(conversation: Record, author: str, directory: Director
     it to prepare for it; nobody else reads it)."""
     leader = conversation.get("leader_id")
     return (
-        _many(conversation.get("participant_ids")) == {author}
-        and not _one(conversation.get("delegate_leader_id"))
-        and not _one(conversation.get("companion_id"))
+        people_named(conversation.get("participant_ids")) == {author}
+        and not person_named(conversation.get("delegate_leader_id"))
+        and not person_named(conversation.get("companion_id"))
         and (not isinstance(leader, str) or directory.member(leader) is None)
     )
 
@@ -186,7 +187,7 @@ def _may_change_conversation(
         return not changed & _WHO_TAKES_PART or _planned_for_themself(record, author, directory)
     if author == earlier.get("delegate_leader_id"):
         return not changed & _WHO_TAKES_PART
-    if author in _many(earlier.get("participant_ids")):
+    if author in people_named(earlier.get("participant_ids")):
         return changed <= _PARTICIPANT_MAY_CHANGE and record.get("state") in (
             earlier.get("state"),
             State.AGREED.value,
@@ -198,7 +199,7 @@ def _preparation(
     record: Record, before: Sequence[Record], conversation: Record | None, _: Directory
 ) -> str | None:
     author = str(record["author"])
-    if conversation is None or author not in _leaders(conversation) | _participants(conversation):
+    if conversation is None or author not in leaders(conversation) | participants(conversation):
         return "does not take part in the conversation"
     if any(earlier.get("author") != author for earlier in before):
         return "a preparation is its author's"
@@ -210,7 +211,7 @@ def _leaders_only(
 ) -> str | None:
     if conversation is None:
         return None if _is_leader(record["author"], directory) else "not a leader"
-    if record["author"] not in _leaders(conversation):
+    if record["author"] not in leaders(conversation):
         return "not a leader of the conversation"
     return None
 
@@ -224,9 +225,9 @@ def _team_plan(
     record: Record, before: Sequence[Record], conversation: Record | None, directory: Directory
 ) -> str | None:
     author = str(record["author"])
-    if conversation is not None and author in _leaders(conversation):
+    if conversation is not None and author in leaders(conversation):
         return None
-    if conversation is None or author not in _participants(conversation) or not before:
+    if conversation is None or author not in participants(conversation) or not before:
         return "not a leader of the conversation"
     for earlier in before:
         if _changed_fields(earlier, record) <= {"member_goals"} and _own_goals_only(
@@ -256,8 +257,8 @@ def _agreement(
     if conversation is None:  # read by HR without the conversation: roles decide
         leading, party = _is_leader(author, directory), True
     else:
-        leading = author in _leaders(conversation)
-        party = author in _participants(conversation)
+        leading = author in leaders(conversation)
+        party = author in participants(conversation)
     if not leading and (not party or not before):
         return "not a party to the agreement"
     if not before:
@@ -291,7 +292,7 @@ def _competence_ratings(
     if author == person:  # they may take a leader's rating of them back, not rewrite it
         return None if not _mapping(record.get("ratings")) and before else "not their leader"
     leader = directory.leader_of(person) if isinstance(person, str) else None
-    if (conversation is not None and author in _leaders(conversation)) or (
+    if (conversation is not None and author in leaders(conversation)) or (
         leader is not None and leader.id == author
     ):
         return None
@@ -341,22 +342,8 @@ def _signers(record: Record) -> set[Any]:
     return {s.get("signer_id") for s in _goals(record.get("signatures"))}
 
 
-def _leaders(conversation: Record) -> set[str]:
-    return _one(conversation.get("leader_id")) | _one(conversation.get("delegate_leader_id"))
 
 
-def _participants(conversation: Record) -> set[str]:
-    return _many(conversation.get("participant_ids"))
-
-
-def _one(value: Any) -> set[str]:
-    return {value} if isinstance(value, str) and value else set()
-
-
-def _many(value: Any) -> set[str]:
-    if not isinstance(value, list | tuple):
-        return set()
-    return {v for v in value if isinstance(v, str) and v}
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

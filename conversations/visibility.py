@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from conversations.directory import Directory
+from conversations.people import companion, leaders, participants, person_named
 
 Record = Mapping[str, Any]
 Rule = Callable[[Record, Record | None, Directory], Iterable[str]]
@@ -48,7 +49,7 @@ def readers(record: Record, conversation: Record | None, directory: Directory) -
     ``conversation`` is the dict of the conversation ``record`` belongs to (unused for a
     conversation itself or competence ratings); without it only the author reads.
     """
-    people = _one(record.get("author"))
+    people = person_named(record.get("author"))
     kind = record.get("type")
     rule = _RULES.get(kind) if isinstance(kind, str) else None
     if rule is not None:
@@ -63,7 +64,7 @@ def can_read(
 
 
 def _conversation_readers(record: Record, _: Record | None, __: Directory) -> set[str]:
-    return _leaders(record) | _participants(record) | _companion(record)
+    return leaders(record) | participants(record) | companion(record)
 
 
 def _preparation_readers(
@@ -72,14 +73,14 @@ def _preparation_readers(
     held = _conversation_of(record, conversation)
     if held is None or record.get("shared_with_leader") is not True:
         return set()
-    return _leaders(held)
+    return leaders(held)
 
 
 def _minutes_readers(record: Record, conversation: Record | None, _: Directory) -> set[str]:
     held = _conversation_of(record, conversation)
     if held is None:
         return set()
-    return _leaders(held) | _participants(held) | _companion(held)
+    return leaders(held) | participants(held) | companion(held)
 
 
 def _agreement_readers(
@@ -89,14 +90,14 @@ def _agreement_readers(
     if held is None:
         return set()
     hr = directory.hr_ids() if directory.policy.agreements_to_hr else frozenset()
-    return _leaders(held) | _participants(held) | hr
+    return leaders(held) | participants(held) | hr
 
 
 def _team_plan_readers(record: Record, conversation: Record | None, _: Directory) -> set[str]:
     held = _conversation_of(record, conversation)
     if held is None:
         return set()
-    return _leaders(held) | _participants(held)
+    return leaders(held) | participants(held)
 
 
 def _competence_readers(record: Record, _: Record | None, directory: Directory) -> set[str]:
@@ -156,25 +157,3 @@ def _conversation_of(record: Record, conversation: Record | None) -> Record | No
     return conversation
 
 
-def _leaders(conversation: Record) -> set[str]:
-    return _one(conversation.get("leader_id")) | _one(conversation.get("delegate_leader_id"))
-
-
-def _participants(conversation: Record) -> set[str]:
-    return _many(conversation.get("participant_ids"))
-
-
-def _companion(conversation: Record) -> set[str]:
-    return _one(conversation.get("companion_id"))
-
-
-def _one(value: Any) -> set[str]:
-    """The person ``value`` names when it is an id; anything else names nobody."""
-    return {value} if isinstance(value, str) and value else set()
-
-
-def _many(value: Any) -> set[str]:
-    """The people a list of ids names; anything else, or any other item, names nobody."""
-    if not isinstance(value, list | tuple):
-        return set()
-    return {v for v in value if isinstance(v, str) and v}
