@@ -197,6 +197,13 @@ def type_into_field(page: Any, field: Any, text: str) -> None:
                 raise
 
 
+def tap(locator: Any) -> None:
+    """Taps like a person. The app is one page and never navigates, so the test does not
+    wait for a navigation Chromium sometimes thinks a tap scheduled (once in the soak
+    runs that stalled a test for 30 s after the tap had been delivered)."""
+    locator.click(no_wait_after=True)
+
+
 def expect_field_holds(page: Any, field: Any, text: str) -> None:
     """A field holds ``text``, read as a screen reader does: Flutter fills a field's
     accessible value once it has focus, so tap it, wait for the cursor, then for the

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.app_fixtures import DEMO_MUS_AT, open_label
-from tests.browser import PHONE, TABLET, AppServer, Browser, screenshot, type_into
+from tests.browser import PHONE, TABLET, AppServer, Browser, screenshot, tap, type_into
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +20,7 @@ def test_a_newcomer_tries_the_demo_in_english_and_rates_a_competence(
     with browser.page(app_server.url, TABLET) as page:
         page.get_by_role("button", name="English").click()
         expect(page.get_by_text("Welcome to Samtale")).to_be_visible(timeout=30_000)
-        page.get_by_role("button", name="Try with demo data").click()
+        tap(page.get_by_role("button", name="Try with demo data"))
         expect(page.get_by_text("Hello Anna Sørensen")).to_be_visible(timeout=30_000)
         expect(page.get_by_text(re.compile(r"To prepare \(2\)"))).to_be_visible()
         expect(page.get_by_text(re.compile(r"Follow-up \(1\)"))).to_be_visible()

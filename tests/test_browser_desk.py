@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import PHONE, TABLET, AppServer, Browser, screenshot, type_into
+from tests.browser import PHONE, TABLET, AppServer, Browser, screenshot, tap, type_into
 from tests.clock import TODAY
 from tests.test_browser_hold import lock, synced, unlock
 
@@ -23,7 +23,7 @@ def test_a_leader_plans_the_year_sees_a_follow_up_go_overdue_and_reminds(
 ) -> None:
     next_year = TODAY.year + 1
     with browser.page(app_server.url, TABLET) as page:
-        page.get_by_role("button", name="Prøv med demodata").click()
+        tap(page.get_by_role("button", name="Prøv med demodata"))
         expect(page.get_by_text("Hej Anna Sørensen")).to_be_visible(timeout=30_000)
         lock(page)
         unlock(page, "Hjerte", "Mette Holm")
@@ -67,7 +67,7 @@ def test_hr_opens_the_heatmap_and_creates_a_course_from_a_gap(
     browser: Browser, app_server: AppServer, artifacts: Path
 ) -> None:
     with browser.page(app_server.url, PHONE) as page:
-        page.get_by_role("button", name="Prøv med demodata").click()
+        tap(page.get_by_role("button", name="Prøv med demodata"))
         expect(page.get_by_text("Hej Anna Sørensen")).to_be_visible(timeout=30_000)
         lock(page)
         unlock(page, "Sol", "Henrik Lund")
@@ -100,7 +100,7 @@ def test_med_sees_only_hidden_numbers_for_a_small_team_and_a_person_finds_their_
     from tests.test_browser_hold import download
 
     with browser.page(app_server.url, TABLET) as page:
-        page.get_by_role("button", name="Prøv med demodata").click()
+        tap(page.get_by_role("button", name="Prøv med demodata"))
         expect(page.get_by_text("Hej Anna Sørensen")).to_be_visible(timeout=30_000)
         page.get_by_role("button", name="Mine data").click()
         expect(page.get_by_text("Mine data og sletning").first).to_be_visible()

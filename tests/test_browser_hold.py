@@ -21,6 +21,7 @@ from tests.browser import (
     AppServer,
     Browser,
     screenshot,
+    tap,
     type_into,
     type_into_field,
 )
@@ -98,7 +99,7 @@ def test_a_leader_and_an_employee_hold_a_mus_and_both_sign_on_one_tablet(
 ) -> None:
     day = TODAY + dt.timedelta(days=7)
     with browser.page(app_server.url, TABLET) as page:
-        page.get_by_role("button", name="Prøv med demodata").click()
+        tap(page.get_by_role("button", name="Prøv med demodata"))
         expect(page.get_by_text("Hej Anna Sørensen")).to_be_visible(timeout=30_000)
         lock(page)
 
@@ -227,7 +228,7 @@ def test_a_team_draws_a_dialog_card_reads_an_exercise_and_makes_a_team_plan(
     browser: Browser, app_server: AppServer, artifacts: Path, tmp_path: Path
 ) -> None:
     with browser.page(app_server.url, PHONE) as page:
-        page.get_by_role("button", name="Prøv med demodata").click()
+        tap(page.get_by_role("button", name="Prøv med demodata"))
         expect(page.get_by_text("Hej Anna Sørensen")).to_be_visible(timeout=30_000)
         lock(page)
         unlock(page, "Hjerte", "Mette Holm")
