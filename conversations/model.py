@@ -277,6 +277,39 @@ class TeamPlan(Versioned):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class SubGoal:
+    """A team's sub-goal in the unit's year plan, most often gathered from one action of
+    that team's TUS/GRUS plan (``from_action``), then worded for the unit."""
+
+    id: str
+    team: str
+    what: str
+    responsible_id: str = ""
+    deadline: dt.date | None = None
+    status: GoalStatus = GoalStatus.OPEN
+    from_action: str = ""  # the team action it was gathered from ("" when typed in)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UnitPriority:
+    id: str
+    what: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UnitPlan(Versioned):
+    """The unit's year plan: the leader's priorities for the whole unit and each team's
+    sub-goals. Written by a leader of the unit, read by everyone in it."""
+
+    record_type: ClassVar[str] = "unit_plan"
+
+    unit: str
+    year: int
+    priorities: tuple[UnitPriority, ...] = ()
+    sub_goals: tuple[SubGoal, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class CompetenceRatings(Versioned):
     """A person's competence levels from one conversation, as they themself (or, with
     ``by_leader``, their leader) assessed them; read by the person, their leader and HR."""

@@ -28,7 +28,8 @@ What each record's author must be (creating / changing):
 - **competence_ratings** — the person rated, or their leader (``by_leader``); the person
   may empty a leader's rating of them.
 - **course** — HR. **course_completion, erasure_request** — the person it is about.
-  **coverage** — the leader it counts. **person, anything else** — nobody.
+  **coverage** — the leader it counts. **unit_plan** — a leader whose unit is the
+  plan's, and the unit and year never change. **person, anything else** — nobody.
 
 In every case the author must be in the directory, and a signature inside an agreement
 may only be added by its signer. What decides the author is the envelope's signer: the
@@ -45,6 +46,7 @@ from typing import Any
 from conversations.directory import Directory
 from conversations.model import Role, State
 from conversations.people import leaders, participants, people_named, person_named
+from conversations.unit_plan import may_keep
 
 Record = Mapping[str, Any]
 SignatureCheck = Callable[[Record], bool]
@@ -305,6 +307,18 @@ def _hr_only(
     return None if record["author"] in directory.hr_ids() else "only HR keeps the catalogue"
 
 
+def _unit_plan(
+    record: Record, before: Sequence[Record], _: Record | None, directory: Directory
+) -> str | None:
+    member = directory.member(str(record["author"]))
+    unit = record.get("unit")
+    if not isinstance(unit, str) or not may_keep(member, unit):
+        return "not a leader of the unit"
+    if any((e.get("unit"), e.get("year")) != (unit, record.get("year")) for e in before):
+        return "a unit plan stays its unit's and year's"
+    return None
+
+
 def _owned_by(field: str) -> Rule:
     def rule(
         record: Record, before: Sequence[Record], _: Record | None, __: Directory
@@ -330,6 +344,7 @@ _RULES: Mapping[str, Rule] = {
     "course_completion": _owned_by("person_id"),
     "erasure_request": _owned_by("person_id"),
     "coverage": _owned_by("leader_id"),
+    "unit_plan": _unit_plan,
 }
 
 

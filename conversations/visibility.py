@@ -16,6 +16,7 @@ leaves the author as the only reader. Nobody outside the directory is ever a rea
 | reminder | leader, delegate leader, participants |
 | course | every member of the directory |
 | coverage | the author's own leader in the directory, HR |
+| unit_plan | everyone whose unit in the directory is the plan's unit |
 | erasure_request | HR |
 | course_completion | the person, their leader, HR; everyone once consented (a later |
 | | withdrawal too, so it reaches everyone who saw the consent) |
@@ -120,6 +121,13 @@ def _completion_readers(record: Record, _: Record | None, directory: Directory) 
     return _competence_readers(record, _, directory)
 
 
+def _unit_readers(record: Record, _: Record | None, directory: Directory) -> set[str]:
+    unit = record.get("unit")
+    if not isinstance(unit, str) or not unit:
+        return set()
+    return {m.id for m in directory.members.values() if m.unit == unit}
+
+
 def _hr(_: Record, __: Record | None, directory: Directory) -> set[str]:
     return set(directory.hr_ids())
 
@@ -141,6 +149,7 @@ _RULES: Mapping[str, Rule] = {
     "coverage": _coverage_readers,
     "course_completion": _completion_readers,
     "erasure_request": _hr,
+    "unit_plan": _unit_readers,
 }
 
 
