@@ -1,5 +1,6 @@
 """PDF documents: the conversation document, the development agreement, the team
-development plan and the question sheet sent with the invitation.
+development plan, the unit's year plan and the question sheet sent with the
+invitation.
 
 Every function returns the PDF as ``bytes`` and never touches the disk except to read
 the embedded fonts (``assets/fonts/DejaVuSans*.ttf``); the caller writes the bytes only
@@ -37,12 +38,15 @@ from conversations.model import (
     Minutes,
     Preparation,
     Signature,
+    SubGoal,
     TeamAction,
     TeamPlan,
+    UnitPlan,
     clean_text,
 )
 from conversations.sheets import Question, QuestionSheet, QuestionType, Theme
 from conversations.texts import localize
+from conversations.unit_plan import by_team
 from resources.texts import ASSETS, Texts
 
 __all__ = [
@@ -764,9 +768,42 @@ def team_plan_document(
     return writer.output()
 
 
-def _actions(writer: _Writer, actions: Sequence[TeamAction], names: Mapping[str, str],
-             lang: str) -> None:
-    headings = [say(lang, "doc.action"), say(lang, "doc.goal.responsible"),
+def unit_plan_document(
+    plan: UnitPlan,
+    names: Mapping[str, str],
+    lang: str,
+    *,
+    shared: bool,
+) -> bytes:
+    """The unit's year plan: the unit's own priorities, then each team's sub-goals
+    (responsible, deadline, status), teams by name; whether it has been shared yet."""
+    title = say(lang, "doc.unit_plan.title", year=plan.year)
+    writer = _Writer(lang, "", title, plan.unit)
+    writer.title(title, plan.unit)
+    writer.facts([
+        (say(lang, "doc.unit_plan.unit"), plan.unit),
+        (say(lang, "doc.unit_plan.by"), _name(names, plan.author, lang)),
+        (say(lang, "doc.unit_plan.state"),
+         say(lang, "doc.unit_plan.shared" if shared else "doc.unit_plan.draft")),
+    ])
+    writer.heading(say(lang, "doc.unit_plan.priorities"))
+    if not plan.priorities:
+        writer.paragraph(say(lang, "doc.unit_plan.no_priorities"), color=MUTED)
+    for number, priority in enumerate(plan.priorities, 1):
+        writer.paragraph(f"{number}. {priority.what}", bold=True)
+    writer.heading(say(lang, "doc.unit_plan.sub_goals"))
+    teams = by_team(plan)
+    if not teams:
+        writer.paragraph(say(lang, "doc.unit_plan.no_sub_goals"), color=MUTED)
+    for team, goals in teams:
+        writer.subheading(team or say(lang, "doc.unit_plan.no_team"))
+        _actions(writer, goals, names, lang, what=say(lang, "doc.unit_plan.sub_goal"))
+    return writer.output()
+
+
+def _actions(writer: _Writer, actions: Sequence[TeamAction | SubGoal],
+             names: Mapping[str, str], lang: str, *, what: str = "") -> None:
+    headings = [what or say(lang, "doc.action"), say(lang, "doc.goal.responsible"),
                 say(lang, "doc.goal.deadline"), say(lang, "doc.goal.status")]
     rows = [[a.what, _name(names, a.responsible_id, lang),
              format_date(a.deadline, lang), say(lang, f"doc.status.{a.status.value}")]

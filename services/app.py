@@ -1,6 +1,7 @@
 """The session the screens talk to: one person's own work (``services.session``) with
 the conversations they plan, hold and sign (``services.meeting``) and the office —
-the leader's year, HR's overview, courses, MED (``services.office``).
+the leader's year, HR's overview, courses, MED (``services.office``) — and the unit's
+year plan (``services.unit_plan``).
 
 This is where the parts are put together, so none of them imports another that
 imports it back: the meetings and the office are built on the plain session, and
@@ -17,6 +18,7 @@ from services.clock import Clock
 from services.meeting import Meetings
 from services.office import Office
 from services.session import Session, Summary
+from services.unit_plan import UnitPlans
 from storage import Device
 
 
@@ -43,6 +45,7 @@ class AppSession(Session):
         super().__init__(device, library, lang=lang, clock=clock, idle_seconds=idle_seconds)
         self.meetings = Meetings(self)
         self.office = Office(self, self.meetings)
+        self.unit_plans = UnitPlans(self)
 
     def home_view(self) -> HomeView:
         """Blocking. What home shows: my conversations by task, conflicts, reminders."""

@@ -25,6 +25,7 @@ COURSE_TABLE = "courses"
 COMPLETION_TABLE = "completions"
 ERASURE_SHARD = "e0" + "0" * 30  # erasure requests, for HR
 ERASURE_TABLE = "erasure_requests"
+UNIT_PLAN_TABLE = "unit_plans"  # in the shard named by conversations.unit_plan.unit_plan_id
 
 # --- meta keys ---------------------------------------------------------------------------
 PROFILE_KEY = "profile"
