@@ -216,6 +216,9 @@ class Minutes(Versioned):
     conversation_id: str
     notes: Mapping[str, str] = dataclasses.field(default_factory=dict)
     done_cards: tuple[str, ...] = ()  # a team conversation's dialog cards talked through
+    # Where the team laid each dialog card on the conversation wheel: card id → field id.
+    # A mapping, so two devices placing different cards merge card by card.
+    placed_cards: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -20,7 +20,7 @@ import dataclasses
 import datetime as dt
 import math
 import random
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from conversations.follow_up import FOLLOW_UP_SHEET_ID, FOLLOW_UP_SHEET_VERSION, FOLLOW_UP_TIME
 from conversations.model import (
@@ -46,6 +46,7 @@ __all__ = [
     "Card",
     "SummaryTimer",
     "approve_member_goal",
+    "cards_on_wheel",
     "dialog_deck",
     "draw_card",
     "exercise_cards",
@@ -55,6 +56,7 @@ __all__ = [
     "unapproved_goals",
     "with_action",
     "with_action_status",
+    "with_card_placed",
     "with_member_goal",
     "without_action",
 ]
@@ -142,6 +144,39 @@ def draw_card(
         if card.id not in done and (field_id is None or card.field_id == field_id)
     ]
     return rng.choice(left) if left else None
+
+
+def with_card_placed(
+    placed: Mapping[str, str], deck: Sequence[Card], sheet: QuestionSheet, card_id: str,
+    field_id: str,
+) -> dict[str, str]:
+    """Where the cards lie once ``card_id`` is laid on the wheel field ``field_id`` (or
+    taken off the wheel with ``field_id`` ""). A card is laid on one field at a time: laid
+    again, it moves. A card not in the deck (``error.card_unknown``) or a field the
+    sheet's wheel does not have (``error.field_unknown``) is refused."""
+    if not any(card.id == card_id for card in deck):
+        raise InputRejected("error.card_unknown")
+    result = dict(placed)
+    if not field_id:
+        result.pop(card_id, None)
+        return result
+    if sheet.wheel_field(field_id) is None:
+        raise InputRejected("error.field_unknown")
+    result[card_id] = field_id
+    return result
+
+
+def cards_on_wheel(
+    deck: Sequence[Card], placed: Mapping[str, str], sheet: QuestionSheet
+) -> dict[str, tuple[Card, ...]]:
+    """Per wheel field (in the sheet's order), the cards laid on it, in deck order; a
+    placement naming a card or field that is no longer there is left out."""
+    on: dict[str, list[Card]] = {field.id: [] for field in sheet.wheel}
+    for card in deck:
+        field_id = placed.get(card.id)
+        if field_id in on:
+            on[field_id].append(card)
+    return {field_id: tuple(cards) for field_id, cards in on.items()}
 
 
 # --- the summary at the end -------------------------------------------------------------

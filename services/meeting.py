@@ -48,6 +48,7 @@ from conversations.team import (
     draw_card,
     individual_follow_ups,
     with_action,
+    with_card_placed,
     with_member_goal,
     without_action,
 )
@@ -352,7 +353,9 @@ class Meetings:
             self._write(vault, meeting)
 
     def _write(self, vault: Vault, meeting: Meeting) -> None:
-        if meeting.minutes is not meeting.saved_minutes and meeting.minutes.notes:
+        minutes = meeting.minutes
+        if minutes is not meeting.saved_minutes and (
+                minutes.notes or minutes.done_cards or minutes.placed_cards):
             vault.put_record(meeting.cid, MINUTES_TABLE, meeting.minutes.to_dict())
             meeting.saved_minutes = meeting.minutes
         if meeting.agreement is not None and meeting.agreement is not meeting.saved_agreement:
@@ -531,6 +534,18 @@ class Meetings:
         if card_id not in done:
             meeting.minutes = meeting.minutes.revised(author=self.session.current_person().id,
                                                       done_cards=(*done, card_id))
+        self.session.touch()
+
+    def place_card(self, conversation_id: str, card_id: str, field_id: str) -> None:
+        """Quick: lays a dialog card on a field of the conversation wheel ("" takes it
+        off); kept with the minutes."""
+        meeting = self._meeting(conversation_id)
+        self._leader_only(meeting)
+        placed = with_card_placed(meeting.minutes.placed_cards, self.deck(meeting),
+                                  meeting.sheet, card_id, field_id)
+        if placed != dict(meeting.minutes.placed_cards):
+            meeting.minutes = meeting.minutes.revised(
+                author=self.session.current_person().id, placed_cards=placed)
         self.session.touch()
 
     def add_action(self, conversation_id: str, what: str, *, long_term: bool,
