@@ -1,5 +1,6 @@
 """Holding a team conversation (GRUS, TUS): ground rules, the conversation wheel with
-its dialog cards, exercise cards, the team development plan, and the timed summary."""
+its dialog cards (drawn as a wheel on a tablet, ``views.wheel``; a list on a phone),
+exercise cards, the team development plan, and the timed summary."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from services.meeting import Meeting
 from storage import StorageError
 from views.common import Debouncer, describe, page_column, when
 from views.shell import Route
+from views.wheel import WheelBoard, fits
 from views.widgets import back_bar, parse_date, save_meeting
 
 if TYPE_CHECKING:
@@ -41,6 +43,7 @@ class TeamScreen:
         self.timer_started: float | None = None
         self.timer_text = ft.Text("", size=40, weight=ft.FontWeight.BOLD)
         self._ticker: asyncio.Task[None] | None = None
+        self.board = WheelBoard(shell, meeting, self.board_changed)
 
     @property
     def cid(self) -> str:
@@ -63,7 +66,14 @@ class TeamScreen:
                           title=ft.Text(rule)) for n, rule in enumerate(rules, 1)],
         ]
 
+    async def board_changed(self) -> None:
+        await self.saver.flush()
+        self.render()
+
     def wheel(self) -> list[ft.Control]:
+        """The wheel drawn where it fits (a tablet); on a phone, its fields as a list."""
+        if self.meeting.sheet.wheel and fits(self.shell.page.width):
+            return self.board.controls()
         t = self.t
         sheet = self.meeting.sheet
         deck = self.meetings.deck(self.meeting)
