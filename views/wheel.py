@@ -145,13 +145,18 @@ class WheelBoard:
             ft.Text(t("team.cards_done", done=len(done & set(numbers)), total=len(deck))),
             ft.Text(t("wheel.help")),
         ]
+        # The card in hand sits beside the wheel, above the pile: the wheel never moves
+        # while cards are picked up and laid, so a finger finds each field where it was.
+        self.message.visible = bool(self.message.value)
+        beside: list[ft.Control] = [self.message]
         picked = next((card for card in deck if card.id == self.picked), None)
         if picked is not None:
-            parts.append(self.picked_card(picked, numbers[picked.id], done))
-        parts += [self.message, ft.Row([
+            beside.append(self.picked_card(picked, numbers[picked.id], done))
+        beside.append(ft.Container(self.pile(deck, numbers, placed, done), expand=True))
+        parts.append(ft.Row([
             self.wheel(on, numbers),
-            ft.Container(self.pile(deck, numbers, placed, done), expand=True, height=SIZE),
-        ], spacing=16, vertical_alignment=ft.CrossAxisAlignment.START)]
+            ft.Container(ft.Column(beside, spacing=8), expand=True, height=SIZE),
+        ], spacing=16, vertical_alignment=ft.CrossAxisAlignment.START))
         return parts
 
     def picked_card(self, card: Card, number: int, done: set[str]) -> ft.Control:
@@ -171,19 +176,17 @@ class WheelBoard:
             disabled=finished, on_click=self.done))
         return ft.Card(ft.Container(ft.Column([
             ft.Text(t("wheel.picked", number=number), size=12, color=ft.Colors.PRIMARY),
-            ft.Text(card.text, size=18, weight=ft.FontWeight.W_500),
+            ft.Text(card.text, size=16, weight=ft.FontWeight.W_500),
             ft.Text(where, size=12, color=ft.Colors.ON_SURFACE_VARIANT),
             ft.Row(buttons, wrap=True, spacing=8, run_spacing=8),
-        ], spacing=6), padding=14), bgcolor=ft.Colors.TERTIARY_CONTAINER)
+        ], spacing=6), padding=12), bgcolor=ft.Colors.TERTIARY_CONTAINER)
 
     def wheel(self, on: dict[str, tuple[Card, ...]], numbers: dict[str, int]) -> ft.Control:
         t = self.t
         count = len(self.fields)
         team = team_of(self.meeting.conversation, self.shell.session.directory) or \
             t("wheel.team")
-        layers: list[ft.Control] = [ft.GestureDetector(
-            content=cv.Canvas(self.drawing(), width=SIZE, height=SIZE),
-            on_tap_up=self.tapped, mouse_cursor=ft.MouseCursor.CLICK)]
+        layers: list[ft.Control] = [cv.Canvas(self.drawing(), width=SIZE, height=SIZE)]
         hole = SIZE * INNER
         layers.append(ft.Container(
             ft.Text(team, color=ft.Colors.WHITE, weight=ft.FontWeight.BOLD, size=13,
@@ -211,7 +214,13 @@ class WheelBoard:
                        alignment=ft.MainAxisAlignment.CENTER),
             ], spacing=4, horizontal_alignment=ft.CrossAxisAlignment.CENTER, tight=True),
                 left=x - LABEL_WIDTH / 2, top=y - 24, width=LABEL_WIDTH))
-        return ft.Stack(layers, width=SIZE, height=SIZE)
+        # The detector holds the whole stack, so a tap on a field's name lays the card
+        # on that field too: the names sit on top of the drawing and would take the tap.
+        # Screen readers lay cards with the named buttons instead; the detector stays out
+        # of their way, and the names of the fields and cards stay separate.
+        return ft.GestureDetector(content=ft.Stack(layers, width=SIZE, height=SIZE),
+                                  on_tap_up=self.tapped, mouse_cursor=ft.MouseCursor.CLICK,
+                                  exclude_from_semantics=True)
 
     def drawing(self) -> list[cv.Shape]:
         count = len(self.fields)
