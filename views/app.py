@@ -30,6 +30,7 @@ from views.shell import Route, Screen, Shell, follow_the_app_life
 from views.start import show_unlock
 from views.team import show_team
 from views.theme import app_theme
+from views.unit_plan import show_unit_plan
 from views.year import show_year
 
 log = logging.getLogger("samtale")
@@ -55,6 +56,7 @@ SCREENS: Mapping[Route, Screen] = {
     Route.MED: show_med,
     Route.PRIVACY: show_privacy,
     Route.YEAR: show_year,
+    Route.UNIT_PLAN: show_unit_plan,
 }
 
 

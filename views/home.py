@@ -109,6 +109,8 @@ def desk_shortcuts(shell: Shell) -> list[ft.Control]:
 
     if office.is_leader():
         shortcut("home.year", ft.Icons.CALENDAR_MONTH, Route.YEAR)
+    if shell.session.unit_plans.unit():
+        shortcut("home.unit_plan", ft.Icons.FLAG_OUTLINED, Route.UNIT_PLAN)
     if office.is_leader() or office.is_hr():
         shortcut("home.competences", ft.Icons.GRID_ON, Route.COMPETENCES)
     shortcut("home.courses", ft.Icons.SCHOOL, Route.COURSES)

@@ -58,6 +58,7 @@ class Route(enum.StrEnum):
     MED = "med"
     PRIVACY = "privacy"
     YEAR = "year"
+    UNIT_PLAN = "unit_plan"
 
 
 class Shell:
