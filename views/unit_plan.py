@@ -141,7 +141,7 @@ class UnitPlanScreen:
         t = self.t
         names = self.plans.names()
         details = [x for x in (names.get(goal.responsible_id, ""), when(goal.deadline, t),
-                               t(f"unit.status.{goal.status.value}")) if x]
+                               t(f"doc.status.{goal.status.value}")) if x]
         buttons: list[ft.Control] = []
         if self.keeper:
             async def edit(e: Any, goal_id: str = goal.id) -> None:
@@ -172,7 +172,7 @@ class UnitPlanScreen:
                                 else "")
         status = ft.Dropdown(
             label=t("unit.sub_goal_status"), value=goal.status.value,
-            options=[ft.DropdownOption(key=s.value, text=t(f"unit.status.{s.value}"))
+            options=[ft.DropdownOption(key=s.value, text=t(f"doc.status.{s.value}"))
                      for s in GoalStatus])
 
         async def save() -> None:
