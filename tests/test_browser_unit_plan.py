@@ -91,7 +91,7 @@ def test_a_leader_lays_a_card_on_the_drawn_wheel_and_gathers_the_unit_year_plan(
         assert pages_as_png(plan, artifacts / "pdf-unit-plan-browser")
 
 
-def test_on_a_phone_the_wheel_stays_a_list(
+def test_on_a_phone_the_year_plan_opens_and_the_wheel_stays_a_list(
     browser: Browser, app_server: AppServer, artifacts: Path,
 ) -> None:
     with browser.page(app_server.url, PHONE) as page:
@@ -99,6 +99,12 @@ def test_on_a_phone_the_wheel_stays_a_list(
         expect(page.get_by_text("Hej Anna Sørensen")).to_be_visible(timeout=30_000)
         lock(page)
         unlock(page, "Hjerte", "Mette Holm")
+        page.get_by_role("button", name="Enhedens årsplan").click()
+        expect(page.get_by_text(
+            "Ingen holdte TUS- eller GRUS-samtaler med en teamplan endnu.")).to_be_visible()
+        screenshot(page, artifacts / "phone-41-unit-plan-empty.png")
+        page.get_by_label("Tilbage").click()
+        expect(page.get_by_text("Hej Mette Holm")).to_be_visible()
         hold_the_tus(page)
         expect(page.get_by_role("button", name="Træk et kort fra Faglighed")).to_be_visible()
         expect(page.get_by_text(re.compile("^Feltet Faglighed på samtalehjulet"))).to_have_count(0)

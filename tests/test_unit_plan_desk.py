@@ -14,10 +14,13 @@ import pytest
 from pypdf import PdfReader
 
 from conversations import demo
-from conversations.model import InputRejected, Kind
+from conversations.model import InputRejected, Kind, UnitPlan
+from conversations.unit_plan import gathered, new_unit_plan, team_priorities, with_priority
+from documents.pdf import unit_plan_document
 from services.app import AppSession
 from tests.app_fixtures import session_on
 from tests.clock import TODAY
+from tests.test_unit_plan import DIRECTORY, HELD, UNIT
 
 DEADLINE = TODAY + dt.timedelta(days=60)
 
@@ -124,3 +127,24 @@ def test_the_year_plan_pdf_shows_the_units_priorities_and_each_teams_sub_goals(
         subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile",
                         "-", str(target)], input=pdf, check=True, capture_output=True)
         assert target.with_suffix(".png").stat().st_size > 10_000
+
+
+def test_the_year_plan_pdf_puts_each_teams_sub_goals_under_it_by_name(
+    artifacts: Path,
+) -> None:
+    plan: UnitPlan = with_priority(new_unit_plan(UNIT, 2031, "L"), "Trivsel – " + "ord " * 60,
+                                   "L")
+    for priority in team_priorities(HELD, DIRECTORY, UNIT):
+        plan = gathered(plan, priority, "L")
+    names = {pid: m.name for pid, m in DIRECTORY.members.items()}
+
+    pdf = unit_plan_document(plan, names, "en", shared=True)
+
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert text.index("Nord") < text.index("Mentorordning") < text.index("Syd") < \
+        text.index("Fælles morgenmøde")
+    assert "Shared with the unit" in text and "The teams' sub-goals" in text
+    if shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile",
+                        "-", str(artifacts / "pdf-unit-plan-two-teams")], input=pdf,
+                       check=True, capture_output=True)

@@ -242,6 +242,7 @@ class UnitPlanScreen:
             ft.IconButton(ft.Icons.CHEVRON_RIGHT, tooltip=t("year.next", year=self.year + 1),
                           on_click=following),
         ], alignment=ft.MainAxisAlignment.CENTER)
+        self.message.visible = bool(self.message.value)
         body: list[ft.Control] = [
             self.shell.new_sync_bar(), header,
             ft.Text(self.plans.unit(), theme_style=ft.TextThemeStyle.TITLE_LARGE),
