@@ -186,7 +186,9 @@ class WheelBoard:
         count = len(self.fields)
         team = team_of(self.meeting.conversation, self.shell.session.directory) or \
             t("wheel.team")
-        layers: list[ft.Control] = [cv.Canvas(self.drawing(), width=SIZE, height=SIZE)]
+        lies_on = self.meeting.minutes.placed_cards.get(self.picked or "")
+        marked = next((i for i, f in enumerate(self.fields) if f.id == lies_on), None)
+        layers: list[ft.Control] = [cv.Canvas(self.drawing(marked), width=SIZE, height=SIZE)]
         hole = SIZE * INNER
         layers.append(ft.Container(
             ft.Text(team, color=ft.Colors.WHITE, weight=ft.FontWeight.BOLD, size=13,
@@ -222,7 +224,9 @@ class WheelBoard:
                                   on_tap_up=self.tapped, mouse_cursor=ft.MouseCursor.CLICK,
                                   exclude_from_semantics=True)
 
-    def drawing(self) -> list[cv.Shape]:
+    def drawing(self, marked: int | None = None) -> list[cv.Shape]:
+        """The sectors, the team's circle, and an outline round the field ``marked`` (where
+        the card in hand lies)."""
         count = len(self.fields)
         radius = SIZE / 2
         sweep = 2 * math.pi / count
@@ -238,6 +242,11 @@ class WheelBoard:
             angle = -math.pi / 2 + i * sweep
             shapes.append(cv.Line(radius, radius, radius + radius * math.cos(angle),
                                   radius + radius * math.sin(angle), paint=edge))
+        if marked is not None:
+            shapes.append(cv.Arc(
+                3, 3, SIZE - 6, SIZE - 6, start_angle=-math.pi / 2 + marked * sweep,
+                sweep_angle=sweep, use_center=True,
+                paint=ft.Paint(color=TEAM_FILL, stroke_width=5, style=ft.PaintingStyle.STROKE)))
         shapes += [
             cv.Circle(radius, radius, radius - 1,
                       paint=ft.Paint(color=RIM, stroke_width=2, style=ft.PaintingStyle.STROKE)),
