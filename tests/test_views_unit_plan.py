@@ -102,3 +102,23 @@ def test_a_member_of_the_unit_reads_the_shared_plan_and_cannot_change_it(
         assert not unlabelled(client) and not same_names(client)
 
     run(scenario())
+
+
+def test_a_sub_goal_dated_in_the_past_is_refused_at_its_date(data_dir: Path) -> None:
+    async def scenario() -> None:
+        client = await as_mette(data_dir)
+        hold_tus_with(client, ACTION)
+        await click(client, ft.OutlinedButton, content="Enhedens årsplan")
+        await click(client, ft.IconButton, tooltip=f"Tag »{ACTION}« med i årsplanen")
+        await click(client, ft.IconButton, tooltip=f"Ret delmålet »{ACTION}«")
+        yesterday = TODAY - dt.timedelta(days=1)
+        deadline = client.find(ft.TextField, label="Frist for delmålet")
+        client.type_into(deadline, yesterday.strftime("%d-%m-%Y"))
+        await click(client, ft.FilledButton, content="Gem delmålet")
+
+        assert deadline.error == f"Fristen {yesterday.isoformat()} er allerede passeret."
+        assert client.find(ft.TextField, label="Delmålet").error is None
+        plan = client.session_of_app().unit_plans.load(TODAY.year)
+        assert plan.sub_goals[0].deadline == TODAY + dt.timedelta(days=60)
+
+    run(scenario())

@@ -45,14 +45,19 @@ class UnitPlanScreen:
     # --- acting ----------------------------------------------------------------------------
 
     async def change(self, make: Callable[[UnitPlan], UnitPlan],
-                     field: ft.TextField | None = None) -> bool:
-        """Runs one change and keeps it; says why when it is refused."""
+                     field: ft.TextField | None = None,
+                     date_field: ft.TextField | None = None) -> bool:
+        """Runs one change and keeps it; says why when it is refused — at the date's
+        field when the date is what is wrong, else at ``field`` or at the top."""
         if self.plan is None:
             return False
         plan = self.plan
         try:
             self.plan = await asyncio.to_thread(make, plan)
         except (InputRejected, StorageError) as err:
+            if date_field is not None and isinstance(err, InputRejected) and \
+                    err.key == "error.deadline_past":
+                field = date_field
             if field is not None:  # said at the field, which keeps what was typed
                 field.error = describe(err, self.t)
                 field.update()
@@ -189,7 +194,7 @@ class UnitPlanScreen:
                     responsible_id=responsible.value or "", deadline=day)
                 return self.plans.set_status(plan, goal.id, GoalStatus(status.value or "open"))
 
-            await self.change(changed, what)
+            await self.change(changed, what, deadline)
 
         async def cancel() -> None:
             self.editing = None
