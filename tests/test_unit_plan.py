@@ -276,3 +276,29 @@ def test_the_plan_reaches_the_unit_sealed_and_a_colleagues_change_is_refused(
     kept = leader.vault.read_shard(plan.id).get("unit_plans", {})
     assert [p["what"] for r in kept.values() for p in r["priorities"]] == ["Færre sygedage"]
     assert report.refused
+
+
+def test_two_leaders_changing_the_plan_at_once_keep_both_versions_to_settle(
+    tmp_path: Path,
+) -> None:
+    share = share_in(tmp_path)
+    first, second = (make_person(tmp_path, "mette", Role.LEADER),
+                     make_person(tmp_path, "jens", Role.LEADER))
+    listed = directory_of([first, second])
+    directory = Directory(1, {pid: dataclasses.replace(m, unit=UNIT)
+                              for pid, m in listed.members.items()})
+    plan = new_unit_plan(UNIT, 2031, "mette")
+    first.engine(share, directory).publish(plan.id, "unit_plans", plan.to_dict())
+    first.engine(share, directory).sync()
+    second.engine(share, directory).sync()
+
+    mine = with_priority(plan, "Trivsel", "mette")
+    theirs = with_priority(plan, "Kompetencer", "jens")
+    first.engine(share, directory).publish(plan.id, "unit_plans", mine.to_dict())
+    second.engine(share, directory).publish(plan.id, "unit_plans", theirs.to_dict())
+    second.engine(share, directory).sync()
+    report = first.engine(share, directory).sync()
+
+    assert [c.fields for c in report.conflicts] == [("priorities",)]
+    clash = next(iter(first.vault.read_shard(plan.id)["conflicts"].values()))
+    assert "Kompetencer" in str(clash) and "Trivsel" in str(clash)
