@@ -20,15 +20,10 @@ from documents.pdf import unit_plan_document
 from services.app import AppSession
 from tests.app_fixtures import session_on
 from tests.clock import TODAY
+from tests.test_meeting import switch
 from tests.test_unit_plan import DIRECTORY, HELD, UNIT
 
 DEADLINE = TODAY + dt.timedelta(days=60)
-
-
-def switch(session: AppSession, symbol: int) -> None:
-    session.lock()
-    session.unlock(next(p.id for p in session.profiles() if p.symbol == symbol), demo.DEMO_PIN)
-    session.sync()
 
 
 def tus_held_with_actions(session: AppSession, *actions: str) -> str:

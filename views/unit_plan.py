@@ -15,7 +15,7 @@ from conversations.model import GoalStatus, InputRejected, SubGoal, UnitPlan
 from conversations.unit_plan import TeamPriority, by_team
 from storage import StorageError
 from views.common import describe, page_column, when
-from views.widgets import back_bar, export_button, parse_date
+from views.widgets import back_bar, export_button, parse_date, year_switcher
 
 if TYPE_CHECKING:
     from views.shell import Shell
@@ -234,19 +234,7 @@ class UnitPlanScreen:
     def render(self) -> None:
         t = self.t
 
-        async def previous() -> None:
-            await self.go_year(self.year - 1)
-
-        async def following() -> None:
-            await self.go_year(self.year + 1)
-
-        header = ft.Row([
-            ft.IconButton(ft.Icons.CHEVRON_LEFT, tooltip=t("year.previous", year=self.year - 1),
-                          on_click=previous),
-            ft.Text(str(self.year), theme_style=ft.TextThemeStyle.HEADLINE_SMALL),
-            ft.IconButton(ft.Icons.CHEVRON_RIGHT, tooltip=t("year.next", year=self.year + 1),
-                          on_click=following),
-        ], alignment=ft.MainAxisAlignment.CENTER)
+        header = year_switcher(t, self.year, self.go_year)
         self.message.visible = bool(self.message.value)
         body: list[ft.Control] = [
             self.shell.new_sync_bar(), header,

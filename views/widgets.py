@@ -1,5 +1,5 @@
-"""Pieces several screens share: the back bar, exporting a document, opening and saving
-a conversation, reading a date typed by hand."""
+"""Pieces several screens share: the back bar, the year switcher, exporting a document,
+opening and saving a conversation, reading a date typed by hand."""
 
 from __future__ import annotations
 
@@ -40,6 +40,23 @@ def back_bar(shell: Shell, title: str, back: Callable[[], Awaitable[None]] | Non
         title=ft.Text(title),
         actions=actions or [],
     )
+
+
+def year_switcher(t: Texts, year: int, go: Callable[[int], Awaitable[None]]) -> ft.Control:
+    """The year shown, with buttons to the year before and after (``go(year)``)."""
+    async def previous() -> None:
+        await go(year - 1)
+
+    async def following() -> None:
+        await go(year + 1)
+
+    return ft.Row([
+        ft.IconButton(ft.Icons.CHEVRON_LEFT, tooltip=t("year.previous", year=year - 1),
+                      on_click=previous),
+        ft.Text(str(year), theme_style=ft.TextThemeStyle.HEADLINE_SMALL),
+        ft.IconButton(ft.Icons.CHEVRON_RIGHT, tooltip=t("year.next", year=year + 1),
+                      on_click=following),
+    ], alignment=ft.MainAxisAlignment.CENTER)
 
 
 async def export(shell: Shell, name: str, make: Callable[[], bytes],

@@ -17,7 +17,7 @@ from documents.pdf import table_document
 from storage import StorageError
 from views.common import busy, describe, page_column, when
 from views.shell import Route
-from views.widgets import back_bar, export_button, parse_date
+from views.widgets import back_bar, export_button, parse_date, year_switcher
 
 if TYPE_CHECKING:
     from views.shell import Shell
@@ -341,19 +341,10 @@ class YearScreen:
         planned = await asyncio.to_thread(self.per_month)
         coverage = await asyncio.to_thread(self.coverage)
 
-        async def previous() -> None:
-            await show_year(self.shell, self.year - 1)
+        async def go(year: int) -> None:
+            await show_year(self.shell, year)
 
-        async def following() -> None:
-            await show_year(self.shell, self.year + 1)
-
-        header = ft.Row([
-            ft.IconButton(ft.Icons.CHEVRON_LEFT, tooltip=t("year.previous", year=self.year - 1),
-                          on_click=previous),
-            ft.Text(str(self.year), theme_style=ft.TextThemeStyle.HEADLINE_SMALL),
-            ft.IconButton(ft.Icons.CHEVRON_RIGHT, tooltip=t("year.next", year=self.year + 1),
-                          on_click=following),
-        ], alignment=ft.MainAxisAlignment.CENTER)
+        header = year_switcher(t, self.year, go)
         body: list[ft.Control] = [
             self.shell.new_sync_bar(), header, self.message, *self.board(), *self.exports(),
             ft.Divider(), self.wheel(planned), ft.Divider(), *self.planner(), *coverage,
