@@ -12,7 +12,7 @@ drawing. Where the wheel does not fit (a phone), the team screen keeps its list.
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -256,7 +256,7 @@ class WheelBoard:
         return shapes
 
     def pile(self, deck: tuple[Card, ...], numbers: dict[str, int],
-             placed: Any, done: set[str]) -> ft.Control:
+             placed: Mapping[str, str], done: set[str]) -> ft.Control:
         t = self.t
         tiles: list[ft.Control] = [
             ft.FilledTonalButton(t("team.draw"), icon=ft.Icons.STYLE, on_click=self.draw),
