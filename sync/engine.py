@@ -34,7 +34,9 @@ whenever the share is reachable) pushes, then pulls:
 Applying a version, without any clock: a record the vault lacks is stored; a version
 already seen, or an ancestor of ours, changes nothing; one that descends from ours
 fast-forwards; otherwise ``merge(base, lower, higher)`` with the nearest common ancestor
-as base (found in the shard's ``versions`` table, every version seen). The two sides go
+as base (found in the shard's ``versions`` table, every version seen) — or, when the two
+share no history because two devices each started a record whose id they derive alike
+(``conversations.identity``), the record's blank first version. The two sides go
 in ordered by version id, not as "ours" and "theirs", so every device that merges the
 same pair makes the same version with the same conflicts: a conflict stays local (both
 values in the shard's ``conflicts`` table, and in the report) until a person settles it,
@@ -63,6 +65,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from conversations.directory import Directory
+from conversations.identity import blank
 from conversations.merge import AgreementSigned, Merge, common_ancestor, merge_base, version_of
 from conversations.merge import merge as merge_versions
 from conversations.model import Agreement
@@ -745,7 +748,7 @@ class SyncEngine:
         if low.get("id") != record.get("id") or high.get("id") != record.get("id"):
             return False
         try:
-            merged = self._merge(merge_base(dag, low["version"], high["version"]), low, high)
+            merged = self._merge(_base(dag, low, high), low, high)
         except (AgreementSigned, ValueError):
             return False
         return merged.record.get("version") == record.get("version")
@@ -855,7 +858,7 @@ class SyncEngine:
         low, high = sorted((ours, theirs), key=lambda r: str(r["version"]))
         low_v, high_v = str(low["version"]), str(high["version"])
         try:
-            merged = self._merge(merge_base(dag, low_v, high_v), low, high)
+            merged = self._merge(_base(dag, low, high), low, high)
         except AgreementSigned:
             keep = max((ours, theirs), key=lambda r: (_depth(dag, r), str(r.get("version"))))
             note = ConflictNote(shard, table, theirs["id"], (low_v, high_v), (), "agreement")
@@ -1033,6 +1036,12 @@ def _unshared_ancestors(versions: Mapping[str, dict[str, Any]], record: Record) 
     for parent in record.get("parents", ()):
         visit(str(parent))
     return found
+
+
+def _base(dag: Mapping[str, Record], low: Record, high: Record) -> dict[str, Any] | None:
+    """What two versions of one record are merged against: their nearest common
+    ancestor, or — when two devices each started the record — its blank first version."""
+    return merge_base(dag, str(low["version"]), str(high["version"]), blank=blank(low))
 
 
 def _depth(dag: Mapping[str, Record], record: Record) -> int:
