@@ -141,16 +141,24 @@ def blank(record: Record) -> dict[str, Any] | None:
 
 def folded(preparations: Iterable[Preparation], conversation_id: str,
            person_id: str) -> tuple[Preparation | None, list[Preparation]]:
-    """A person's preparations in one conversation read as one: the record with the
-    derived id (else the first by id), and the others, oldest-style first. Callers take
-    every answer and rating the first lacks from the others (:func:`fill_from`), so a
-    second record kept from before ids were derived is never hidden."""
+    """A person's preparations in one conversation: the one with the derived id (None
+    when no device has started it yet), and those kept from before ids were derived,
+    by id. Every device writes only the first and takes the others into it
+    (:func:`fill_from`), so a second record is never hidden and all devices end in one."""
     mine = sorted((p for p in preparations if p.author == person_id), key=lambda p: p.id)
-    if not mine:
-        return None, []
     wanted = preparation_id(conversation_id, person_id)
-    main = next((p for p in mine if p.id == wanted), mine[0])
+    main = next((p for p in mine if p.id == wanted), None)
     return main, [p for p in mine if p is not main]
+
+
+def read_as_one(preparations: Iterable[Preparation], conversation_id: str,
+                person_id: str) -> Preparation | None:
+    """What to show of a person's preparation: :func:`folded`'s records as one (where
+    two hold different answers to one question, the first one's)."""
+    main, others = folded(preparations, conversation_id, person_id)
+    if main is None and others:
+        main, others = others[0], others[1:]
+    return fill_from(main, others)[0] if main is not None else None
 
 
 def fill_from(main: Preparation, others: Iterable[Preparation]

@@ -25,9 +25,8 @@ from conversations.agreements import AgreementStatus, amended, check_goals, with
 from conversations.directory import Member
 from conversations.identity import (
     agreement_id,
-    fill_from,
-    folded,
     minutes_id,
+    read_as_one,
     team_plan_id,
 )
 from conversations.model import (
@@ -277,9 +276,10 @@ class Meetings:
                     if prep.author == me.id or prep.shared_with_leader]
         preparations: dict[str, Preparation] = {}
         for author in sorted({prep.author for prep in readable}):
-            main, others = folded(readable, conversation_id, author)
-            if main is not None:  # a second one kept from before is read into it, not hidden
-                preparations[author] = fill_from(main, others)[0]
+            # a second one kept from before ids were derived is read into it, not hidden
+            one = read_as_one(readable, conversation_id, author)
+            if one is not None:
+                preparations[author] = one
         minutes_records = [Minutes.from_dict(m) for m in shard.get(MINUTES_TABLE, {}).values()]
         minutes = one_of(minutes_records, minutes_id(conversation_id), _fill_minutes)
         agreements = [Agreement.from_dict(a) for a in shard.get(AGREEMENT_TABLE, {}).values()]

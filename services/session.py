@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING, Any
 from conversations import demo
 from conversations.competence import JobProfile, Level, default_job_profile
 from conversations.directory import Directory, Member
-from conversations.identity import fill_from, folded, preparation_id, ratings_id
+from conversations.identity import (
+    fill_from,
+    folded,
+    preparation_id,
+    ratings_id,
+    read_as_one,
+)
 from conversations.merge import Conflict, NoValue, resolve
 from conversations.model import (
     CompetenceRatings,
@@ -592,8 +598,7 @@ class Session:
                 continue
             conversation = Conversation.from_dict(record)
             found = [Preparation.from_dict(p) for p in shard.get(PREPARATION_TABLE, {}).values()]
-            main, others = folded(found, cid, me.id)
-            mine = fill_from(main, others)[0] if main else None
+            mine = read_as_one(found, cid, me.id)
             entries[cid] = self.summary_entry(conversation, mine)
             reminders.update({raw["id"]: raw for raw in shard.get(REMINDER_TABLE, {}).values()
                               if raw.get("author") != me.id})
@@ -733,20 +738,21 @@ class Session:
         if preparation is not draft.preparation:
             self._edit(draft, preparation)
         vault = self.unlocked_vault()
-        docs = []
-        for other in new:
-            fields = [{"field": f, "key": k, "base": {"no_value": "absent"}, "ours": ours,
-                       "theirs": theirs}
-                      for f, k, ours, theirs in clashes
-                      if other.to_dict()[f].get(k) == theirs]
-            docs.append({"id": _adopted_id(other), "record": draft.preparation.id,
-                         "table": PREPARATION_TABLE, "kind": "fields",
-                         "versions": [other.version], "merged": None, "fields": fields,
-                         "records": {other.version: other.to_dict()},
-                         "settled": not fields})
         cid = draft.conversation.id
         with self.save_lock:
             self.persist(cid)
+            main = draft.preparation.version if draft.saved is None else draft.saved.version
+            docs = []
+            for other in new:
+                fields = [{"field": f, "key": k, "base": {"no_value": "absent"}, "ours": ours,
+                           "theirs": theirs, "sides": {main: ours, other.version: theirs}}
+                          for f, k, ours, theirs in clashes
+                          if other.to_dict()[f].get(k) == theirs]
+                docs.append({"id": _adopted_id(other), "record": draft.preparation.id,
+                             "table": PREPARATION_TABLE, "kind": "fields",
+                             "versions": [main, other.version], "merged": None,
+                             "fields": fields, "records": {other.version: other.to_dict()},
+                             "settled": not fields})
             vault.put_records(cid, CONFLICTS_TABLE, docs)
             if any(not doc["settled"] for doc in docs):
                 shards = set(self._conflict_shards()) | {cid}
