@@ -163,15 +163,23 @@ def common_ancestor(versions: Mapping[str, Record], a: str, b: str) -> str | Non
     return nearest[0] if len(nearest) == 1 else None
 
 
-def merge_base(versions: Mapping[str, Record], a: str, b: str) -> dict[str, Any] | None:
+def merge_base(
+    versions: Mapping[str, Record], a: str, b: str, *, blank: Record | None = None
+) -> dict[str, Any] | None:
     """The base to pass to :func:`merge` for versions ``a`` and ``b``.
 
     The nearest common ancestor's record; where several compete, a base that holds
     what they agree on and :data:`DISPUTED` where they differ, so every difference left
     from the earlier merges comes back as a conflict instead of being settled silently.
-    None when there is no common history (or part of it is missing).
+    When ``a`` and ``b`` share no history at all — two devices each started the record
+    (its id is derived alike everywhere) — ``blank``, the version both started from
+    (``conversations.identity.blank``). None when part of the history is missing, or
+    there is none and no ``blank``.
     """
-    records = [versions.get(v) for v in _nearest_common(versions, a, b)]
+    nearest = _nearest_common(versions, a, b)
+    if not nearest:
+        return _copy(blank) if blank is not None else None
+    records = [versions.get(v) for v in nearest]
     known = [r for r in records if r is not None]
     if not known or len(known) != len(records):
         return None

@@ -34,7 +34,9 @@ whenever the share is reachable) pushes, then pulls:
 Applying a version, without any clock: a record the vault lacks is stored; a version
 already seen, or an ancestor of ours, changes nothing; one that descends from ours
 fast-forwards; otherwise ``merge(base, lower, higher)`` with the nearest common ancestor
-as base (found in the shard's ``versions`` table, every version seen). The two sides go
+as base (found in the shard's ``versions`` table, every version seen) — or, when the two
+share no history because two devices each started a record whose id they derive alike
+(``conversations.identity``), the record's blank first version. The two sides go
 in ordered by version id, not as "ours" and "theirs", so every device that merges the
 same pair makes the same version with the same conflicts: a conflict stays local (both
 values in the shard's ``conflicts`` table, and in the report) until a person settles it,
@@ -63,9 +65,18 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from conversations.directory import Directory
-from conversations.merge import AgreementSigned, Merge, common_ancestor, merge_base, version_of
+from conversations.identity import blank
+from conversations.merge import (
+    ABSENT,
+    AgreementSigned,
+    Merge,
+    common_ancestor,
+    merge_base,
+    version_of,
+)
 from conversations.merge import merge as merge_versions
 from conversations.model import Agreement
+from conversations.records import canonical_json
 from conversations.rights import CONVERSATION_UNKNOWN, needs_conversation
 from conversations.rights import refusal as refusal_of
 from conversations.visibility import readers as readers_of
@@ -745,7 +756,7 @@ class SyncEngine:
         if low.get("id") != record.get("id") or high.get("id") != record.get("id"):
             return False
         try:
-            merged = self._merge(merge_base(dag, low["version"], high["version"]), low, high)
+            merged = self._merge(_base(dag, low, high), low, high)
         except (AgreementSigned, ValueError):
             return False
         return merged.record.get("version") == record.get("version")
@@ -818,6 +829,11 @@ class SyncEngine:
             chosen, conflict = self._choose(shard, table, ours, theirs, dag=dag, new=new)
             if chosen is not None:
                 records.setdefault(table, {})[chosen["id"]] = chosen
+                if ours is not None:
+                    known = {**tables.get(CONFLICTS_TABLE, {}), **conflicts}
+                    merged_here = chosen["version"] != version
+                    conflicts.update(_carried(known, table, ours, chosen, incoming=theirs,
+                                              dag=dag, merged_here=merged_here))
             if conflict is not None:
                 note, doc = conflict
                 conflicts[doc["id"]] = doc
@@ -855,7 +871,7 @@ class SyncEngine:
         low, high = sorted((ours, theirs), key=lambda r: str(r["version"]))
         low_v, high_v = str(low["version"]), str(high["version"])
         try:
-            merged = self._merge(merge_base(dag, low_v, high_v), low, high)
+            merged = self._merge(_base(dag, low, high), low, high)
         except AgreementSigned:
             keep = max((ours, theirs), key=lambda r: (_depth(dag, r), str(r.get("version"))))
             note = ConflictNote(shard, table, theirs["id"], (low_v, high_v), (), "agreement")
@@ -1035,6 +1051,12 @@ def _unshared_ancestors(versions: Mapping[str, dict[str, Any]], record: Record) 
     return found
 
 
+def _base(dag: Mapping[str, Record], low: Record, high: Record) -> dict[str, Any] | None:
+    """What two versions of one record are merged against: their nearest common
+    ancestor, or — when two devices each started the record — its blank first version."""
+    return merge_base(dag, str(low["version"]), str(high["version"]), blank=blank(low))
+
+
 def _depth(dag: Mapping[str, Record], record: Record) -> int:
     """The longest chain of known versions behind ``record``: "newest" without a clock."""
     memo: dict[str, int] = {}
@@ -1048,6 +1070,82 @@ def _depth(dag: Mapping[str, Record], record: Record) -> int:
         return memo[version]
 
     return depth(str(record.get("version")))
+
+
+def _carried(
+    docs: Mapping[str, dict[str, Any]], table: str, before: Record, after: Record,
+    *, incoming: Record, dag: Mapping[str, Record], merged_here: bool,
+) -> dict[str, dict[str, Any]]:
+    """Open clashes of this record, kept true as versions that never saw them arrive.
+
+    Each clash remembers the two lines it stands between (``sides``: version → value).
+    A version ``incoming`` that continues one line and not the other replaces that
+    line's value (the person there wrote over their own answer); and when the record's
+    value moves away from the clash's ``ours`` — by such a version, or by a further merge
+    made here (``merged_here``: a third device's value) — the clash now stands between
+    the record's new value and the other line's, which stays in view. Returns the
+    conflict entries to rewrite.
+
+    A person's version made on top of the merge (a settling, or a new answer written
+    where the clash was shown) closes it as before; so does reaching the other line's
+    value."""
+    changed: dict[str, dict[str, Any]] = {}
+    incoming_v = str(incoming["version"])
+
+    def descends(ancestor: str) -> bool:
+        return ancestor != incoming_v and common_ancestor(dag, ancestor, incoming_v) == ancestor
+
+    for doc in docs.values():
+        if (doc.get("settled") or doc.get("kind") != "fields" or doc.get("table") != table
+                or doc.get("record") != after.get("id")):
+            continue
+        merged = doc.get("merged")
+        if not merged_here and isinstance(merged, str) and descends(merged):
+            continue
+        fields = [dict(clash) for clash in doc.get("fields", [])]
+        for clash in fields:
+            if clash.get("settled"):
+                continue
+            name, key = clash["field"], clash.get("key")
+            was, now = (_plain_at(r, name, key) for r in (before, after))
+            if not _same_plain(was, clash.get("ours")):
+                continue  # not open before this version either
+            sides = dict(clash.get("sides") or dict(zip(
+                doc.get("versions", ()), (clash.get("ours"), clash.get("theirs")), strict=False)))
+            continued = [side for side in sides if descends(side)]
+            if continued and len(continued) == len(sides) and not merged_here:
+                continue  # made where both lines were merged: the clash was shown there
+            if len(continued) == 1:
+                sides.pop(continued[0])
+                sides[incoming_v] = _plain_at(incoming, name, key)
+            others = [(side, value) for side, value in sorted(sides.items())
+                      if not _same_plain(value, now)]
+            if not others:
+                continue  # every line holds the record's value now: nothing to choose
+            updated = {**clash, "ours": now, "theirs": others[0][1], "sides": sides}
+            extra = [  # a clash shows two values; a third line's gets a clash of its own
+                {"field": name, "key": key, "base": clash.get("base"), "ours": now,
+                 "theirs": value, "sides": {side: value}}
+                for side, value in others[1:]
+                if not any(_same_plain(c.get("theirs"), value) and c["field"] == name
+                           and c.get("key") == key for c in fields)
+            ]
+            if updated != clash or extra:
+                clash.update(updated)
+                fields.extend(extra)
+                changed[doc["id"]] = {**doc, "fields": fields}
+    return changed
+
+
+def _plain_at(record: Record, name: str, key: str | None) -> Any:
+    value = record.get(name, ABSENT)
+    if key is not None:
+        value = value.get(key, ABSENT) if isinstance(value, Mapping) else ABSENT
+    return _plain(value)
+
+
+def _same_plain(a: Any, b: Any) -> bool:
+    return canonical_json(a) == canonical_json(b)
 
 
 def _conflict_doc(
