@@ -540,8 +540,8 @@ class Session:
         return self.texts(f"conflict.field.{clash['field']}")
 
     def settle(self, item: ConflictItem, choice: str) -> None:
-        """Blocking. Keeps the chosen value ("ours" or "theirs"), makes the settled
-        version and, once a record has no open clash left, sends it."""
+        """Blocking. Keeps the chosen value ("ours" or "theirs") and sends the settled
+        version: it notes the choice, so every device sees this clash closed."""
         if choice not in ("ours", "theirs"):
             raise InputRejected("error.conflict_choice")
         vault, me = self.unlocked_vault(), self.current_person()
@@ -561,8 +561,8 @@ class Session:
             vault.put_record(item.shard, CONFLICTS_TABLE,
                              {**doc, "fields": fields, "settled": done})
             self.drafts.pop(item.shard, None)
-        if done:
-            self.publish(item.shard, item.table, settled)
+        self.publish(item.shard, item.table, settled)
+        if done or not self._shard_has_conflicts(item.shard):
             remaining = [s for s in self._conflict_shards()
                          if s != item.shard or self._shard_has_conflicts(s)]
             vault.put_meta(CONFLICTS_KEY, {"shards": remaining})

@@ -37,10 +37,13 @@ fast-forwards; otherwise ``merge(base, lower, higher)`` with the nearest common 
 as base (found in the shard's ``versions`` table, every version seen) — or, when the two
 share no history because two devices each started a record whose id they derive alike
 (``conversations.identity``), the record's blank first version. The two sides go
-in ordered by version id, not as "ours" and "theirs", so every device that merges the
-same pair makes the same version with the same conflicts: a conflict stays local (both
-values in the shard's ``conflicts`` table, and in the report) until a person settles it,
-and a merge is shared only as the parent of a later published version. A signed
+in ordered by version id, not as "ours" and "theirs", and every field keeps a value
+still standing in the history, so every device that merges the same pair makes the same
+version; it is shared as the parent of a later published version. Which values clash
+is read from the record's history after each apply (``conversations.clashes``), not
+from the merge: one entry per record in the shard's ``conflicts`` table, the same on
+every device that holds the same versions, closed by a settled version's ``chosen``
+note wherever it arrives. A signed
 agreement is never merged (``AgreementSigned``): both versions are kept, and the table
 holds the one deepest in the version DAG (ties: the higher version id).
 
@@ -64,10 +67,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from conversations.clashes import aligned, clashes
 from conversations.directory import Directory
 from conversations.identity import blank
 from conversations.merge import (
     ABSENT,
+    CHOSEN,
     AgreementSigned,
     Merge,
     common_ancestor,
@@ -82,6 +87,7 @@ from conversations.rights import refusal as refusal_of
 from conversations.visibility import readers as readers_of
 from storage import Vault
 from storage.schema import (
+    CONFLICTS_KEY,
     CONFLICTS_TABLE,
     CURSORS_KEY,
     HELD_KEY,
@@ -140,7 +146,7 @@ class ConflictNote:
     shard: str
     table: str
     record_id: str
-    versions: tuple[str, str]
+    versions: tuple[str, ...]
     fields: tuple[str, ...]
     kind: str  # "fields" or "agreement"
 
@@ -756,7 +762,7 @@ class SyncEngine:
         if low.get("id") != record.get("id") or high.get("id") != record.get("id"):
             return False
         try:
-            merged = self._merge(_base(dag, low, high), low, high)
+            merged = _joined(self._merge(_base(dag, low, high), low, high), low, high, dag)
         except (AgreementSigned, ValueError):
             return False
         return merged.record.get("version") == record.get("version")
@@ -813,6 +819,7 @@ class SyncEngine:
         new: dict[str, dict[str, Any]] = {}
         records: dict[str, dict[str, Record]] = {}
         conflicts: dict[str, dict[str, Any]] = {}
+        touched: dict[tuple[str, str], None] = {}
         result = _Applied()
         for table, theirs, links in incoming:
             version = theirs["version"]
@@ -829,17 +836,26 @@ class SyncEngine:
             chosen, conflict = self._choose(shard, table, ours, theirs, dag=dag, new=new)
             if chosen is not None:
                 records.setdefault(table, {})[chosen["id"]] = chosen
-                if ours is not None:
-                    known = {**tables.get(CONFLICTS_TABLE, {}), **conflicts}
-                    merged_here = chosen["version"] != version
-                    conflicts.update(_carried(known, table, ours, chosen, incoming=theirs,
-                                              dag=dag, merged_here=merged_here))
+            touched.setdefault((table, theirs["id"]), None)
             if conflict is not None:
                 note, doc = conflict
                 conflicts[doc["id"]] = doc
                 result.conflicts.append(note)
+        for table, rid in touched:
+            current = records.get(table, {}).get(rid) or tables.get(table, {}).get(rid)
+            if current is not None:
+                found = _clash_doc(shard, table, current, dag, tables.get(CONFLICTS_TABLE, {}))
+                if found is not None:
+                    fresh, doc = found
+                    conflicts[doc["id"]] = doc
+                    if fresh is not None:
+                        result.conflicts.append(fresh)
         if conflicts:
             self.vault.put_records(shard, CONFLICTS_TABLE, conflicts.values())
+            if any(not doc.get("settled") for doc in conflicts.values()):
+                listed = (self.vault.get_meta(CONFLICTS_KEY) or {}).get("shards", [])
+                if shard not in listed:  # where the app looks for clashes to show
+                    self.vault.put_meta(CONFLICTS_KEY, {"shards": sorted({*listed, shard})})
         for table, changed in records.items():
             self.vault.put_records(shard, table, changed.values())
         if new:
@@ -871,7 +887,7 @@ class SyncEngine:
         low, high = sorted((ours, theirs), key=lambda r: str(r["version"]))
         low_v, high_v = str(low["version"]), str(high["version"])
         try:
-            merged = self._merge(_base(dag, low, high), low, high)
+            merged = _joined(self._merge(_base(dag, low, high), low, high), low, high, dag)
         except AgreementSigned:
             keep = max((ours, theirs), key=lambda r: (_depth(dag, r), str(r.get("version"))))
             note = ConflictNote(shard, table, theirs["id"], (low_v, high_v), (), "agreement")
@@ -882,14 +898,7 @@ class SyncEngine:
         if version not in dag:
             dag[version] = record
             new[version] = _version_doc(table, record, local=True)
-        chosen = None if version == our_version else record
-        if not merged.conflicts:
-            return chosen, None
-        fields = tuple(
-            c.field if c.key is None else f"{c.field}.{c.key}" for c in merged.conflicts
-        )
-        note = ConflictNote(shard, table, theirs["id"], (low_v, high_v), fields, "fields")
-        return chosen, (note, _conflict_doc(note, merged.conflicts, low, high, merged=version))
+        return (None if version == our_version else record), None
 
     def _maintenance_due(self) -> bool:
         """About once a day a sync also sweeps temp files that cut connections left on
@@ -1051,6 +1060,23 @@ def _unshared_ancestors(versions: Mapping[str, dict[str, Any]], record: Record) 
     return found
 
 
+def _joined(merged: Merge, low: Record, high: Record, dag: Mapping[str, Record]) -> Merge:
+    """``merged`` as the version every device makes of ``low`` and ``high``: its
+    parents are both sides — also where one side's content already holds everything
+    (the same content, or one side equal to the base), since which values stand is read
+    from the history (``conversations.clashes``) and the side not taken must stay in
+    it — and every field holds a value still standing there. A signed agreement is
+    taken as it is."""
+    if any(r.get("type") == "agreement" and r.get("signatures") for r in (low, high)):
+        return merged
+    record = {k: v for k, v in merged.record.items() if k not in ("version", CHOSEN)}
+    record["author"] = merged.record.get("author", low.get("author", ""))
+    record["parents"] = sorted({str(low["version"]), str(high["version"])})
+    record = aligned(dag, record, blank(low))
+    record["version"] = version_of(record)
+    return Merge(record, merged.conflicts, "merged")
+
+
 def _base(dag: Mapping[str, Record], low: Record, high: Record) -> dict[str, Any] | None:
     """What two versions of one record are merged against: their nearest common
     ancestor, or — when two devices each started the record — its blank first version."""
@@ -1072,80 +1098,49 @@ def _depth(dag: Mapping[str, Record], record: Record) -> int:
     return depth(str(record.get("version")))
 
 
-def _carried(
-    docs: Mapping[str, dict[str, Any]], table: str, before: Record, after: Record,
-    *, incoming: Record, dag: Mapping[str, Record], merged_here: bool,
-) -> dict[str, dict[str, Any]]:
-    """Open clashes of this record, kept true as versions that never saw them arrive.
-
-    Each clash remembers the two lines it stands between (``sides``: version → value).
-    A version ``incoming`` that continues one line and not the other replaces that
-    line's value (the person there wrote over their own answer); and when the record's
-    value moves away from the clash's ``ours`` — by such a version, or by a further merge
-    made here (``merged_here``: a third device's value) — the clash now stands between
-    the record's new value and the other line's, which stays in view. Returns the
-    conflict entries to rewrite.
-
-    A person's version made on top of the merge (a settling, or a new answer written
-    where the clash was shown) closes it as before; so does reaching the other line's
-    value."""
-    changed: dict[str, dict[str, Any]] = {}
-    incoming_v = str(incoming["version"])
-
-    def descends(ancestor: str) -> bool:
-        return ancestor != incoming_v and common_ancestor(dag, ancestor, incoming_v) == ancestor
-
-    for doc in docs.values():
-        if (doc.get("settled") or doc.get("kind") != "fields" or doc.get("table") != table
-                or doc.get("record") != after.get("id")):
-            continue
-        merged = doc.get("merged")
-        if not merged_here and isinstance(merged, str) and descends(merged):
-            continue
-        fields = [dict(clash) for clash in doc.get("fields", [])]
-        for clash in fields:
-            if clash.get("settled"):
-                continue
-            name, key = clash["field"], clash.get("key")
-            was, now = (_plain_at(r, name, key) for r in (before, after))
-            if not _same_plain(was, clash.get("ours")):
-                continue  # not open before this version either
-            sides = dict(clash.get("sides") or dict(zip(
-                doc.get("versions", ()), (clash.get("ours"), clash.get("theirs")), strict=False)))
-            continued = [side for side in sides if descends(side)]
-            if continued and len(continued) == len(sides) and not merged_here:
-                continue  # made where both lines were merged: the clash was shown there
-            if len(continued) == 1:
-                sides.pop(continued[0])
-                sides[incoming_v] = _plain_at(incoming, name, key)
-            others = [(side, value) for side, value in sorted(sides.items())
-                      if not _same_plain(value, now)]
-            if not others:
-                continue  # every line holds the record's value now: nothing to choose
-            updated = {**clash, "ours": now, "theirs": others[0][1], "sides": sides}
-            extra = [  # a clash shows two values; a third line's gets a clash of its own
-                {"field": name, "key": key, "base": clash.get("base"), "ours": now,
-                 "theirs": value, "sides": {side: value}}
-                for side, value in others[1:]
-                if not any(_same_plain(c.get("theirs"), value) and c["field"] == name
-                           and c.get("key") == key for c in fields)
-            ]
-            if updated != clash or extra:
-                clash.update(updated)
-                fields.extend(extra)
-                changed[doc["id"]] = {**doc, "fields": fields}
-    return changed
+def _clash_doc(
+    shard: str, table: str, record: Record, dag: Mapping[str, Record],
+    docs: Mapping[str, dict[str, Any]],
+) -> tuple[ConflictNote | None, dict[str, Any]] | None:
+    """The ``conflicts`` entry for ``record`` as its history has it now
+    (``conversations.clashes``): every clash open at its current version, each side with
+    the version that wrote it. Returns the entry when it changed (with a note when a
+    clash is new to the person), None when nothing changed. Worked out only where the
+    history has more than one line: two first versions, or a merge."""
+    rid = str(record["id"])
+    doc_id = f"clashes:{table}:{rid}"
+    earlier = docs.get(doc_id)
+    versions = {v: r for v, r in dag.items() if r.get("id") == rid}
+    starts = sum(1 for r in versions.values() if not r.get("parents"))
+    meets = any(len(set(r.get("parents", ()))) > 1 for r in versions.values())
+    if earlier is None and starts < 2 and not meets:
+        return None
+    found = clashes(versions, str(record["version"]), blank(record))
+    fields = [{"field": c.field, "key": c.key, "base": _plain(ABSENT), "ours": _plain(c.values[0]),
+               "theirs": _plain(other), "sides": dict(zip(c.writers, map(_plain, c.values),
+                                                           strict=True))}
+              for c in found for other in c.values[1:]]
+    writers = sorted({w for c in found for w in c.writers})
+    doc = {"id": doc_id, "record": rid, "table": table, "kind": "fields",
+           "versions": writers, "merged": record["version"], "fields": fields,
+           "records": {w: versions[w] for w in writers if w in versions},
+           "settled": not fields}
+    if (earlier is None and not fields) or (
+            earlier is not None and _without_records(earlier) == _without_records(doc)):
+        return None
+    before = {(f["field"], f["key"], canonical_json(f["theirs"]))
+              for f in (earlier or {}).get("fields", [])}
+    fresh = [f for f in fields if (f["field"], f["key"], canonical_json(f["theirs"])) not in before]
+    note = None
+    if fresh:
+        names = tuple(dict.fromkeys(
+            f["field"] if f["key"] is None else f"{f['field']}.{f['key']}" for f in fresh))
+        note = ConflictNote(shard, table, rid, tuple(writers), names, "fields")
+    return note, doc
 
 
-def _plain_at(record: Record, name: str, key: str | None) -> Any:
-    value = record.get(name, ABSENT)
-    if key is not None:
-        value = value.get(key, ABSENT) if isinstance(value, Mapping) else ABSENT
-    return _plain(value)
-
-
-def _same_plain(a: Any, b: Any) -> bool:
-    return canonical_json(a) == canonical_json(b)
+def _without_records(doc: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in doc.items() if k not in ("records", "merged")}
 
 
 def _conflict_doc(

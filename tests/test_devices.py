@@ -280,10 +280,6 @@ CUTS = st.sampled_from(["before", "after", "partial"])
 RUNS: dict[str, float] = {"examples": 0, "seconds": 0.0, "conflicts": 0}
 
 
-@pytest.mark.xfail(reason="found: a clash between merges made in different orders may stay "
-                   "offered on one device after the person wrote over it on the other, and "
-                   "in rare orders a value is missing from a device's conflicts (README, "
-                   "known limits)", strict=False)
 @PROPERTY
 @given(steps=steps_on(ANNA_DEVICES[:2]), mode=CUTS)
 def test_whatever_two_devices_kept_is_shown_and_they_end_alike(
@@ -292,9 +288,6 @@ def test_whatever_two_devices_kept_is_shown_and_they_end_alike(
     many_devices(four_devices, steps, mode, ANNA_DEVICES[:2])
 
 
-@pytest.mark.xfail(reason="three lines writing one answer: a clash shows two values, and a "
-                   "value written over on its own line may stay offered where merges came in "
-                   "another order (README, known limits)", strict=False)
 @PROPERTY
 @given(steps=steps_on(ANNA_DEVICES), mode=CUTS)
 def test_whatever_three_devices_kept_is_shown_and_they_end_alike(
