@@ -33,7 +33,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 
 from conversations.model import Agreement, Goal, InputRejected, Signature, storable_text
-from conversations.records import canonical_json, encode
+from conversations.records import canonical_json, derived_id, encode
 
 
 class AgreementStatus(enum.StrEnum):
@@ -124,6 +124,7 @@ def amended(agreement: Agreement, goals: Iterable[Goal], author: str, today: dt.
     """
     checked = check_goals(goals, today, known=_deadlines(agreement))
     return Agreement(
+        id=derived_id("agreement", agreement.conversation_id, agreement.id),
         conversation_id=agreement.conversation_id,
         goals=checked,
         supersedes=agreement.id,

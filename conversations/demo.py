@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Mapping
 
 from conversations.competence import JobProfile, Level
+from conversations.identity import preparation_id
 from conversations.model import (
     CompetenceRatings,
     Conversation,
@@ -118,7 +119,8 @@ def conversations(
         follow_up_due=today + dt.timedelta(days=10),
         author=leader.id,
     )
-    started = Preparation(conversation_id=mus.id, author=anna.id)
+    started = Preparation(id=preparation_id(mus.id, anna.id), conversation_id=mus.id,
+                          author=anna.id)
     questions = sheet.all_questions() if sheet else ()
     text = next((q for q in questions if q.type is QuestionType.TEXT), None)
     if text is not None:

@@ -14,8 +14,8 @@ agreement is never merged (:class:`AgreementSigned`): changing it supersedes it.
 one side whole — the same content, or a fast-forward to the version that was signed —
 is not a merge and stays allowed.
 
-A merge that still has conflicts must not be shared before a person resolves them: the
-other device would see its own version as an ancestor and fast-forward to ours.
+Which conflicts a person is shown is not decided here but read from the history
+(``conversations.clashes``), so a merge with a conflict may be shared like any version.
 
 Must not touch: Flet, the vault, the share, cryptography, and clocks — which version
 wins is never decided by a time stamp.
@@ -34,8 +34,15 @@ from conversations.records import canonical_json, hash_content
 Record = Mapping[str, Any]
 MergeKind = Literal["same", "fast_forward_ours", "fast_forward_theirs", "merged"]
 
-IDENTITY: frozenset[str] = frozenset({"id", "type", "author", "parents", "version"})
-"""Keys that say which version a record is, never merged as content."""
+CHOSEN = "chosen"
+"""A settled version's note of what the person chose there: ``[[field, key or None],
+...]``. It says "written here" even where the chosen value is the one the record already
+showed, so every device sees the clash closed (see :func:`clashes`). A version carries
+it only where it was made by :func:`resolve`; a merge never carries it on."""
+
+IDENTITY: frozenset[str] = frozenset({"id", "type", "author", "parents", "version", CHOSEN})
+"""Keys that say which version a record is, or how it came about: never merged as
+content."""
 
 
 class NoValue(enum.Enum):
@@ -148,6 +155,7 @@ def resolve(
         settled[conflict.field] = inner
     settled["author"] = record.get("author", "") if author is None else author
     settled["parents"] = [str(record.get("version"))]
+    settled[CHOSEN] = [[conflict.field, conflict.key]]
     return _stamped(settled)
 
 
@@ -163,15 +171,23 @@ def common_ancestor(versions: Mapping[str, Record], a: str, b: str) -> str | Non
     return nearest[0] if len(nearest) == 1 else None
 
 
-def merge_base(versions: Mapping[str, Record], a: str, b: str) -> dict[str, Any] | None:
+def merge_base(
+    versions: Mapping[str, Record], a: str, b: str, *, blank: Record | None = None
+) -> dict[str, Any] | None:
     """The base to pass to :func:`merge` for versions ``a`` and ``b``.
 
     The nearest common ancestor's record; where several compete, a base that holds
     what they agree on and :data:`DISPUTED` where they differ, so every difference left
     from the earlier merges comes back as a conflict instead of being settled silently.
-    None when there is no common history (or part of it is missing).
+    When ``a`` and ``b`` share no history at all — two devices each started the record
+    (its id is derived alike everywhere) — ``blank``, the version both started from
+    (``conversations.identity.blank``). None when part of the history is missing, or
+    there is none and no ``blank``.
     """
-    records = [versions.get(v) for v in _nearest_common(versions, a, b)]
+    nearest = _nearest_common(versions, a, b)
+    if not nearest:
+        return _copy(blank) if blank is not None else None
+    records = [versions.get(v) for v in nearest]
     known = [r for r in records if r is not None]
     if not known or len(known) != len(records):
         return None

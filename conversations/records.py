@@ -25,6 +25,13 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
+def derived_id(record_type: str, *parts: str) -> str:
+    """The id every device gives the one record of ``record_type`` for ``parts`` (see
+    ``conversations.identity``): the same on each, whoever starts it."""
+    seed = "|".join((record_type, *parts))
+    return hashlib.sha256(seed.encode()).hexdigest()[:32]
+
+
 def canonical_json(value: Any) -> bytes:
     """One byte string per value: sorted keys, no spaces, UTF-8."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()

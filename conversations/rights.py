@@ -31,6 +31,10 @@ What each record's author must be (creating / changing):
   **coverage** — the leader it counts. **unit_plan** — a leader whose unit is the
   plan's, and the unit and year never change. **person, anything else** — nobody.
 
+Ids of one-per records are derived alike on every device (``conversations.identity``),
+so anyone can compute them: a preparation or ratings record carrying the derived id of
+another person's (in that conversation, or named by the record) is refused.
+
 In every case the author must be in the directory, and a signature inside an agreement
 may only be added by its signer. What decides the author is the envelope's signer: the
 engine refuses a version whose ``author`` is not the person who signed it.
@@ -44,6 +48,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from conversations.directory import Directory
+from conversations.identity import claimed_by_another
 from conversations.model import Role, State
 from conversations.people import leaders, participants, people_named, person_named
 from conversations.unit_plan import may_keep
@@ -203,6 +208,8 @@ def _preparation(
     author = str(record["author"])
     if conversation is None or author not in leaders(conversation) | participants(conversation):
         return "does not take part in the conversation"
+    if claimed_by_another(record, leaders(conversation) | participants(conversation)):
+        return "the id is another person's preparation"
     if any(earlier.get("author") != author for earlier in before):
         return "a preparation is its author's"
     return None
@@ -289,6 +296,10 @@ def _competence_ratings(
     author, person = str(record["author"]), record.get("person_id")
     if any(earlier.get("person_id") != person for earlier in before):
         return "ratings are about one person for good"
+    people = {author, person} | (
+        leaders(conversation) | participants(conversation) if conversation else set())
+    if claimed_by_another(record, people):
+        return "the id is another person's ratings"
     if record.get("by_leader") is not True and all(e.get("by_leader") is not True for e in before):
         return None if author == person else "only the person rates themself"
     if author == person:  # they may take a leader's rating of them back, not rewrite it

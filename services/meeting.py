@@ -18,11 +18,17 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import random
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from conversations.agreements import AgreementStatus, amended, check_goals, with_goals
 from conversations.directory import Member
+from conversations.identity import (
+    agreement_id,
+    minutes_id,
+    read_as_one,
+    team_plan_id,
+)
 from conversations.model import (
     MAX_ANSWER_CHARS,
     Agreement,
@@ -266,24 +272,30 @@ class Meetings:
             raise InputRejected("error.conversation_missing")
         conversation = Conversation.from_dict(record)
         sheet = self._sheet(conversation)
+        readable = [prep for prep in (Preparation.from_dict(raw) for raw in
+                                      shard.get(PREPARATION_TABLE, {}).values())
+                    if prep.author == me.id or prep.shared_with_leader]
         preparations: dict[str, Preparation] = {}
-        for raw in shard.get(PREPARATION_TABLE, {}).values():
-            prep = Preparation.from_dict(raw)
-            if prep.author == me.id or prep.shared_with_leader:
-                preparations[prep.author] = prep
+        for author in sorted({prep.author for prep in readable}):
+            # a second one kept from before ids were derived is read into it, not hidden
+            one = read_as_one(readable, conversation_id, author)
+            if one is not None:
+                preparations[author] = one
         minutes_records = [Minutes.from_dict(m) for m in shard.get(MINUTES_TABLE, {}).values()]
-        minutes = minutes_records[0] if minutes_records else None
+        minutes = one_of(minutes_records, minutes_id(conversation_id), _fill_minutes)
         agreements = [Agreement.from_dict(a) for a in shard.get(AGREEMENT_TABLE, {}).values()]
         current, earlier = current_agreement(agreements)
         plans = [TeamPlan.from_dict(p) for p in shard.get(TEAM_PLAN_TABLE, {}).values()]
-        plan = plans[0] if plans else None
+        plan = one_of(plans, team_plan_id(conversation_id), _fill_plan)
         if plan is None and conversation.kind.is_team:
-            plan = TeamPlan(conversation_id=conversation_id, author=me.id)
+            plan = TeamPlan(id=team_plan_id(conversation_id), conversation_id=conversation_id,
+                            author=me.id)
         meeting = Meeting(
             conversation=conversation,
             sheet=sheet,
             preparations=preparations,
-            minutes=minutes or Minutes(conversation_id=conversation_id, author=me.id),
+            minutes=minutes or Minutes(id=minutes_id(conversation_id),
+                                       conversation_id=conversation_id, author=me.id),
             agreement=current,
             earlier=earlier,
             plan=plan,
@@ -332,7 +344,8 @@ class Meetings:
         current = meeting.agreement
         if current is None:
             checked = check_goals(goals, today)
-            agreement = Agreement(conversation_id=conversation_id, goals=checked, author=me.id)
+            agreement = Agreement(id=agreement_id(conversation_id),
+                                  conversation_id=conversation_id, goals=checked, author=me.id)
         elif current.signatures:
             agreement = amended(current, goals, me.id, today)
             meeting.earlier.append(current)
@@ -552,7 +565,8 @@ class Meetings:
                    responsible_id: str, deadline: dt.date | None) -> None:
         meeting = self._meeting(conversation_id)
         self._leader_only(meeting)
-        plan = meeting.plan or TeamPlan(conversation_id=conversation_id,
+        plan = meeting.plan or TeamPlan(id=team_plan_id(conversation_id),
+                                        conversation_id=conversation_id,
                                         author=self.session.current_person().id)
         meeting.plan = with_action(plan, what, long_term=long_term,
                                    responsible_id=responsible_id, deadline=deadline,
@@ -572,7 +586,8 @@ class Meetings:
         meeting = self._meeting(conversation_id)
         self._leader_only(meeting)
         me = self.session.current_person().id
-        plan = meeting.plan or TeamPlan(conversation_id=conversation_id, author=me)
+        plan = meeting.plan or TeamPlan(id=team_plan_id(conversation_id),
+                                        conversation_id=conversation_id, author=me)
         goal = new_goal(meeting.sheet.themes[0].id if meeting.sheet.themes else "", what,
                         responsible_id=member_id, deadline=deadline)
         meeting.plan = with_member_goal(plan, member_id, goal, self.session.today(), me)
@@ -647,6 +662,43 @@ def current_agreement(agreements: Iterable[Agreement]) -> tuple[Agreement | None
         return None, every
     newest = max(current, key=lambda a: (len(a.signatures), a.version))
     return newest, [a for a in every if a is not newest]
+
+
+R = TypeVar("R", Minutes, TeamPlan)
+
+
+def one_of(records: list[R], wanted: str, fill: Callable[[R, R], R]) -> R | None:
+    """The one record of its kind in a conversation: the one with the derived id (else
+    the first by id), with what others kept from before ids were derived (two devices
+    each started one) read into it, so none is hidden."""
+    if not records:
+        return None
+    ordered = sorted(records, key=lambda r: (r.id != wanted, r.id))
+    main = ordered[0]
+    for other in ordered[1:]:
+        main = fill(main, other)
+    return main
+
+
+def _fill_minutes(main: Minutes, other: Minutes) -> Minutes:
+    notes = {**other.notes, **main.notes}
+    cards = (*main.done_cards, *(c for c in other.done_cards if c not in main.done_cards))
+    if notes == dict(main.notes) and cards == main.done_cards:
+        return main
+    return main.revised(notes=notes, done_cards=cards)
+
+
+def _fill_plan(main: TeamPlan, other: TeamPlan) -> TeamPlan:
+    known = {action.id for action in main.actions}
+    actions = (*main.actions, *(a for a in other.actions if a.id not in known))
+    goals = dict(main.member_goals)
+    for member, theirs in other.member_goals.items():
+        ours = goals.get(member, ())
+        have = {goal.id for goal in ours}
+        goals[member] = (*ours, *(g for g in theirs if g.id not in have))
+    if actions == main.actions and goals == dict(main.member_goals):
+        return main
+    return main.revised(actions=actions, member_goals=goals)
 
 
 def new_goal(theme_id: str, what: str, **fields: Any) -> Goal:

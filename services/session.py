@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +21,13 @@ from typing import TYPE_CHECKING, Any
 from conversations import demo
 from conversations.competence import JobProfile, Level, default_job_profile
 from conversations.directory import Directory, Member
+from conversations.identity import (
+    fill_from,
+    folded,
+    preparation_id,
+    ratings_id,
+    read_as_one,
+)
 from conversations.merge import Conflict, NoValue, resolve
 from conversations.model import (
     CompetenceRatings,
@@ -534,8 +540,8 @@ class Session:
         return self.texts(f"conflict.field.{clash['field']}")
 
     def settle(self, item: ConflictItem, choice: str) -> None:
-        """Blocking. Keeps the chosen value ("ours" or "theirs"), makes the settled
-        version and, once a record has no open clash left, sends it."""
+        """Blocking. Keeps the chosen value ("ours" or "theirs") and sends the settled
+        version: it notes the choice, so every device sees this clash closed."""
         if choice not in ("ours", "theirs"):
             raise InputRejected("error.conflict_choice")
         vault, me = self.unlocked_vault(), self.current_person()
@@ -555,8 +561,8 @@ class Session:
             vault.put_record(item.shard, CONFLICTS_TABLE,
                              {**doc, "fields": fields, "settled": done})
             self.drafts.pop(item.shard, None)
-        if done:
-            self.publish(item.shard, item.table, settled)
+        self.publish(item.shard, item.table, settled)
+        if done or not self._shard_has_conflicts(item.shard):
             remaining = [s for s in self._conflict_shards()
                          if s != item.shard or self._shard_has_conflicts(s)]
             vault.put_meta(CONFLICTS_KEY, {"shards": remaining})
@@ -595,13 +601,9 @@ class Session:
             if record is None:
                 continue
             conversation = Conversation.from_dict(record)
-            mine = next(
-                (Preparation.from_dict(p) for p in shard.get(PREPARATION_TABLE, {}).values()
-                 if p.get("author") == me.id),
-                None,
-            )
             preparations = [Preparation.from_dict(p)
                             for p in shard.get(PREPARATION_TABLE, {}).values()]
+            mine = read_as_one(preparations, cid, me.id)
             entries[cid] = self.summary_entry(conversation, mine,
                                               shared_by(conversation, preparations))
             reminders.update({raw["id"]: raw for raw in shard.get(REMINDER_TABLE, {}).values()
@@ -717,24 +719,57 @@ class Session:
         sheet = self.library.sheets.get(conversation.sheet_id)
         if sheet is None:
             raise InputRejected("error.no_sheet", kind=conversation.kind.value)
-        mine = [
-            Preparation.from_dict(p)
-            for p in shard.get(PREPARATION_TABLE, {}).values()
-            if p.get("author") == me.id
-        ]
-        preparation = (
-            mine[0] if mine else Preparation(conversation_id=conversation_id, author=me.id)
-        )
+        found = [Preparation.from_dict(p) for p in shard.get(PREPARATION_TABLE, {}).values()]
+        main, others = folded(found, conversation_id, me.id)
+        preparation = main or Preparation(
+            id=preparation_id(conversation_id, me.id), conversation_id=conversation_id,
+            author=me.id)
         draft = Draft(
             conversation=conversation,
             sheet=sheet,
             preparation=preparation,
             items=progress_items(sheet, self.library.job_profiles),
-            saved=preparation if mine else None,
-            opened=preparation if mine else None,
+            saved=main,
+            opened=main,
         )
         self.drafts[conversation_id] = draft
+        self._adopt(draft, others, shard.get(CONFLICTS_TABLE, {}))
         return draft
+
+    def _adopt(self, draft: Draft, others: list[Preparation],
+               conflicts: dict[str, Any]) -> None:
+        """A second preparation of mine in this conversation, kept from before ids were
+        derived alike on every device (two devices each started one): its answers and
+        ratings go into the draft where it has none, and where both hold a different
+        one the draft's stays and the clash is shown on the conflict screen. Each such
+        version is taken in once (its conflicts entry says so); it stays in the vault
+        as it was."""
+        new = [p for p in others if _adopted_id(p) not in conflicts]
+        if not new:
+            return
+        preparation, clashes = fill_from(draft.preparation, new)
+        if preparation is not draft.preparation:
+            self._edit(draft, preparation)
+        vault = self.unlocked_vault()
+        cid = draft.conversation.id
+        with self.save_lock:
+            self.persist(cid)
+            main = draft.preparation.version if draft.saved is None else draft.saved.version
+            docs = []
+            for other in new:
+                fields = [{"field": f, "key": k, "base": {"no_value": "absent"}, "ours": ours,
+                           "theirs": theirs, "sides": {main: ours, other.version: theirs}}
+                          for f, k, ours, theirs in clashes
+                          if other.to_dict()[f].get(k) == theirs]
+                docs.append({"id": _adopted_id(other), "record": draft.preparation.id,
+                             "table": PREPARATION_TABLE, "kind": "fields",
+                             "versions": [main, other.version], "merged": None,
+                             "fields": fields, "records": {other.version: other.to_dict()},
+                             "settled": not fields})
+            vault.put_records(cid, CONFLICTS_TABLE, docs)
+            if any(not doc["settled"] for doc in docs):
+                shards = set(self._conflict_shards()) | {cid}
+                vault.put_meta(CONFLICTS_KEY, {"shards": sorted(shards)})
 
     def job_profile(self, profile_id: str | None) -> JobProfile | None:
         if profile_id is None:
@@ -853,11 +888,9 @@ class Session:
             self.vault.put_index(entries)
 
 
-def ratings_id(person_id: str, conversation_id: str, by_leader: bool) -> str:
-    """One ratings record per person, conversation and assessor: a new share replaces
-    the old instead of counting twice."""
-    seed = f"{person_id}|{conversation_id}|{'leader' if by_leader else 'self'}"
-    return hashlib.sha256(seed.encode()).hexdigest()[:32]
+def _adopted_id(other: Preparation) -> str:
+    """The conflicts entry that says a second preparation's version was taken in."""
+    return f"adopted:{other.id}:{other.version}"
 
 
 def still_open(record: dict[str, Any], clash: dict[str, Any]) -> bool:

@@ -34,11 +34,16 @@ whenever the share is reachable) pushes, then pulls:
 Applying a version, without any clock: a record the vault lacks is stored; a version
 already seen, or an ancestor of ours, changes nothing; one that descends from ours
 fast-forwards; otherwise ``merge(base, lower, higher)`` with the nearest common ancestor
-as base (found in the shard's ``versions`` table, every version seen). The two sides go
-in ordered by version id, not as "ours" and "theirs", so every device that merges the
-same pair makes the same version with the same conflicts: a conflict stays local (both
-values in the shard's ``conflicts`` table, and in the report) until a person settles it,
-and a merge is shared only as the parent of a later published version. A signed
+as base (found in the shard's ``versions`` table, every version seen) — or, when the two
+share no history because two devices each started a record whose id they derive alike
+(``conversations.identity``), the record's blank first version. The two sides go
+in ordered by version id, not as "ours" and "theirs", and every field keeps a value
+still standing in the history, so every device that merges the same pair makes the same
+version; it is shared as the parent of a later published version. Which values clash
+is read from the record's history after each apply (``conversations.clashes``), not
+from the merge: one entry per record in the shard's ``conflicts`` table, the same on
+every device that holds the same versions, closed by a settled version's ``chosen``
+note wherever it arrives. A signed
 agreement is never merged (``AgreementSigned``): both versions are kept, and the table
 holds the one deepest in the version DAG (ties: the higher version id).
 
@@ -62,15 +67,27 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from conversations.clashes import aligned, clashes
 from conversations.directory import Directory
-from conversations.merge import AgreementSigned, Merge, common_ancestor, merge_base, version_of
+from conversations.identity import blank
+from conversations.merge import (
+    ABSENT,
+    CHOSEN,
+    AgreementSigned,
+    Merge,
+    common_ancestor,
+    merge_base,
+    version_of,
+)
 from conversations.merge import merge as merge_versions
 from conversations.model import Agreement
+from conversations.records import canonical_json
 from conversations.rights import CONVERSATION_UNKNOWN, needs_conversation
 from conversations.rights import refusal as refusal_of
 from conversations.visibility import readers as readers_of
 from storage import Vault
 from storage.schema import (
+    CONFLICTS_KEY,
     CONFLICTS_TABLE,
     CURSORS_KEY,
     HELD_KEY,
@@ -129,7 +146,7 @@ class ConflictNote:
     shard: str
     table: str
     record_id: str
-    versions: tuple[str, str]
+    versions: tuple[str, ...]
     fields: tuple[str, ...]
     kind: str  # "fields" or "agreement"
 
@@ -745,7 +762,7 @@ class SyncEngine:
         if low.get("id") != record.get("id") or high.get("id") != record.get("id"):
             return False
         try:
-            merged = self._merge(merge_base(dag, low["version"], high["version"]), low, high)
+            merged = _joined(self._merge(_base(dag, low, high), low, high), low, high, dag)
         except (AgreementSigned, ValueError):
             return False
         return merged.record.get("version") == record.get("version")
@@ -802,6 +819,7 @@ class SyncEngine:
         new: dict[str, dict[str, Any]] = {}
         records: dict[str, dict[str, Record]] = {}
         conflicts: dict[str, dict[str, Any]] = {}
+        touched: dict[tuple[str, str], None] = {}
         result = _Applied()
         for table, theirs, links in incoming:
             version = theirs["version"]
@@ -818,12 +836,26 @@ class SyncEngine:
             chosen, conflict = self._choose(shard, table, ours, theirs, dag=dag, new=new)
             if chosen is not None:
                 records.setdefault(table, {})[chosen["id"]] = chosen
+            touched.setdefault((table, theirs["id"]), None)
             if conflict is not None:
                 note, doc = conflict
                 conflicts[doc["id"]] = doc
                 result.conflicts.append(note)
+        for table, rid in touched:
+            current = records.get(table, {}).get(rid) or tables.get(table, {}).get(rid)
+            if current is not None:
+                found = _clash_doc(shard, table, current, dag, tables.get(CONFLICTS_TABLE, {}))
+                if found is not None:
+                    fresh, doc = found
+                    conflicts[doc["id"]] = doc
+                    if fresh is not None:
+                        result.conflicts.append(fresh)
         if conflicts:
             self.vault.put_records(shard, CONFLICTS_TABLE, conflicts.values())
+            if any(not doc.get("settled") for doc in conflicts.values()):
+                listed = (self.vault.get_meta(CONFLICTS_KEY) or {}).get("shards", [])
+                if shard not in listed:  # where the app looks for clashes to show
+                    self.vault.put_meta(CONFLICTS_KEY, {"shards": sorted({*listed, shard})})
         for table, changed in records.items():
             self.vault.put_records(shard, table, changed.values())
         if new:
@@ -855,7 +887,7 @@ class SyncEngine:
         low, high = sorted((ours, theirs), key=lambda r: str(r["version"]))
         low_v, high_v = str(low["version"]), str(high["version"])
         try:
-            merged = self._merge(merge_base(dag, low_v, high_v), low, high)
+            merged = _joined(self._merge(_base(dag, low, high), low, high), low, high, dag)
         except AgreementSigned:
             keep = max((ours, theirs), key=lambda r: (_depth(dag, r), str(r.get("version"))))
             note = ConflictNote(shard, table, theirs["id"], (low_v, high_v), (), "agreement")
@@ -866,14 +898,7 @@ class SyncEngine:
         if version not in dag:
             dag[version] = record
             new[version] = _version_doc(table, record, local=True)
-        chosen = None if version == our_version else record
-        if not merged.conflicts:
-            return chosen, None
-        fields = tuple(
-            c.field if c.key is None else f"{c.field}.{c.key}" for c in merged.conflicts
-        )
-        note = ConflictNote(shard, table, theirs["id"], (low_v, high_v), fields, "fields")
-        return chosen, (note, _conflict_doc(note, merged.conflicts, low, high, merged=version))
+        return (None if version == our_version else record), None
 
     def _maintenance_due(self) -> bool:
         """About once a day a sync also sweeps temp files that cut connections left on
@@ -1035,6 +1060,29 @@ def _unshared_ancestors(versions: Mapping[str, dict[str, Any]], record: Record) 
     return found
 
 
+def _joined(merged: Merge, low: Record, high: Record, dag: Mapping[str, Record]) -> Merge:
+    """``merged`` as the version every device makes of ``low`` and ``high``: its
+    parents are both sides — also where one side's content already holds everything
+    (the same content, or one side equal to the base), since which values stand is read
+    from the history (``conversations.clashes``) and the side not taken must stay in
+    it — and every field holds a value still standing there. A signed agreement is
+    taken as it is."""
+    if any(r.get("type") == "agreement" and r.get("signatures") for r in (low, high)):
+        return merged
+    record = {k: v for k, v in merged.record.items() if k not in ("version", CHOSEN)}
+    record["author"] = merged.record.get("author", low.get("author", ""))
+    record["parents"] = sorted({str(low["version"]), str(high["version"])})
+    record = aligned(dag, record, blank(low))
+    record["version"] = version_of(record)
+    return Merge(record, merged.conflicts, "merged")
+
+
+def _base(dag: Mapping[str, Record], low: Record, high: Record) -> dict[str, Any] | None:
+    """What two versions of one record are merged against: their nearest common
+    ancestor, or — when two devices each started the record — its blank first version."""
+    return merge_base(dag, str(low["version"]), str(high["version"]), blank=blank(low))
+
+
 def _depth(dag: Mapping[str, Record], record: Record) -> int:
     """The longest chain of known versions behind ``record``: "newest" without a clock."""
     memo: dict[str, int] = {}
@@ -1048,6 +1096,51 @@ def _depth(dag: Mapping[str, Record], record: Record) -> int:
         return memo[version]
 
     return depth(str(record.get("version")))
+
+
+def _clash_doc(
+    shard: str, table: str, record: Record, dag: Mapping[str, Record],
+    docs: Mapping[str, dict[str, Any]],
+) -> tuple[ConflictNote | None, dict[str, Any]] | None:
+    """The ``conflicts`` entry for ``record`` as its history has it now
+    (``conversations.clashes``): every clash open at its current version, each side with
+    the version that wrote it. Returns the entry when it changed (with a note when a
+    clash is new to the person), None when nothing changed. Worked out only where the
+    history has more than one line: two first versions, or a merge."""
+    rid = str(record["id"])
+    doc_id = f"clashes:{table}:{rid}"
+    earlier = docs.get(doc_id)
+    versions = {v: r for v, r in dag.items() if r.get("id") == rid}
+    starts = sum(1 for r in versions.values() if not r.get("parents"))
+    meets = any(len(set(r.get("parents", ()))) > 1 for r in versions.values())
+    if earlier is None and starts < 2 and not meets:
+        return None
+    found = clashes(versions, str(record["version"]), blank(record))
+    fields = [{"field": c.field, "key": c.key, "base": _plain(ABSENT), "ours": _plain(c.values[0]),
+               "theirs": _plain(other), "sides": dict(zip(c.writers, map(_plain, c.values),
+                                                           strict=True))}
+              for c in found for other in c.values[1:]]
+    writers = sorted({w for c in found for w in c.writers})
+    doc = {"id": doc_id, "record": rid, "table": table, "kind": "fields",
+           "versions": writers, "merged": record["version"], "fields": fields,
+           "records": {w: versions[w] for w in writers if w in versions},
+           "settled": not fields}
+    if (earlier is None and not fields) or (
+            earlier is not None and _without_records(earlier) == _without_records(doc)):
+        return None
+    before = {(f["field"], f["key"], canonical_json(f["theirs"]))
+              for f in (earlier or {}).get("fields", [])}
+    fresh = [f for f in fields if (f["field"], f["key"], canonical_json(f["theirs"])) not in before]
+    note = None
+    if fresh:
+        names = tuple(dict.fromkeys(
+            f["field"] if f["key"] is None else f"{f['field']}.{f['key']}" for f in fresh))
+        note = ConflictNote(shard, table, rid, tuple(writers), names, "fields")
+    return note, doc
+
+
+def _without_records(doc: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in doc.items() if k not in ("records", "merged")}
 
 
 def _conflict_doc(

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Mapping
+import secrets
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from conversations.directory import Directory, Member
 from conversations.merge import version_of
@@ -20,10 +21,11 @@ from sync.engine import SyncEngine
 from sync.envelope import digest_of, is_object_hash
 from sync.folder import FolderShare
 from sync.identity import device_id_of, identity_of
-from sync.share import Share, is_temp
+from sync.share import TEMP_PREFIX, Share, ShareUnavailable, check_path, is_temp
 from tests.vault_fixtures import PIN, FakeClock
 
 LOG = "samtale.sync"
+T = TypeVar("T")
 
 
 @dataclass
@@ -188,3 +190,52 @@ def unverifiable_files(root: Path) -> list[str]:
         else:
             bad.append(rel)
     return bad
+
+
+class CutShare:
+    """A share whose connection drops at operation number ``cut_at`` (counted over every
+    engine using it) and stays down until ``reconnect``.
+
+    ``mode``: ``before`` — the operation never happens; ``after`` — it happens, then the
+    answer is lost; ``partial`` — a write leaves half its bytes in a temp file.
+    """
+
+    def __init__(self, share: FolderShare, cut_at: int | None = None, mode: str = "before"):
+        self.share = share
+        self.cut_at = cut_at
+        self.mode = mode
+        self.count = 0
+        self.up = True
+
+    def reconnect(self) -> None:
+        self.up = True
+
+    def read(self, path: str) -> bytes | None:
+        return self._op(lambda: self.share.read(path))
+
+    def write_once(self, path: str, data: bytes) -> bool:
+        def partial() -> None:
+            folder = self.share.root.joinpath(*check_path(path)[:-1])
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{TEMP_PREFIX}{secrets.token_hex(8)}").write_bytes(data[: len(data) // 2])
+
+        return self._op(lambda: self.share.write_once(path, data), partial)
+
+    def list(self, folder: str) -> list[str]:
+        return self._op(lambda: self.share.list(folder))
+
+    def sweep_temps(self) -> int:
+        return self._op(self.share.sweep_temps)
+
+    def _op(self, run: Callable[[], T], partial: Callable[[], None] | None = None) -> T:
+        if not self.up:
+            raise ShareUnavailable("still cut")
+        self.count += 1
+        if self.count != self.cut_at:
+            return run()
+        self.up = False
+        if self.mode == "after":
+            run()
+        elif self.mode == "partial" and partial is not None:
+            partial()
+        raise ShareUnavailable(f"cut at operation {self.count}")

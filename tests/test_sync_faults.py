@@ -7,14 +7,12 @@ from __future__ import annotations
 import json
 import os
 import random
-import secrets
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
@@ -23,8 +21,9 @@ from storage import Device, KdfParams
 from storage.schema import OUTBOX_KEY
 from sync.engine import SyncEngine
 from sync.folder import FolderShare
-from sync.share import TEMP_PREFIX, ShareFull, ShareUnavailable, check_path
+from sync.share import ShareFull, ShareUnavailable
 from tests.sync_fixtures import (
+    CutShare,
     Person,
     anyone_writes,
     conversation,
@@ -41,58 +40,6 @@ from tests.vault_fixtures import PIN, FakeClock
 
 PROJECT = Path(__file__).resolve().parent.parent
 CONVERSATION = "c0" * 16
-
-
-T = TypeVar("T")
-
-
-class CutShare:
-    """A share whose connection drops at operation number ``cut_at`` (counted over every
-    engine using it) and stays down until ``reconnect``.
-
-    ``mode``: ``before`` — the operation never happens; ``after`` — it happens, then the
-    answer is lost; ``partial`` — a write leaves half its bytes in a temp file.
-    """
-
-    def __init__(self, share: FolderShare, cut_at: int | None = None, mode: str = "before"):
-        self.share = share
-        self.cut_at = cut_at
-        self.mode = mode
-        self.count = 0
-        self.up = True
-
-    def reconnect(self) -> None:
-        self.up = True
-
-    def read(self, path: str) -> bytes | None:
-        return self._op(lambda: self.share.read(path))
-
-    def write_once(self, path: str, data: bytes) -> bool:
-        def partial() -> None:
-            folder = self.share.root.joinpath(*check_path(path)[:-1])
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / f"{TEMP_PREFIX}{secrets.token_hex(8)}").write_bytes(data[: len(data) // 2])
-
-        return self._op(lambda: self.share.write_once(path, data), partial)
-
-    def list(self, folder: str) -> list[str]:
-        return self._op(lambda: self.share.list(folder))
-
-    def sweep_temps(self) -> int:
-        return self._op(self.share.sweep_temps)
-
-    def _op(self, run: Callable[[], T], partial: Callable[[], None] | None = None) -> T:
-        if not self.up:
-            raise ShareUnavailable("still cut")
-        self.count += 1
-        if self.count != self.cut_at:
-            return run()
-        self.up = False
-        if self.mode == "after":
-            run()
-        elif self.mode == "partial" and partial is not None:
-            partial()
-        raise ShareUnavailable(f"cut at operation {self.count}")
 
 
 class Office:
