@@ -43,6 +43,7 @@ from conversations.model import (
     task_for,
 )
 from conversations.records import canonical_json
+from conversations.rights import refusal
 from conversations.sheets import QuestionSheet, SheetLibrary, progress_items
 from conversations.texts import DEFAULT_LANGUAGE
 from resources.texts import Texts
@@ -516,7 +517,8 @@ class Session:
                     continue
                 current = shard.get(doc["table"], {}).get(doc["record"], {})
                 for index, clash in enumerate(doc.get("fields", [])):
-                    if clash.get("settled") or not still_open(current, clash):
+                    if (clash.get("settled") or not still_open(current, clash)
+                            or not self._may_settle(shard_id, shard, current, clash)):
                         continue
                     items.append(ConflictItem(
                         shard=shard_id, conflict_id=doc["id"], index=index,
@@ -526,6 +528,23 @@ class Session:
                         label=self._conflict_label(shard, doc["table"], clash),
                     ))
         return items
+
+    def _may_settle(self, shard_id: str, shard: dict[str, Any], current: dict[str, Any],
+                    clash: dict[str, Any]) -> bool:
+        """Whether this person may write the version that settles ``clash``: a leader's
+        device holds both lines of an employee's preparation, but only she settles it."""
+        me = self.current_person().id
+        if self.directory.member(me) is None:
+            return True  # not in an organisation yet: nobody else writes here
+        try:
+            settled = resolve(current, Conflict(clash["field"], clash.get("key"), *(
+                marker(clash.get(side)) for side in ("base", "ours", "theirs"))),
+                "theirs", author=me)
+        except ValueError:
+            return False
+        conversation = shard.get(CONVERSATION_TABLE, {}).get(shard_id)
+        return refusal(settled, [current], conversation, self.directory,
+                       conversation_id=shard_id, signer=me) is None
 
     def _conflict_label(self, shard: dict[str, Any], table: str, clash: dict[str, Any]) -> str:
         """The question a clashing answer belongs to, in the person's language."""

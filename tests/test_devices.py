@@ -103,6 +103,32 @@ def test_two_devices_that_start_the_same_preparation_offline_hide_no_answer(
         assert device.unlocked_vault().get_meta(CONFLICTS_KEY) == {"shards": [cid]}
 
 
+def test_only_the_person_is_asked_to_settle_her_own_answers(
+    four_devices: tuple[Path, str], tmp_path: Path
+) -> None:
+    """Her leader's device holds both of her shared lines too, and shows one of the
+    answers; it never offers him a choice he may not make."""
+    template, cid = four_devices
+    devices = opened(template, tmp_path)
+    question = text_questions(devices["tablet"], cid)[0]
+    for name in ("tablet", "office"):
+        device = devices[name]
+        device.open_draft(cid)
+        device.set_answer(cid, question, f"skrevet på {name}")
+        device.set_shared(cid, True)
+        device.close_draft(cid)
+    for _ in range(2):
+        for name in EVERY_DEVICE:
+            devices[name].sync()
+    assert [c.key for c in devices["tablet"].open_conflicts()] == [question]
+    leader = devices["leader"]
+    anna = devices["tablet"].current_person().id
+    shard = leader.unlocked_vault().read_shard(cid)
+    assert shard[PREPARATION_TABLE][preparation_id(cid, anna)]["answers"][question] in {
+        "skrevet på tablet", "skrevet på office"}
+    assert leader.open_conflicts() == []
+
+
 def test_one_per_records_have_the_id_every_device_derives() -> None:
     cid, anna, mette = new_id(), new_id(), new_id()
     assert preparation_id(cid, anna) == preparation_id(cid, anna) != preparation_id(cid, mette)
