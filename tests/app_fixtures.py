@@ -61,6 +61,18 @@ def second_device_for(first: AppSession, data: Path, share: str) -> AppSession:
     return other
 
 
+def leaders_device_for(tablet: AppSession, data: Path, share: str) -> None:
+    """Mette (the demo's leader) on a device of her own beside the demo's tablet, with
+    her keys; leaves both locked."""
+    from conversations.demo import DEMO_PIN
+
+    mette = next(p.id for p in tablet.profiles() if p.symbol == 6)
+    tablet.lock()
+    tablet.unlock(mette, DEMO_PIN)
+    second_device_for(tablet, data, share).lock()
+    tablet.lock()
+
+
 def anna_on_two_devices(tmp: Path) -> tuple[AppSession, AppSession, str]:
     """The demo on a tablet, Anna's office PC on the same share, and her MUS's id."""
     tablet = session_on(tmp / "tablet")

@@ -30,7 +30,12 @@ from services.app import AppSession
 from storage.schema import CONFLICTS_KEY, MINUTES_TABLE, PREPARATION_TABLE
 from sync.folder import FolderShare
 from sync.share import ShareUnavailable
-from tests.app_fixtures import anna_on_two_devices, second_device_for, session_on
+from tests.app_fixtures import (
+    anna_on_two_devices,
+    leaders_device_for,
+    second_device_for,
+    session_on,
+)
 from tests.sync_fixtures import CutShare
 
 SECOND_PIN = "246810"  # second_device_for's PIN
@@ -246,11 +251,7 @@ def four_devices(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pat
     tablet.publish(cid, PREPARATION_TABLE, started.to_dict())
     for name in ("office", "phone"):
         second_device_for(tablet, root / name, share).lock()
-    mette = next(p.id for p in tablet.profiles() if p.symbol == 6)
-    tablet.lock()
-    tablet.unlock(mette, DEMO_PIN)
-    second_device_for(tablet, root / "leader", share).lock()
-    tablet.lock()
+    leaders_device_for(tablet, root / "leader", share)
     yield root, cid
 
 

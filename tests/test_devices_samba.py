@@ -12,7 +12,7 @@ import pytest
 
 from conversations.demo import DEMO_PIN
 from services.app import AppSession
-from tests.app_fixtures import second_device_for, session_on
+from tests.app_fixtures import leaders_device_for, second_device_for, session_on
 from tests.samba import SambaServer, samba_fixture, samba_server_fixture  # noqa: F401
 
 SECOND_PIN = "246810"  # second_device_for's PIN
@@ -29,11 +29,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     share = tablet.default_share()
     cid = next(s for _, items in tablet.home() for s in items if s.answered).id
     second_device_for(tablet, root / "office", share).lock()
-    mette = next(p.id for p in tablet.profiles() if p.symbol == 6)
-    tablet.lock()
-    tablet.unlock(mette, DEMO_PIN)
-    second_device_for(tablet, root / "leader", share).lock()
-    tablet.lock()
+    leaders_device_for(tablet, root / "leader", share)
     return root, cid
 
 
