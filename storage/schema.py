@@ -23,6 +23,8 @@ VERSIONS_TABLE = "versions"  # the sync engine's version history of each record
 CATALOGUE_SHARD = "c0" + "0" * 30  # the course catalogue: every member reads it
 COURSE_TABLE = "courses"
 COMPLETION_TABLE = "completions"
+LIBRARY_SHARD = "a0" + "0" * 30  # the organisation's published sheets and job profiles
+RELEASE_TABLE = "releases"
 ERASURE_SHARD = "e0" + "0" * 30  # erasure requests, for HR
 ERASURE_TABLE = "erasure_requests"
 
@@ -42,4 +44,6 @@ OUTBOX_KEY = "sync.outbox"
 CURSORS_KEY = "sync.cursors"
 MAINTAINED_KEY = "sync.maintained"
 HELD_KEY = "sync.held"  # versions waiting for the conversation that decides their rights
+SHEET_DRAFT_KEY = "sheet_draft"  # the question sheet HR (or a leader) is editing
+PROFILE_DRAFT_KEY = "profile_draft"  # the job profile HR is editing
 REFUSED_KEY = "sync.refused"  # versions refused as not authorised, reported once
