@@ -58,6 +58,10 @@ class Route(enum.StrEnum):
     MED = "med"
     PRIVACY = "privacy"
     YEAR = "year"
+    SHEETS = "sheets"
+    SHEET_EDITOR = "sheet_editor"
+    SHEET_PREVIEW = "sheet_preview"
+    PROFILE_EDITOR = "profile_editor"
 
 
 class Shell:
