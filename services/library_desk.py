@@ -109,7 +109,9 @@ class LibraryDesk:
 
     def sheets(self) -> list[QuestionSheet]:
         """Every sheet new conversations can get, the organisation's own included."""
-        return sorted(self.session.library.sheets.values(), key=lambda s: (s.kind, s.id))
+        order = list(Kind)
+        return sorted(self.session.library.sheets.values(),
+                      key=lambda s: (order.index(s.kind), s.id))
 
     def released(self, sheet_id: str) -> bool:
         """Whether the organisation has published a version of this sheet."""

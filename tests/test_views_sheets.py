@@ -13,7 +13,7 @@ from conversations.model import Kind
 from tests.app_fixtures import session_on
 from tests.flet_fake import FakeClient, run
 from tests.test_meeting import switch
-from tests.test_views import click, started, unlabelled, unlock_as
+from tests.test_views import click, same_names, started, unlabelled, unlock_as
 from views.plan import show_plan
 from views.sheets import show_sheets
 
@@ -44,16 +44,18 @@ def test_hr_adapts_the_mus_on_screen_and_publishes_it(tmp_path: Path) -> None:
         client = await as_henrik(tmp_path)
         await click(client, ft.OutlinedButton, content="Spørgeskemaer og jobprofiler")
         assert not unlabelled(client)
+        assert not same_names(client)
         await click(client, ft.OutlinedButton, tooltip="Tilpas MUS – medarbejderudviklingssamtale")
-        assert "MUS · kladde til version 2" in client.texts()
+        assert "MUS · kladde til version 2 · 13 spørgsmål" in client.texts()
         assert "Ingen fejl – skemaet kan udgives." in client.texts()
         assert not unlabelled(client)
+        assert not same_names(client)
         await click(client, ft.OutlinedButton, content="Tilføj spørgsmål til tema 1")
         assert "themes[0].questions[4].text.da: må ikke være tom" in client.texts()
         await leave(client, client.find(ft.TextField, label="Spørgsmål 5"),
                     "Hvad vil du gerne lære i år?")
         assert "Ingen fejl – skemaet kan udgives." in client.texts()
-        await click(client, ft.IconButton, tooltip="Fjern spørgsmål 2")
+        await click(client, ft.TextButton, content="Fjern spørgsmål 2")
         await click(client, ft.OutlinedButton, content="Se det som medarbejderen")
         assert "4. Hvad vil du gerne lære i år?" in client.texts()
         assert not unlabelled(client)

@@ -50,14 +50,25 @@ CARD_TEXTS = {
 edited (the keys other than heading, item, remove and add)."""
 
 
+def named_button(text: str, name: str, icon: ft.IconData,
+                 on_click: Callable[[], Awaitable[None]]) -> ft.OutlinedButton:
+    """A short word on a button that repeats (*Tilpas* on every sheet), read aloud with
+    what it belongs to."""
+    return ft.OutlinedButton(content=ft.Text(text, semantics_label=name), icon=icon,
+                             tooltip=name, on_click=on_click)
+
+
 def heading(text: str) -> ft.Text:
     return ft.Text(text, theme_style=ft.TextThemeStyle.TITLE_MEDIUM)
 
 
 def card(controls: list[ft.Control]) -> ft.Control:
-    return ft.Card(ft.Container(ft.Column(controls, spacing=8,
-                                          horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
-                                padding=12))
+    """A bordered box. Not a Material card: that merges its texts into one name for a
+    screen reader, and a question or a heading must be read on its own."""
+    return ft.Container(
+        ft.Column(controls, spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
+        padding=12, border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
+        border_radius=ft.BorderRadius.all(12))
 
 
 async def attempt(shell: Shell, message: ft.Text, work: Callable[[], Any]) -> bool:
@@ -88,7 +99,7 @@ async def show_sheets(shell: Shell, notice: str = "") -> None:
         return sheets, own, desk.draft(), desk.may_edit(), desk.may_publish()
 
     sheets, own, draft, may_edit, is_hr = await asyncio.to_thread(load)
-    body: list[ft.Control] = [ft.Text(t("sheets.intro"))]
+    body: list[ft.Control] = [message, ft.Text(t("sheets.intro"))]
     if draft is not None and may_edit:
         body.append(ft.FilledButton(
             t("sheets.continue", title=t.localize(draft.get("title"))), icon=ft.Icons.EDIT_NOTE,
@@ -101,20 +112,25 @@ async def show_sheets(shell: Shell, notice: str = "") -> None:
     if is_hr:
         body.append(heading(t("sheets.profiles")))
         for profile in desk.profiles():
-            async def edit_profile(e: Any, profile_id: str = profile.id) -> None:
-                if await attempt(shell, message, lambda: desk.start_profile(profile_id)):
-                    await shell.go(Route.PROFILE_EDITOR)
-
             body.append(ft.Row([
                 ft.Text(t.localize(profile.title), expand=True),
-                ft.OutlinedButton(t("sheets.edit_profile"), icon=ft.Icons.EDIT,
-                                  tooltip=t("sheets.edit_profile_named",
-                                            title=t.localize(profile.title)),
-                                  on_click=edit_profile),
+                named_button(t("sheets.edit_profile"),
+                             t("sheets.edit_profile_named", title=t.localize(profile.title)),
+                             ft.Icons.EDIT, profile_opener(shell, profile.id, message)),
             ], wrap=True))
         body.append(leaders_switch(shell, message))
-    body.append(message)
     shell.show(page_column(body), back_bar(shell, t("sheets.title")))
+
+
+def profile_opener(shell: Shell, profile_id: str, message: ft.Text
+                   ) -> Callable[[], Awaitable[None]]:
+    desk = shell.session.library_desk
+
+    async def edit_profile() -> None:
+        if await attempt(shell, message, lambda: desk.start_profile(profile_id)):
+            await shell.go(Route.PROFILE_EDITOR)
+
+    return edit_profile
 
 
 def sheet_card(shell: Shell, sheet: QuestionSheet, own: bool, may_edit: bool,
@@ -135,12 +151,10 @@ def sheet_card(shell: Shell, sheet: QuestionSheet, own: bool, may_edit: bool,
 
     buttons: list[ft.Control] = []
     if may_edit:
-        buttons.append(ft.OutlinedButton(t("sheets.tailor"), icon=ft.Icons.EDIT,
-                                         tooltip=t("sheets.tailor_named", title=title),
-                                         on_click=tailor))
-    buttons.append(ft.OutlinedButton(t("sheets.export"), icon=ft.Icons.DOWNLOAD,
-                                     tooltip=t("sheets.export_named", title=title),
-                                     on_click=save))
+        buttons.append(named_button(t("sheets.tailor"), t("sheets.tailor_named", title=title),
+                                    ft.Icons.EDIT, tailor))
+    buttons.append(named_button(t("sheets.export"), t("sheets.export_named", title=title),
+                                ft.Icons.DOWNLOAD, save))
     return card([ft.Text(title, weight=ft.FontWeight.W_500),
                  ft.Text(line, color=ft.Colors.ON_SURFACE_VARIANT),
                  ft.Row(buttons, wrap=True, spacing=8)])
@@ -210,6 +224,7 @@ class SheetEditor:
         self.doc = doc
         self.problems = ft.Column([], spacing=4)
         self.message = ft.Text("")
+        self.body = ft.Column([])
 
     async def change(self, work: Callable[[], Document], redraw: bool = False) -> None:
         try:
@@ -219,7 +234,11 @@ class SheetEditor:
             self.message.update()
             return
         if redraw:
-            await self.shell.refresh()
+            # The same scrolling column gets new contents, so the person stays where
+            # they were on a long sheet instead of being thrown back to the top.
+            problems = await asyncio.to_thread(self.desk.problems)
+            self.body.controls = self.build(problems)
+            self.body.update()
             return
         await self.show_problems()
 
@@ -255,7 +274,7 @@ class SheetEditor:
 
     def number(self, label: str, path: Sequence[PathKey]) -> ft.TextField:
         value = value_at(self.doc, path)
-        field = ft.TextField(label=label, value="" if value is None else str(value), width=150,
+        field = ft.TextField(label=label, value="" if value is None else str(value), width=240,
                              keyboard_type=ft.KeyboardType.NUMBER)
 
         async def left(e: Any) -> None:
@@ -276,7 +295,8 @@ class SheetEditor:
         async def click() -> None:
             await self.change(lambda: self.desk.remove(path), redraw=True)
 
-        return ft.IconButton(ft.Icons.DELETE_OUTLINE, tooltip=label, on_click=click)
+        # Words, not only a bin icon: the person (and a screen reader) hears what goes.
+        return ft.TextButton(label, icon=ft.Icons.DELETE_OUTLINE, on_click=click)
 
     # --- the sheet's parts ------------------------------------------------------------------
 
@@ -284,14 +304,14 @@ class SheetEditor:
         t = self.t
         self.problems.controls = self.problem_lines(problems)
         kind = str(self.doc.get("kind", ""))
+        themes = value_at(self.doc, ("themes",)) or []
+        count = sum(len(theme.get("questions") or []) for theme in themes)
         body: list[ft.Control] = [
-            ft.Text(t("editor.about", kind=t(f"kind.{kind}"), version=self.doc.get("version")),
-                    color=ft.Colors.ON_SURFACE_VARIANT),
-            self.problems,
+            ft.Text(t("editor.about", kind=t(f"kind.{kind}"), version=self.doc.get("version"),
+                      count=count), color=ft.Colors.ON_SURFACE_VARIANT),
             self.text(t("editor.sheet_title"), ("title",)),
             self.text(t("editor.intro"), ("intro",), multiline=True),
         ]
-        themes = value_at(self.doc, ("themes",)) or []
         number = 0
         for i, theme in enumerate(themes):
             body.append(self.theme(i, theme, number))
@@ -352,7 +372,9 @@ class SheetEditor:
                                      lambda: self.desk.add((*path, "options"))))
         elif question.get("type") == QuestionType.COMPETENCE.value:
             parts.append(self.profile_choice(path, n, str(question.get("job_profile", ""))))
-        return ft.Container(ft.Column(parts, spacing=8), padding=ft.Padding.only(top=8),
+        return ft.Container(ft.Column(parts, spacing=8,
+                                      horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
+                            padding=ft.Padding.only(top=8),
                             border=ft.Border.only(top=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)))
 
     def profile_choice(self, path: tuple[PathKey, ...], n: int, chosen: str) -> ft.Control:
@@ -457,7 +479,8 @@ class SheetEditor:
                                               on_click=publish))
         else:
             buttons.append(ft.Text(t("editor.hr_publishes")))
-        return [ft.Row(buttons, wrap=True, spacing=8, run_spacing=8), self.message]
+        return [self.problems, ft.Row(buttons, wrap=True, spacing=8, run_spacing=8),
+                self.message]
 
 
 async def show_sheet_editor(shell: Shell) -> None:
@@ -472,7 +495,10 @@ async def show_sheet_editor(shell: Shell) -> None:
         await shell.go(Route.SHEETS)
         return
     editor = SheetEditor(shell, doc)
-    shell.show(page_column(editor.build(problems)), back_bar(shell, t("editor.title")))
+    frame = page_column(editor.build(problems))
+    if isinstance(frame, ft.Container) and isinstance(frame.content, ft.Column):
+        editor.body = frame.content
+    shell.show(frame, back_bar(shell, t("editor.title")))
 
 
 # --- as the employee will see it ----------------------------------------------------------------
@@ -622,8 +648,8 @@ def competence_card(
 
     parts: list[ft.Control] = [
         ft.Row([ft.Text(t("profile.competence", number=n), weight=ft.FontWeight.W_500),
-                ft.IconButton(ft.Icons.DELETE_OUTLINE, on_click=drop,
-                              tooltip=t("profile.remove_competence", number=n))],
+                ft.TextButton(t("profile.remove_competence", number=n),
+                              icon=ft.Icons.DELETE_OUTLINE, on_click=drop)],
                alignment=ft.MainAxisAlignment.SPACE_BETWEEN),
         text(t("profile.name", number=n), ("competences", i, "name")),
         text(t("profile.description", number=n), ("competences", i, "description"), True),
@@ -637,8 +663,8 @@ def competence_card(
         parts.append(ft.Row([
             ft.Container(text(t("profile.goal", number=k + 1, competence=n),
                               ("competences", i, "goals", k)), expand=True),
-            ft.IconButton(ft.Icons.DELETE_OUTLINE, on_click=drop_goal,
-                          tooltip=t("profile.remove_goal", number=k + 1, competence=n))]))
+            ft.TextButton(t("profile.remove_goal", number=k + 1, competence=n),
+                          icon=ft.Icons.DELETE_OUTLINE, on_click=drop_goal)], wrap=True))
     parts.append(button(t("profile.add_goal", number=n), ft.Icons.FLAG,
                         lambda: desk.add_goal(i)))
     return card(parts)
