@@ -252,7 +252,7 @@ class SheetEditor:
             return [ft.Text(self.t("editor.no_problems"), color=ft.Colors.PRIMARY)]
         return [ft.Text(self.t("editor.problems", count=len(problems)),
                         weight=ft.FontWeight.W_500, color=ft.Colors.ERROR),
-                *(ft.Text(p, color=ft.Colors.ERROR, selectable=True) for p in problems)]
+                *(ft.Text(p, color=ft.Colors.ERROR) for p in problems)]
 
     # --- fields ------------------------------------------------------------------------
 
