@@ -361,6 +361,8 @@ class SheetEditor:
             parts.append(ft.Row([self.number(t("editor.min", number=n), (*path, "min")),
                                  self.number(t("editor.max", number=n), (*path, "max"))],
                                 wrap=True))
+            parts.append(self.text(t("editor.low", number=n), (*path, "low")))
+            parts.append(self.text(t("editor.high", number=n), (*path, "high")))
         elif question.get("type") == QuestionType.CHOICE.value:
             for k, _ in enumerate(question.get("options") or []):
                 parts.append(ft.Row([
