@@ -27,7 +27,7 @@ from typing import Any
 from conversations.competence import JobProfile, Level
 from conversations.directory import Directory, Member
 from conversations.model import InputRejected, Kind, Role
-from conversations.publishing import LibraryRelease, profile_release, sheet_release
+from conversations.publishing import ItemKind, LibraryRelease, profile_release, sheet_release
 from conversations.sheet_editor import (
     Document,
     PathKey,
@@ -115,7 +115,8 @@ class LibraryDesk:
 
     def released(self, sheet_id: str) -> bool:
         """Whether the organisation has published a version of this sheet."""
-        return any(r.item_id == sheet_id for r in self.session.releases())
+        return any(r.item is ItemKind.SHEET and r.item_id == sheet_id
+                   for r in self.session.releases())
 
     def draft(self) -> Document | None:
         kept = self.session.unlocked_vault().get_meta(SHEET_DRAFT_KEY) or {}
@@ -339,7 +340,7 @@ class LibraryDesk:
         if profile is None:
             raise InputRejected("error.sheet_has_problems", count=len(problems))
         numbers = [r.number for r in self.session.releases() if r.item_id == profile.id
-                   and r.item.value == "job_profile"]
+                   and r.item is ItemKind.JOB_PROFILE]
         release = profile_release(profile, max(numbers, default=0) + 1,
                                   self.session.current_person().id)
         self._store(release)
