@@ -44,7 +44,7 @@ __all__ = [
     "sheet_release",
 ]
 
-RELEASE_FOLDER = 1_000  # sorts after every folder of files: a release is the newest word
+RELEASE_FOLDER = 1_000  # after every folder of files, should a release meet one
 
 
 class ItemKind(enum.StrEnum):

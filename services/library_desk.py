@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from conversations.competence import JobProfile, Level
-from conversations.directory import Directory, Member
+from conversations.directory import Member
 from conversations.model import InputRejected, Kind, Role
 from conversations.publishing import ItemKind, LibraryRelease, profile_release, sheet_release
 from conversations.sheet_editor import (
@@ -97,7 +97,7 @@ class LibraryDesk:
         """Blocking. HR lets leaders edit sheets (or not): a new directory version,
         signed by the organisation."""
         directory = self.session.directory
-        self._sign_directory(dataclasses.replace(
+        self.session.sign_directory(dataclasses.replace(
             directory, version=directory.version + 1,
             policy=dataclasses.replace(directory.policy, leaders_edit_sheets=allowed)))
 
@@ -372,10 +372,7 @@ class LibraryDesk:
         if profile_id is not None and profile_id not in self.session.library.job_profiles:
             raise InputRejected("error.sheet_missing")
         changed = directory.with_member(dataclasses.replace(member, job_profile=profile_id))
-        self._sign_directory(changed)
-
-    def _sign_directory(self, directory: Directory) -> None:
-        self.session.sign_directory(directory)
+        self.session.sign_directory(changed)
 
 
 __all__ = ["Imported", "LibraryDesk", "describe_problem"]
