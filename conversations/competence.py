@@ -44,6 +44,10 @@ class Competence:
     name: Mapping[str, str]
     description: Mapping[str, str] = dataclasses.field(default_factory=dict)
     expected: Level = Level.COMPETENT
+    group: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """The heading the competence is listed under (e.g. *Faglighed*); empty: none."""
+    goals: tuple[Mapping[str, str], ...] = ()
+    """The unit's goals the competence serves, as the organisation words them."""
 
 
 @dataclasses.dataclass(frozen=True)

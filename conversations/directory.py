@@ -75,23 +75,29 @@ class Member:
 class Policy:
     agreements_to_hr: bool = True
     med_min_group: int = MED_MIN_GROUP
+    leaders_edit_sheets: bool = False
+    """Whether leaders may draft question sheets (HR still publishes them)."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.agreements_to_hr, bool):
             raise InputRejected("error.directory_invalid", field="agreements_to_hr")
+        if not isinstance(self.leaders_edit_sheets, bool):
+            raise InputRejected("error.directory_invalid", field="leaders_edit_sheets")
         if isinstance(self.med_min_group, bool) or not isinstance(self.med_min_group, int):
             raise InputRejected("error.directory_invalid", field="med_min_group")
         if self.med_min_group < MED_MIN_GROUP:
             raise InputRejected("error.med_min_group", minimum=MED_MIN_GROUP)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"agreements_to_hr": self.agreements_to_hr, "med_min_group": self.med_min_group}
+        return {"agreements_to_hr": self.agreements_to_hr, "med_min_group": self.med_min_group,
+                "leaders_edit_sheets": self.leaders_edit_sheets}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Policy:
         return cls(
             agreements_to_hr=_field(data, "agreements_to_hr", bool, True),
             med_min_group=_field(data, "med_min_group", int, MED_MIN_GROUP),
+            leaders_edit_sheets=_field(data, "leaders_edit_sheets", bool, False),
         )
 
 

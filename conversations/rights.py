@@ -27,7 +27,9 @@ What each record's author must be (creating / changing):
   signature.
 - **competence_ratings** — the person rated, or their leader (``by_leader``); the person
   may empty a leader's rating of them.
-- **course** — HR. **course_completion, erasure_request** — the person it is about.
+- **course** — HR. **library_release** (a published sheet or job profile) — HR, and
+  never changed once published: a conversation relies on its version staying as it was.
+  **course_completion, erasure_request** — the person it is about.
   **coverage** — the leader it counts. **unit_plan** — a leader whose unit is the
   plan's, and the unit and year never change. **person, anything else** — nobody.
 
@@ -330,6 +332,16 @@ def _unit_plan(
     return None
 
 
+def _published_by_hr(
+    record: Record, before: Sequence[Record], _: Record | None, directory: Directory
+) -> str | None:
+    if record["author"] not in directory.hr_ids():
+        return "only HR publishes sheets and job profiles"
+    if any(_changed_fields(earlier, record) for earlier in before):
+        return "a published version is never changed"
+    return None
+
+
 def _owned_by(field: str) -> Rule:
     def rule(
         record: Record, before: Sequence[Record], _: Record | None, __: Directory
@@ -352,6 +364,7 @@ _RULES: Mapping[str, Rule] = {
     "agreement": _agreement,
     "competence_ratings": _competence_ratings,
     "course": _hr_only,
+    "library_release": _published_by_hr,
     "course_completion": _owned_by("person_id"),
     "erasure_request": _owned_by("person_id"),
     "coverage": _owned_by("leader_id"),

@@ -49,6 +49,10 @@ __all__ = [
     "decode_json",
     "parse_job_profile",
     "parse_sheet",
+    "problem",
+    "profile_document",
+    "sheet_document",
+    "with_releases",
 ]
 
 Text = Mapping[str, str]
@@ -59,6 +63,19 @@ MAX_FILE_BYTES = 1_000_000
 MAX_MINUTES = 480
 MAX_SCALE_STEPS = 11
 TEAM_ONLY_FIELDS = ("wheel", "dialog_cards", "exercise_cards", "ground_rules", "summary_minutes")
+
+PROBLEM_KEYS = (
+    "at_least", "bad_id", "bad_language", "between", "choice_options", "danish_required",
+    "empty_list", "empty_text", "id_file", "id_taken", "incomplete", "key_not_text",
+    "not_boolean", "not_integer", "not_json", "not_list", "not_object", "not_text",
+    "not_texts", "not_utf8", "only_for", "release_number", "required", "scale_order",
+    "scale_steps", "team_only", "too_large", "twice", "unknown_field", "unknown_kind",
+    "unknown_profile", "unknown_type", "unknown_wheel_field", "used_twice",
+)
+"""Every kind of problem, as ``SheetProblem.key`` names it (``sheetproblem.KEY`` texts)."""
+PROBLEM_SUBJECTS = ("theme_id", "question_id", "option_id", "wheel_field_id", "card_id",
+                    "rule_id", "competence_id")
+"""What a ``used_twice`` problem says is used twice (``sheetproblem.what.SUBJECT``)."""
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,79}")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
@@ -170,14 +187,25 @@ class QuestionSheet:
 
 @dataclasses.dataclass(frozen=True)
 class SheetProblem:
-    """What is wrong, where: the file, the field (a path like ``themes[0].id``) and why."""
+    """What is wrong, where: the file, the field (a path like ``themes[0].id``) and why.
+
+    ``message`` is English, for logs and whoever edits the files; ``key`` and ``params``
+    name the same message in the translations (``sheetproblem.KEY``), so the editor and
+    an import tell a person what is wrong in their own language."""
 
     file: str
     field: str
     message: str
+    key: str = ""
+    params: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
         return f"{self.file}: {self.field}: {self.message}"
+
+
+def problem(file: str, field: str, message: str, key: str, **params: object) -> SheetProblem:
+    """A :class:`SheetProblem` whose parameters are kept as text for translation."""
+    return SheetProblem(file, field, message, key, tuple((k, str(v)) for k, v in params.items()))
 
 
 class SheetInvalid(Exception):
@@ -230,8 +258,8 @@ class _Reader:
         self.file = file
         self.problems: list[SheetProblem] = []
 
-    def problem(self, field: str, message: str) -> None:
-        self.problems.append(SheetProblem(self.file, field or _TOP, message))
+    def problem(self, field: str, message: str, key: str, **params: object) -> None:
+        self.problems.append(problem(self.file, field or _TOP, message, key, **params))
 
     def obj(self, value: object, field: str, known: Sequence[str]) -> Mapping[str, object]:
         """The object at ``field`` (empty when it is not one); unknown keys are problems.
@@ -239,22 +267,25 @@ class _Reader:
         Keys starting with ``_`` are comments for the people who edit the files.
         """
         if not isinstance(value, Mapping):
-            self.problem(field, f"must be an object (got {_describe(value)})")
+            self.problem(field, f"must be an object (got {_describe(value)})", "not_object",
+                         got=_describe(value))
             return _NOT_AN_OBJECT
         for key in value:
             if not isinstance(key, str):
-                self.problem(field, f"has a key that is not text ({_describe(key)})")
+                self.problem(field, f"has a key that is not text ({_describe(key)})",
+                             "key_not_text", got=_describe(key))
             elif key not in known and not key.startswith("_"):
-                self.problem(_at(field, key), f"is not a field here (known: {_quoted(known)})")
+                self.problem(_at(field, key), f"is not a field here (known: {_quoted(known)})",
+                             "unknown_field", known=_quoted(known))
         for key in getattr(value, "duplicate_keys", ()):
-            self.problem(_at(field, key), "appears more than once in the same object")
+            self.problem(_at(field, key), "appears more than once in the same object", "twice")
         return {k: v for k, v in value.items() if isinstance(k, str)}
 
     def value(self, obj: Mapping[str, object], key: str, field: str, required: bool) -> object:
         value = obj.get(key, MISSING)
         # Inside something that is not an object, that one problem says it all.
         if value is MISSING and required and obj is not _NOT_AN_OBJECT:
-            self.problem(_at(field, key), "is required")
+            self.problem(_at(field, key), "is required", "required")
         return value
 
     def identifier(self, obj: Mapping[str, object], key: str, field: str) -> str:
@@ -266,6 +297,7 @@ class _Reader:
                 _at(field, key),
                 "must be an id: a letter or digit, then letters, digits, '_', '-' or '.', "
                 f"at most 80 characters (got {_describe(value)})",
+                "bad_id", got=_describe(value),
             )
             return ""
         return value
@@ -284,22 +316,27 @@ class _Reader:
                 field,
                 'must be an object of texts per language, like {"da": "…", "en": "…"} '
                 f"(got {_describe(value)})",
+                "not_texts", got=_describe(value),
             )
             return None
         text: dict[str, str] = {}
         for lang, words in value.items():
             if not isinstance(lang, str) or not _LANGUAGE.fullmatch(lang):
-                self.problem(field, f"{_describe(lang)} is not a language code like da or en")
+                self.problem(field, f"{_describe(lang)} is not a language code like da or en",
+                             "bad_language", got=_describe(lang))
             elif not isinstance(words, str):
-                self.problem(_at(field, lang), f"must be text (got {_describe(words)})")
+                self.problem(_at(field, lang), f"must be text (got {_describe(words)})", "not_text",
+                             got=_describe(words))
             elif not words.strip():
-                self.problem(_at(field, lang), "must not be empty (leave the language out)")
+                self.problem(_at(field, lang), "must not be empty (leave the language out)",
+                             "empty_text")
             else:
                 text[lang] = words
         for lang in getattr(value, "duplicate_keys", ()):
-            self.problem(_at(field, lang), "appears more than once in the same object")
+            self.problem(_at(field, lang), "appears more than once in the same object", "twice")
         if REQUIRED_LANGUAGE not in value:
-            self.problem(_at(field, REQUIRED_LANGUAGE), "is required: every text needs Danish")
+            self.problem(_at(field, REQUIRED_LANGUAGE), "is required: every text needs Danish",
+                         "danish_required")
         return text
 
     def integer(
@@ -316,11 +353,16 @@ class _Reader:
         if value is MISSING:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            self.problem(_at(field, key), f"must be a whole number (got {_describe(value)})")
+            self.problem(_at(field, key), f"must be a whole number (got {_describe(value)})",
+                         "not_integer", got=_describe(value))
             return None
         if value < low or (high is not None and value > high):
-            limit = f"at least {low}" if high is None else f"from {low} to {high}"
-            self.problem(_at(field, key), f"must be {limit} (got {value})")
+            if high is None:
+                self.problem(_at(field, key), f"must be at least {low} (got {value})",
+                             "at_least", low=low, got=value)
+            else:
+                self.problem(_at(field, key), f"must be from {low} to {high} (got {value})",
+                             "between", low=low, high=high, got=value)
             return None
         return value
 
@@ -329,7 +371,8 @@ class _Reader:
         if value is MISSING:
             return False
         if not isinstance(value, bool):
-            self.problem(_at(field, key), f"must be true or false (got {_describe(value)})")
+            self.problem(_at(field, key), f"must be true or false (got {_describe(value)})",
+                         "not_boolean", got=_describe(value))
             return False
         return value
 
@@ -346,10 +389,11 @@ class _Reader:
         if value is MISSING:
             return ()
         if not isinstance(value, list | tuple):
-            self.problem(_at(field, key), f"must be a list (got {_describe(value)})")
+            self.problem(_at(field, key), f"must be a list (got {_describe(value)})", "not_list",
+                         got=_describe(value))
             return ()
         if not value and required:
-            self.problem(_at(field, key), "must have at least one entry")
+            self.problem(_at(field, key), "must have at least one entry", "empty_list")
         return tuple(parse(item, _at(_at(field, key), i)) for i, item in enumerate(value))
 
     def unique(self, ids: Iterable[tuple[str, str]], what: str) -> None:
@@ -360,7 +404,8 @@ class _Reader:
                 continue
             if value in first:
                 self.problem(
-                    field, f'{what} "{value}" is used more than once (first at {first[value]})'
+                    field, f'{what} "{value}" is used more than once (first at {first[value]})',
+                    "used_twice", what=what.replace(" ", "_"), value=value, first=first[value],
                 )
             else:
                 first[value] = field
@@ -411,7 +456,7 @@ class _SheetReader(_Reader):
         if kind is not None and not team:
             for key in TEAM_ONLY_FIELDS:
                 if key in top:
-                    self.problem(key, "is only used on team sheets (GRUS, TUS)")
+                    self.problem(key, "is only used on team sheets (GRUS, TUS)", "team_only")
         must = kind is Kind.TUS
         wheel = self.items(top, "wheel", "", self.wheel_field, required=must)
         cards = self.items(top, "dialog_cards", "", self.dialog_card, required=must)
@@ -430,12 +475,13 @@ class _SheetReader(_Reader):
                     f"dialog_cards[{i}].field",
                     f'refers to wheel field "{card.field}", which the sheet does not have '
                     f"(wheel: {_quoted(wheel_ids)})",
+                    "unknown_wheel_field", target=card.field, wheel=_quoted(wheel_ids),
                 )
 
         if self.problems:
             raise SheetInvalid(self.problems)
         if kind is None or version is None or title is None:  # each added a problem
-            raise SheetInvalid([SheetProblem(self.file, _TOP, "is incomplete")])
+            raise SheetInvalid([problem(self.file, _TOP, "is incomplete", "incomplete")])
         return QuestionSheet(
             id=sheet_id,
             version=version,
@@ -457,7 +503,8 @@ class _SheetReader(_Reader):
             return None
         if isinstance(value, str) and value in {k.value for k in Kind}:
             return Kind(value)
-        self.problem("kind", f"must be one of {_quoted(Kind)} (got {_describe(value)})")
+        self.problem("kind", f"must be one of {_quoted(Kind)} (got {_describe(value)})",
+                     "unknown_kind", known=_quoted(Kind), got=_describe(value))
         return None
 
     def theme(self, value: object, field: str) -> Theme:
@@ -478,7 +525,8 @@ class _SheetReader(_Reader):
         if kind is not None:
             for key, owner in _ONLY_FOR.items():
                 if key in obj and owner is not kind:
-                    self.problem(_at(field, key), f"only belongs on {owner} questions")
+                    self.problem(_at(field, key), f"only belongs on {owner} questions",
+                                 "only_for", owner=owner)
 
         options: tuple[Option, ...] = ()
         low_value = high_value = None
@@ -486,11 +534,13 @@ class _SheetReader(_Reader):
         profile = None
         if kind is QuestionType.CHOICE:
             if "options" not in obj and obj is not _NOT_AN_OBJECT:
-                self.problem(_at(field, "options"), "is required")
+                self.problem(_at(field, "options"), "is required", "required")
             options = self.items(obj, "options", field, self.option, required=False)
             if isinstance(obj.get("options"), list | tuple) and len(options) < 2:
                 self.problem(
-                    _at(field, "options"), f"a choice needs at least 2 options (got {len(options)})"
+                    _at(field, "options"),
+                    f"a choice needs at least 2 options (got {len(options)})",
+                    "choice_options", got=len(options),
                 )
             self.unique(
                 ((o.id, _at(_at(_at(field, "options"), i), "id")) for i, o in enumerate(options)),
@@ -504,12 +554,14 @@ class _SheetReader(_Reader):
                     self.problem(
                         _at(field, "max"),
                         f"must be larger than min ({low_value}; got {high_value})",
+                        "scale_order", min=low_value, got=high_value,
                     )
                 elif high_value - low_value + 1 > MAX_SCALE_STEPS:
                     self.problem(
                         _at(field, "max"),
                         f"a scale has at most {MAX_SCALE_STEPS} steps "
                         f"(got {high_value - low_value + 1})",
+                        "scale_steps", most=MAX_SCALE_STEPS, got=high_value - low_value + 1,
                     )
             low_text = self.text(obj, "low", field, required=False)
             high_text = self.text(obj, "high", field, required=False)
@@ -520,6 +572,7 @@ class _SheetReader(_Reader):
                     _at(field, "job_profile"),
                     f'refers to job profile "{profile}", which does not exist '
                     f"(known: {_quoted(sorted(self.job_profiles))})",
+                    "unknown_profile", profile=profile, known=_quoted(sorted(self.job_profiles)),
                 )
         return Question(
             id=question_id,
@@ -541,7 +594,8 @@ class _SheetReader(_Reader):
         if isinstance(value, str) and value in {t.value for t in QuestionType}:
             return QuestionType(value)
         self.problem(
-            _at(field, "type"), f"must be one of {_quoted(QuestionType)} (got {_describe(value)})"
+            _at(field, "type"), f"must be one of {_quoted(QuestionType)} (got {_describe(value)})",
+            "unknown_type", known=_quoted(QuestionType), got=_describe(value),
         )
         return None
 
@@ -611,19 +665,22 @@ class _ProfileReader(_Reader):
         if self.problems:
             raise SheetInvalid(self.problems)
         if title is None:  # it added a problem
-            raise SheetInvalid([SheetProblem(self.file, "title", "is missing")])
+            raise SheetInvalid([problem(self.file, "title", "is missing", "required")])
         return JobProfile(id=profile_id, title=title, competences=competences)
 
     def competence(self, value: object, field: str) -> Competence:
-        obj = self.obj(value, field, ("id", "name", "description", "expected"))
+        obj = self.obj(value, field, ("id", "name", "description", "expected", "group", "goals"))
         expected = self.integer(
             obj, "expected", field, required=False, low=int(Level.NOVICE), high=int(Level.EXPERT)
         )
+        goals = self.items(obj, "goals", field, self.text_value, required=False)
         return Competence(
             id=self.identifier(obj, "id", field),
             name=self.text(obj, "name", field) or {},
             description=self.text(obj, "description", field, required=False) or {},
             expected=Level.COMPETENT if expected is None else Level(expected),
+            group=self.text(obj, "group", field, required=False) or {},
+            goals=tuple(g for g in goals if g is not None),
         )
 
 
@@ -641,9 +698,27 @@ def parse_job_profile(data: object, file: str) -> JobProfile:
 
 @dataclasses.dataclass(frozen=True)
 class SheetLibrary:
+    """The sheets (each id's newest version), the job profiles, and every version of
+    every sheet ever known here (``versions``), so that a conversation planned on an
+    older version is still prepared and held on exactly that one."""
+
     sheets: Mapping[str, QuestionSheet]
     job_profiles: Mapping[str, JobProfile]
     problems: tuple[SheetProblem, ...] = ()
+    versions: Mapping[str, Mapping[int, QuestionSheet]] = dataclasses.field(
+        default_factory=dict)
+
+    def sheet_for(self, sheet_id: str, version: int) -> QuestionSheet | None:
+        """The version a conversation was planned with; the newest when that one is not
+        known here (a conversation planned before versions were kept)."""
+        kept = self.versions.get(sheet_id, {}).get(version)
+        return kept if kept is not None else self.sheets.get(sheet_id)
+
+    def next_version(self, sheet_id: str) -> int:
+        """The number a new version of ``sheet_id`` gets: one above every known one."""
+        known = [*self.versions.get(sheet_id, {}), 0]
+        current = self.sheets.get(sheet_id)
+        return max(*known, current.version if current else 0) + 1
 
     def for_kind(self, kind: Kind | str) -> list[QuestionSheet]:
         return sorted((s for s in self.sheets.values() if s.kind == kind), key=lambda s: s.id)
@@ -678,23 +753,27 @@ def decode_json(raw: bytes, file: str, problems: list[SheetProblem]) -> object:
     """A sheet or job profile file's bytes parsed, or ``MISSING`` after adding a problem."""
     if len(raw) > MAX_FILE_BYTES:
         problems.append(
-            SheetProblem(
-                file, "(file)", f"is too large ({len(raw)} bytes; at most {MAX_FILE_BYTES})"
+            problem(
+                file, "(file)", f"is too large ({len(raw)} bytes; at most {MAX_FILE_BYTES})",
+                "too_large", size=len(raw), most=MAX_FILE_BYTES,
             )
         )
         return MISSING
     try:
         source = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        problems.append(SheetProblem(file, "(file)", f"is not UTF-8 text (byte {exc.start})"))
+        problems.append(problem(file, "(file)", f"is not UTF-8 text (byte {exc.start})",
+                                "not_utf8", byte=exc.start))
         return MISSING
     try:
         return json.loads(source, object_pairs_hook=_object_pairs)
     except json.JSONDecodeError as exc:
         field = f"line {exc.lineno}, column {exc.colno}"
-        problems.append(SheetProblem(file, field, f"is not valid JSON: {exc.msg}"))
+        problems.append(problem(file, field, f"is not valid JSON: {exc.msg}", "not_json",
+                                reason=exc.msg))
     except (ValueError, RecursionError) as exc:
-        problems.append(SheetProblem(file, "(file)", f"is not valid JSON: {exc}"))
+        problems.append(problem(file, "(file)", f"is not valid JSON: {exc}", "not_json",
+                                reason=exc))
     return MISSING
 
 
@@ -739,15 +818,55 @@ def assemble_library(
             continue
         if sheet.id != source.stem:
             found.append(
-                SheetProblem(
+                problem(
                     source.file, "id",
                     f'must match the file name "{source.stem}" (got "{sheet.id}")',
+                    "id_file", stem=source.stem, got=sheet.id,
                 )
             )
             continue
         if _claim(sheet.id, source.folder, source.file, sheet_origin, found):
             sheets[sheet.id] = sheet
-    return SheetLibrary(sheets=sheets, job_profiles=profiles, problems=tuple(found))
+    versions = {sheet_id: {sheet.version: sheet} for sheet_id, sheet in sheets.items()}
+    return SheetLibrary(sheets=sheets, job_profiles=profiles, problems=tuple(found),
+                        versions=versions)
+
+
+def with_releases(
+    library: SheetLibrary,
+    profile_sources: Iterable[SheetSource],
+    sheet_sources: Iterable[tuple[SheetSource, int]],
+) -> SheetLibrary:
+    """``library`` with the organisation's published versions added (see
+    ``conversations.publishing``). A job profile replaces the one with its id; every
+    sheet version is kept beside the others, and the highest becomes the sheet new
+    conversations get. Each sheet comes with the version it was published as, which its
+    document must carry. A broken release is a problem and skipped, like a broken file."""
+    found = list(library.problems)
+    profiles = dict(library.job_profiles)
+    for source in profile_sources:
+        profile = _load_one(source, found, parse_job_profile)
+        if profile is not None:
+            profiles[profile.id] = profile
+    versions = {sheet_id: dict(kept) for sheet_id, kept in library.versions.items()}
+    for source, number in sheet_sources:
+        sheet = _load_one(source, found, lambda d, f: parse_sheet(d, f, profiles))
+        if sheet is None:
+            continue
+        if sheet.id != source.stem:
+            found.append(problem(source.file, "id", f'must be "{source.stem}" (got "{sheet.id}")',
+                                 "id_file", stem=source.stem, got=sheet.id))
+            continue
+        if sheet.version != number:
+            found.append(problem(source.file, "version", f"must be {number} (got {sheet.version})",
+                                 "release_number", number=number, got=sheet.version))
+            continue
+        versions.setdefault(sheet.id, {})[sheet.version] = sheet
+    sheets = dict(library.sheets)
+    for sheet_id, kept in versions.items():
+        sheets[sheet_id] = kept[max(kept)]
+    return SheetLibrary(sheets=sheets, job_profiles=profiles, problems=tuple(found),
+                        versions=versions)
 
 
 def _load_one(
@@ -773,7 +892,8 @@ def _claim(
     """Whether the item from folder ``index`` takes the id (a later folder overrides)."""
     earlier = origin.get(item_id)
     if earlier is not None and earlier[0] == index:
-        problems.append(SheetProblem(file, "id", f'"{item_id}" is already used by {earlier[1]}'))
+        problems.append(problem(file, "id", f'"{item_id}" is already used by {earlier[1]}',
+                                "id_taken", item=item_id, earlier=earlier[1]))
         return False
     origin[item_id] = (index, file)
     return True
@@ -790,3 +910,83 @@ def progress_items(sheet: QuestionSheet, profiles: Mapping[str, JobProfile]) -> 
         else:
             items.append(question.id)
     return tuple(items)
+
+
+# --- back to JSON -----------------------------------------------------------------------
+
+
+def sheet_document(sheet: QuestionSheet) -> dict[str, object]:
+    """The JSON value of ``sheet``, as a file holds it: :func:`parse_sheet` of it gives
+    the same sheet back. Optional fields that are empty are left out."""
+    doc: dict[str, object] = {
+        "id": sheet.id, "version": sheet.version, "kind": sheet.kind.value,
+        "title": dict(sheet.title),
+    }
+    if sheet.intro is not None:
+        doc["intro"] = dict(sheet.intro)
+    doc["themes"] = [_theme_document(theme) for theme in sheet.themes]
+    if sheet.wheel:
+        doc["wheel"] = [{"id": f.id, "title": dict(f.title),
+                         "prompts": [dict(p) for p in f.prompts]} for f in sheet.wheel]
+    if sheet.dialog_cards:
+        doc["dialog_cards"] = [{"id": c.id, "field": c.field, "text": dict(c.text)}
+                               for c in sheet.dialog_cards]
+    if sheet.exercise_cards:
+        doc["exercise_cards"] = [_exercise_document(c) for c in sheet.exercise_cards]
+    if sheet.ground_rules:
+        doc["ground_rules"] = [{"id": r.id, "text": dict(r.text)} for r in sheet.ground_rules]
+    if sheet.summary_minutes is not None:
+        doc["summary_minutes"] = sheet.summary_minutes
+    return doc
+
+
+def _theme_document(theme: Theme) -> dict[str, object]:
+    doc: dict[str, object] = {"id": theme.id, "title": dict(theme.title)}
+    if theme.guidance is not None:
+        doc["guidance"] = dict(theme.guidance)
+    doc["questions"] = [_question_document(q) for q in theme.questions]
+    return doc
+
+
+def _question_document(question: Question) -> dict[str, object]:
+    doc: dict[str, object] = {"id": question.id, "type": question.type.value,
+                              "text": dict(question.text)}
+    if question.help is not None:
+        doc["help"] = dict(question.help)
+    if question.type is QuestionType.CHOICE:
+        doc["options"] = [{"id": o.id, "text": dict(o.text)} for o in question.options]
+    elif question.type is QuestionType.SCALE:
+        doc["min"], doc["max"] = question.min, question.max
+        if question.low is not None:
+            doc["low"] = dict(question.low)
+        if question.high is not None:
+            doc["high"] = dict(question.high)
+    elif question.type is QuestionType.COMPETENCE:
+        doc["job_profile"] = question.job_profile
+    return doc
+
+
+def _exercise_document(card: ExerciseCard) -> dict[str, object]:
+    doc: dict[str, object] = {"id": card.id, "title": dict(card.title),
+                              "instructions": dict(card.instructions)}
+    if card.minutes is not None:
+        doc["minutes"] = card.minutes
+    if card.blank:
+        doc["blank"] = True
+    return doc
+
+
+def profile_document(profile: JobProfile) -> dict[str, object]:
+    """The JSON value of ``profile``; :func:`parse_job_profile` of it gives it back."""
+    competences: list[dict[str, object]] = []
+    for competence in profile.competences:
+        doc: dict[str, object] = {"id": competence.id, "name": dict(competence.name)}
+        if competence.description:
+            doc["description"] = dict(competence.description)
+        doc["expected"] = int(competence.expected)
+        if competence.group:
+            doc["group"] = dict(competence.group)
+        if competence.goals:
+            doc["goals"] = [dict(goal) for goal in competence.goals]
+        competences.append(doc)
+    return {"id": profile.id, "title": dict(profile.title), "competences": competences}

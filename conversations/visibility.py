@@ -14,7 +14,7 @@ leaves the author as the only reader. Nobody outside the directory is ever a rea
 | team_plan | leader, delegate leader, the team conversation's participants |
 | competence_ratings | the person rated, their leader in the directory, HR |
 | reminder | leader, delegate leader, participants |
-| course | every member of the directory |
+| course, library_release | every member of the directory |
 | coverage | the author's own leader in the directory, HR |
 | unit_plan | everyone whose unit in the directory is the plan's unit |
 | erasure_request | HR |
@@ -146,6 +146,7 @@ _RULES: Mapping[str, Rule] = {
     "competence_ratings": _competence_readers,
     "reminder": _team_plan_readers,
     "course": _everyone,
+    "library_release": _everyone,
     "coverage": _coverage_readers,
     "course_completion": _completion_readers,
     "erasure_request": _hr,

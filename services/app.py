@@ -15,6 +15,7 @@ from conversations.model import Conversation, Reminder, Task
 from conversations.sheets import SheetLibrary
 from conversations.texts import DEFAULT_LANGUAGE
 from services.clock import Clock
+from services.library_desk import LibraryDesk
 from services.meeting import Meetings
 from services.office import Office
 from services.session import Session, Summary
@@ -46,6 +47,7 @@ class AppSession(Session):
         self.meetings = Meetings(self)
         self.office = Office(self, self.meetings)
         self.unit_plans = UnitPlans(self)
+        self.library_desk = LibraryDesk(self)
 
     def home_view(self) -> HomeView:
         """Blocking. What home shows: my conversations by task, conflicts, reminders."""

@@ -164,8 +164,11 @@ class Meetings:
         at: dt.time = DEFAULT_HOUR,
         delegate_id: str | None = None,
         companion_id: str | None = None,
+        sheet_id: str | None = None,
     ) -> Planned:
         """Blocking. A new conversation led by me; it goes to everyone taking part.
+        ``sheet_id`` is the question sheet the leader chose (the organisation's own
+        among them); it is planned with that sheet's newest version and keeps it.
 
         People without a profile in Samtale yet are planned all the same: they get the
         invitation and question sheet on paper or by e-mail, and the conversation
@@ -191,10 +194,13 @@ class Meetings:
         sheets = session.library.for_kind(kind)
         if not sheets:
             raise InputRejected("error.no_sheet", kind=kind.value)
+        sheet = sheets[0] if sheet_id is None else session.library.sheets.get(sheet_id)
+        if sheet is None or sheet.kind is not kind:
+            raise InputRejected("error.sheet_not_for_kind", kind=kind.value)
         conversation = Conversation(
             kind=kind,
-            sheet_id=sheets[0].id,
-            sheet_version=sheets[0].version,
+            sheet_id=sheet.id,
+            sheet_version=sheet.version,
             leader_id=me.id,
             participant_ids=tuple(people),
             planned_at=dt.datetime.combine(planned_on, at),
@@ -211,6 +217,11 @@ class Meetings:
             if member is not None and not member.enc_key
         )
         return Planned(conversation.id, missing)
+
+    def sheets_for(self, kind: Kind) -> list[QuestionSheet]:
+        """The sheets a leader can choose for a conversation of ``kind``: the shipped
+        ones and the organisation's own, each in its newest version."""
+        return self.session.library.for_kind(kind)
 
     def conversation(self, conversation_id: str) -> Conversation:
         """Blocking. The conversation as this device holds it now."""
@@ -250,7 +261,7 @@ class Meetings:
         }
 
     def _sheet(self, conversation: Conversation) -> QuestionSheet:
-        sheet = self.session.library.sheets.get(conversation.sheet_id)
+        sheet = self.session.library.sheet_for(conversation.sheet_id, conversation.sheet_version)
         if sheet is None:
             raise InputRejected("error.no_sheet", kind=conversation.kind.value)
         return sheet

@@ -42,6 +42,7 @@ from conversations.model import (
     shared_by,
     task_for,
 )
+from conversations.publishing import LibraryRelease, library_with
 from conversations.records import canonical_json
 from conversations.rights import refusal
 from conversations.sheets import QuestionSheet, SheetLibrary, progress_items
@@ -55,11 +56,13 @@ from storage.schema import (
     CONFLICTS_TABLE,
     CONVERSATION_TABLE,
     DIRECTORY_KEY,
+    LIBRARY_SHARD,
     ORG_PIN_KEY,
     OUTBOX_KEY,
     PREPARATION_TABLE,
     PROFILE_KEY,
     RATINGS_TABLE,
+    RELEASE_TABLE,
     REMINDER_TABLE,
     REMINDERS_KEY,
     SETTINGS_KEY,
@@ -177,6 +180,7 @@ class Session:
         idle_seconds: float = 300.0,
     ) -> None:
         self.device = device
+        self.shipped_library = library
         self.library = library
         self.texts = Texts(lang)
         self.clock = clock or Clock()
@@ -351,9 +355,19 @@ class Session:
         )
         settings = vault.get_meta(SETTINGS_KEY) or {}
         self.texts = Texts(settings.get("lang", self.texts.lang))
+        self.refresh_library()
         self.drafts = {}
         self.forget_open_work()
         self.touch()
+
+    def releases(self) -> list[LibraryRelease]:
+        """Blocking. The organisation's published sheets and job profiles on this device."""
+        table = self.unlocked_vault().read_shard(LIBRARY_SHARD).get(RELEASE_TABLE, {})
+        return [LibraryRelease.from_dict(record) for record in table.values()]
+
+    def refresh_library(self) -> None:
+        """Blocking. The shipped sheets and profiles with the organisation's releases."""
+        self.library = library_with(self.shipped_library, self.releases())
 
     def unlocked_vault(self) -> Vault:
         if self.vault is None:
@@ -414,6 +428,8 @@ class Session:
         # tables of a shard, and an autosave in between would be overwritten.
         with self.save_lock:
             report = engine.sync(progress=progress)
+        if LIBRARY_SHARD in report.changed:
+            self.refresh_library()
         self._refresh_index(report.changed)
         if report.conflicts:
             shards = set(self._conflict_shards()) | {note.shard for note in report.conflicts}
@@ -492,6 +508,19 @@ class Session:
             vault.put_meta(DIRECTORY_KEY, directory.to_dict())
         else:
             refuse(share, request, org)
+
+    def sign_directory(self, directory: Directory) -> None:
+        """Blocking. For whoever keeps the organisation's key (HR): ``directory`` becomes
+        the next signed version on the share and this device's directory."""
+        vault = self.unlocked_vault()
+        org = org_identity_of(vault)
+        if org is None:
+            raise InputRejected("error.not_org_keeper")
+        if directory.version <= self.directory.version:
+            raise InputRejected("error.directory_invalid", field="version")
+        publish_directory(self._open_share(), directory, org)
+        self.directory = directory
+        vault.put_meta(DIRECTORY_KEY, directory.to_dict())
 
     def _open_share(self) -> Share:
         settings = self.share_settings()
@@ -720,7 +749,7 @@ class Session:
         ).to_dict()
 
     def _items(self, conversation: Conversation) -> tuple[str, ...]:
-        sheet = self.library.sheets.get(conversation.sheet_id)
+        sheet = self.library.sheet_for(conversation.sheet_id, conversation.sheet_version)
         return progress_items(sheet, self.library.job_profiles) if sheet else ()
 
     # --- preparing -----------------------------------------------------------------
@@ -735,7 +764,7 @@ class Session:
         if conversation_id not in records:
             raise InputRejected("error.conversation_missing")
         conversation = Conversation.from_dict(records[conversation_id])
-        sheet = self.library.sheets.get(conversation.sheet_id)
+        sheet = self.library.sheet_for(conversation.sheet_id, conversation.sheet_version)
         if sheet is None:
             raise InputRejected("error.no_sheet", kind=conversation.kind.value)
         found = [Preparation.from_dict(p) for p in shard.get(PREPARATION_TABLE, {}).values()]

@@ -125,3 +125,15 @@ def test_records_outside_a_conversation_are_written_by_whom_they_concern(
 def test_unknown_kinds_and_people_outside_the_directory_write_nothing() -> None:
     assert why(record("person", "hanne", name="x")) == "nobody writes this kind of record"
     assert why(record("course", "eve", title="x")) == "author not in the directory"
+
+
+def test_only_hr_publishes_a_sheet_and_nobody_changes_a_published_version() -> None:
+    release = record("library_release", "hanne", id="sheet.mus.v2", item="sheet",
+                     item_id="mus", number=2, document="{}")
+    assert why(release) is None
+    assert why(record("library_release", "mette", id="sheet.mus.v2", item="sheet",
+                      item_id="mus", number=2, document="{}")) is not None
+    assert why(record("library_release", "anna", id="sheet.mus.v2", item="sheet",
+                      item_id="mus", number=2, document="{}")) is not None
+    rewritten = changed(release, "hanne", document='{"id": "mus"}')
+    assert why(rewritten, (release,)) == "a published version is never changed"

@@ -10,6 +10,7 @@ from pathlib import Path
 from conversations.competence import Level
 from conversations.model import GoalStatus, Kind, PracticeField, State, Task
 from conversations.overview import BOARD_COLUMNS, BoardState
+from conversations.sheets import PROBLEM_KEYS, PROBLEM_SUBJECTS, QuestionType
 from conversations.texts import localize
 from resources.texts import Texts
 from services.syncing import SyncState
@@ -43,6 +44,9 @@ DYNAMIC_FAMILIES: dict[str, tuple[str, ...]] = {
     "board.col.": BOARD_COLUMNS,
     "month.": tuple(str(m) for m in range(1, 13)),
     "level.": tuple(level.name.lower() for level in Level),
+    "editor.type.": tuple(q.value for q in QuestionType),
+    "sheetproblem.": PROBLEM_KEYS,
+    "sheetproblem.what.": PROBLEM_SUBJECTS,
 }
 
 

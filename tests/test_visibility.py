@@ -227,3 +227,9 @@ def parties(conversation: dict[str, Any]) -> set[str]:
     for field in ("leader_id", "delegate_leader_id", "companion_id"):
         named |= one(conversation[field])
     return named
+
+
+def test_a_published_sheet_reaches_every_member_and_nobody_outside() -> None:
+    release = {"id": "sheet.mus.v2", "type": "library_release", "author": "H",
+               "item": "sheet", "item_id": "mus", "number": 2, "document": "{}"}
+    assert readers(release, None, DIRECTORY) == set(DIRECTORY.members)

@@ -26,6 +26,7 @@ from views.plan import show_plan
 from views.prepare import show_prepare
 from views.privacy import show_privacy
 from views.settings import show_settings
+from views.sheets import show_profile_editor, show_sheet_editor, show_sheet_preview, show_sheets
 from views.shell import Route, Screen, Shell, follow_the_app_life
 from views.start import show_unlock
 from views.team import show_team
@@ -57,6 +58,10 @@ SCREENS: Mapping[Route, Screen] = {
     Route.PRIVACY: show_privacy,
     Route.YEAR: show_year,
     Route.UNIT_PLAN: show_unit_plan,
+    Route.SHEETS: show_sheets,
+    Route.SHEET_EDITOR: show_sheet_editor,
+    Route.SHEET_PREVIEW: show_sheet_preview,
+    Route.PROFILE_EDITOR: show_profile_editor,
 }
 
 

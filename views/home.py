@@ -114,6 +114,8 @@ def desk_shortcuts(shell: Shell) -> list[ft.Control]:
     if office.is_leader() or office.is_hr():
         shortcut("home.competences", ft.Icons.GRID_ON, Route.COMPETENCES)
     shortcut("home.courses", ft.Icons.SCHOOL, Route.COURSES)
+    if office.is_leader() or office.is_hr():
+        shortcut("home.sheets", ft.Icons.QUIZ, Route.SHEETS)
     if office.is_med():
         shortcut("home.med", ft.Icons.INSIGHTS, Route.MED)
     shortcut("home.privacy", ft.Icons.PRIVACY_TIP, Route.PRIVACY)

@@ -41,11 +41,22 @@ async def show_plan(shell: Shell) -> None:
     meetings = session.meetings
     people = await asyncio.to_thread(meetings.candidates)
     me = session.current_person().id
+    sheet = ft.Dropdown(label=t("plan.sheet"))
+
+    def sheets_for_kind() -> None:
+        # The organisation's own sheets are offered beside the shipped ones.
+        chosen = Kind(kind.value or Kind.MUS.value)
+        sheets = meetings.sheets_for(chosen)
+        sheet.options = [ft.DropdownOption(key=s.id, text=t.localize(s.title)) for s in sheets]
+        sheet.value = sheets[0].id if sheets else None
+
     kind = ft.RadioGroup(
         ft.Column([ft.Radio(value=k.value, label=t(f"kind.long.{k.value}")) for k in KINDS],
                   spacing=0),
         value=Kind.MUS.value,
+        on_change=sheets_for_kind,
     )
+    sheets_for_kind()
     chosen: set[str] = set()
     boxes: list[ft.Control] = []
     for member in people:
@@ -81,6 +92,7 @@ async def show_plan(shell: Shell) -> None:
                     [m.id for m in people if m.id in chosen], planned_on, at=hour,
                     delegate_id=None if delegate.value in (None, NOBODY) else delegate.value,
                     companion_id=None if companion.value in (None, NOBODY) else companion.value,
+                    sheet_id=sheet.value or None,
                 )
             except (InputRejected, StorageError) as err:
                 error.value = describe(err, t)
@@ -91,7 +103,7 @@ async def show_plan(shell: Shell) -> None:
     submit.on_click = create
     shell.show(
         page_column([
-            ft.Text(t("plan.kind"), weight=ft.FontWeight.W_500), kind,
+            ft.Text(t("plan.kind"), weight=ft.FontWeight.W_500), kind, sheet,
             ft.Text(t("plan.participants"), weight=ft.FontWeight.W_500),
             ft.Column(boxes, spacing=0) if boxes else ft.Text(t("plan.nobody_to_invite")),
             ft.Row([date, at], spacing=8), delegate, companion, submit, error,

@@ -59,6 +59,10 @@ class Route(enum.StrEnum):
     PRIVACY = "privacy"
     YEAR = "year"
     UNIT_PLAN = "unit_plan"
+    SHEETS = "sheets"
+    SHEET_EDITOR = "sheet_editor"
+    SHEET_PREVIEW = "sheet_preview"
+    PROFILE_EDITOR = "profile_editor"
 
 
 class Shell:
