@@ -27,7 +27,7 @@ What each record's author must be (creating / changing):
   signature.
 - **competence_ratings** — the person rated, or their leader (``by_leader``); the person
   may empty a leader's rating of them.
-- **course** — HR. **course_completion, erasure_request** — the person it is about.
+- **course** — HR. **course_completion, erasure_request, device** — the person it is about.
   **coverage** — the leader it counts. **person, anything else** — nobody.
 
 Ids of one-per records are derived alike on every device (``conversations.identity``),
@@ -340,6 +340,7 @@ _RULES: Mapping[str, Rule] = {
     "course": _hr_only,
     "course_completion": _owned_by("person_id"),
     "erasure_request": _owned_by("person_id"),
+    "device": _owned_by("person_id"),
     "coverage": _owned_by("leader_id"),
 }
 

@@ -17,6 +17,7 @@ leaves the author as the only reader. Nobody outside the directory is ever a rea
 | course | every member of the directory |
 | coverage | the author's own leader in the directory, HR |
 | erasure_request | HR |
+| device | the person, HR |
 | course_completion | the person, their leader, HR; everyone once consented (a later |
 | | withdrawal too, so it reaches everyone who saw the consent) |
 | person, anything else | nobody |
@@ -141,6 +142,7 @@ _RULES: Mapping[str, Rule] = {
     "coverage": _coverage_readers,
     "course_completion": _completion_readers,
     "erasure_request": _hr,
+    "device": _hr,
 }
 
 

@@ -9,15 +9,21 @@ the session tells them when to join in through its hooks."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from conversations.model import Conversation, Reminder, Task
 from conversations.sheets import SheetLibrary
 from conversations.texts import DEFAULT_LANGUAGE
 from services.clock import Clock
+from services.devices import Devices
 from services.meeting import Meetings
 from services.office import Office
 from services.session import Session, Summary
 from storage import Device
+
+if TYPE_CHECKING:
+    from sync.engine import SyncReport
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,6 +49,15 @@ class AppSession(Session):
         super().__init__(device, library, lang=lang, clock=clock, idle_seconds=idle_seconds)
         self.meetings = Meetings(self)
         self.office = Office(self, self.meetings)
+        self.devices = Devices(self)
+
+    def sync(self, progress: Callable[[str, int], None] | None = None) -> SyncReport:
+        """Blocking. As ``Session.sync``; first this device takes new keys HR approved
+        (after a lost device), afterwards its entry under *Mine enheder* notes the sync."""
+        self.devices.take_new_keys()
+        report = super().sync(progress)
+        self.devices.note_sync()
+        return report
 
     def home_view(self) -> HomeView:
         """Blocking. What home shows: my conversations by task, conflicts, reminders."""

@@ -53,6 +53,7 @@ from storage.schema import (
     CONFLICTS_KEY,
     CONFLICTS_TABLE,
     CONVERSATION_TABLE,
+    CURSORS_KEY,
     DIRECTORY_KEY,
     ORG_PIN_KEY,
     OUTBOX_KEY,
@@ -485,12 +486,32 @@ class Session:
             raise InputRejected("error.not_org_keeper")
         share = self._open_share()
         if approve:
-            directory = approve_request(request, self.directory)
+            directory = approve_request(request, self.directory,
+                                        retired_at=self.clock.now().isoformat(),
+                                        until=self.read_up_to(request))
             publish_directory(share, directory, org)
             self.directory = directory
             vault.put_meta(DIRECTORY_KEY, directory.to_dict())
         else:
             refuse(share, request, org)
+
+    def open_share(self) -> Share:
+        """The share this profile syncs with (``services.devices`` pairs over it)."""
+        return self._open_share()
+
+    def open_vault(self, vault: Vault) -> None:
+        """Opens a vault made on this device from another device's bundle
+        (``services.devices.Joining``), as an unlock would."""
+        self._enter(vault)
+
+    def read_up_to(self, request: JoinRequest) -> dict[str, int]:
+        """How far this device has read the journals of the member a request would give
+        new keys: what their old key still vouches for (``sync.organisation``)."""
+        member = request.replaces
+        if member is None:
+            return {}
+        cursors = (self.unlocked_vault().get_meta(CURSORS_KEY) or {}).get("devices", {})
+        return {d: int(cursors[d]) for d in member.devices if d in cursors}
 
     def _open_share(self) -> Share:
         settings = self.share_settings()
