@@ -1,0 +1,208 @@
+"""A person's devices over time: two devices added with a code edit one preparation
+offline and both end with both answers (over a real Samba share); a lost device's keys
+open nothing new once HR approved new keys, its later journal segments are refused and
+history stays; someone who left reads nothing new."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conversations.demo import DEMO_PIN
+from services.app import AppSession
+from services.devices import Joining
+from storage.sealing import Identity
+from sync.envelope import EnvelopeRejected, open_envelope, read_header
+from sync.folder import FolderShare
+from sync.identity import device_id_of, identity_of
+from sync.organisation import org_identity_of, publish_directory
+from tests.app_fixtures import LIBRARY, paired_device, session_on
+from tests.clock import day_clock
+from tests.samba import SambaServer, samba_fixture, samba_server_fixture  # noqa: F401
+
+ANNA, METTE, HENRIK = 1, 6, 2  # the demo's symbols
+
+
+def other_profile(session: AppSession, symbol: int) -> AppSession:
+    """Another demo profile on the same device, in a session of its own."""
+    other = AppSession(session.device, LIBRARY, clock=day_clock())
+    other.unlock(next(p.id for p in other.profiles() if p.symbol == symbol), DEMO_PIN)
+    return other
+
+
+def annas_mus(session: AppSession) -> str:
+    return next(s for _, items in session.home() for s in items if s.answered).id
+
+
+def text_questions(session: AppSession, cid: str) -> list[str]:
+    """The text questions the demo left unanswered (the demo's answers were stored
+    without a version history to merge against)."""
+    draft = session.open_draft(cid)
+    return [q.id for q in draft.sheet.all_questions()
+            if q.type.value == "text" and q.id not in draft.preparation.answers]
+
+
+def answer(session: AppSession, cid: str, question: str, text: str) -> None:
+    session.open_draft(cid)
+    session.set_answer(cid, question, text)
+    session.close_draft(cid)
+
+
+def answers(session: AppSession, cid: str) -> dict[str, str]:
+    session.drafts.pop(cid, None)
+    return dict(session.open_draft(cid).preparation.answers)
+
+
+def test_two_devices_added_with_a_code_keep_both_offline_answers_over_samba(
+    samba: SambaServer, tmp_path: Path
+) -> None:
+    tablet = session_on(tmp_path / "tablet")
+    tablet.create_demo()
+    shutil.copytree(tablet.default_share(), samba.share_dir / "pairing-demo")
+    location = samba.location("pairing-demo")
+    tablet.set_share(location, samba.username, samba.password)
+
+    phone = session_on(tmp_path / "phone")
+    code = tablet.devices.start_adding()
+    joining = Joining(phone.device, phone.clock)
+    digits = joining.start(location, samba.username, samba.password, code, "Telefon")
+    assert tablet.devices.waiting() == ("Telefon", digits)
+    tablet.devices.confirm()
+    assert joining.poll()
+    joining.finish(phone, "246810", "246810", symbol=3)
+    assert phone.share_settings()["location"] == location
+    assert not [p for p in (samba.share_dir / "pairing-demo" / "pairing").rglob("*")
+                if p.is_file()]
+
+    cid = annas_mus(tablet)
+    first, second = text_questions(tablet, cid)[:2]
+    answer(tablet, cid, first, "Mere tid til dokumentation")  # both offline: no sync
+    answer(phone, cid, second, "Sparring med en kollega")
+    for device in (tablet, phone, tablet):
+        device.sync()
+    for device in (tablet, phone):
+        seen = answers(device, cid)
+        assert seen[first] == "Mere tid til dokumentation"
+        assert seen[second] == "Sparring med en kollega"
+        assert device.open_conflicts() == []
+
+
+def envelopes(share: str) -> set[Path]:
+    return {p for p in (Path(share) / "objects").rglob("*") if p.is_file()}
+
+
+def opened_by(paths: set[Path], person_id: str, identity: Identity, session: AppSession,
+              *, besides_device: str) -> int:
+    """How many of these envelopes ``identity`` opens (the thief's own left out)."""
+    count = 0
+    for path in paths:
+        blob = path.read_bytes()
+        if read_header(blob).device == besides_device:
+            continue
+        try:
+            open_envelope(blob, path.name, session.directory, person_id, identity)
+        except EnvelopeRejected:
+            continue
+        count += 1
+    return count
+
+
+def test_a_lost_devices_keys_open_nothing_new_and_its_later_writes_are_refused(
+    tmp_path: Path,
+) -> None:
+    tablet = session_on(tmp_path / "tablet")
+    tablet.create_demo()
+    share = tablet.default_share()
+    phone = paired_device(tablet, tmp_path / "phone", share)
+    cid = annas_mus(tablet)
+    first, second, third = text_questions(tablet, cid)[:3]
+    answer(phone, cid, first, "Skrevet på telefonen")
+    phone.sync()
+    tablet.sync()
+    before = answers(tablet, cid)
+    assert before[first] == "Skrevet på telefonen"
+    stolen_keys = identity_of(phone.unlocked_vault())
+    stolen = device_id_of(phone.unlocked_vault())
+    anna = tablet.current_person().id
+
+    tablet.devices.mark_lost(stolen)
+    assert tablet.devices.new_keys_waiting()
+    henrik = other_profile(tablet, HENRIK)
+    henrik.sync()
+    [request] = henrik.join_requests()
+    assert request.rekey is not None and request.rekey.lost == (stolen,)
+    henrik.decide_join(request, approve=True)
+    seen_before = envelopes(share)
+
+    tablet.sync()  # takes the new keys
+    assert identity_of(tablet.unlocked_vault()).public() != stolen_keys.public()
+    mette = other_profile(tablet, METTE)
+    mette.sync()
+    mette.office.remind(cid)  # something new for Anna from someone else
+    answer(tablet, cid, second, "Skrevet efter tabet")
+    for device in (mette, tablet, henrik):
+        device.sync()
+
+    answer(phone, cid, third, "Tyven skriver")  # the thief, with the old keys
+    phone.sync()
+    report = tablet.sync()
+    new = envelopes(share) - seen_before
+    assert len(new) >= 3
+    assert opened_by(new, anna, stolen_keys, tablet, besides_device=stolen) == 0
+    assert any(p.reason == "retired_key" and p.device == stolen
+               for p in report.journal_problems)
+    after = answers(tablet, cid)
+    assert after[first] == "Skrevet på telefonen"  # history stays
+    assert after[second] == "Skrevet efter tabet"
+    assert third not in after or after[third] == before.get(third)
+    assert henrik.directory.member(anna) is not None
+    assert stolen in henrik.directory.member(anna).lost_devices()  # type: ignore[union-attr]
+
+
+def test_history_from_before_the_loss_still_counts_for_a_device_that_reads_it_first(
+    tmp_path: Path,
+) -> None:
+    tablet = session_on(tmp_path / "tablet")
+    tablet.create_demo()
+    share = tablet.default_share()
+    phone = paired_device(tablet, tmp_path / "phone", share)
+    cid = annas_mus(tablet)
+    question = text_questions(tablet, cid)[0]
+    answer(phone, cid, question, "Før tabet")
+    phone.sync()
+    tablet.sync()
+    tablet.devices.mark_lost(device_id_of(phone.unlocked_vault()))
+    henrik = other_profile(tablet, HENRIK)
+    henrik.sync()
+    [request] = henrik.join_requests()
+    henrik.decide_join(request, approve=True)
+    tablet.sync()
+    office = paired_device(tablet, tmp_path / "office", share, name="Kontor")
+    office.unlocked_vault().put_meta("sync.cursors", {})
+    report = office.sync()
+    assert not [p for p in report.journal_problems if p.reason != "moved"]
+    assert answers(office, cid)[question] == "Før tabet"
+
+
+def test_someone_who_left_reads_nothing_new(tmp_path: Path) -> None:
+    tablet = session_on(tmp_path / "tablet")
+    tablet.create_demo()
+    share = tablet.default_share()
+    anna = tablet.current_person().id
+    anna_keys = identity_of(tablet.unlocked_vault())
+    henrik = other_profile(tablet, HENRIK)
+    henrik.sync()
+    keeper = org_identity_of(henrik.unlocked_vault())
+    assert keeper is not None
+    left = henrik.directory.without_member(anna)
+    publish_directory(FolderShare(share), left, keeper)
+    seen_before = envelopes(share)
+    mette = other_profile(tablet, METTE)
+    mette.sync()
+    mette.office.remind(annas_mus(tablet))
+    mette.sync()
+    tablet.sync()
+    new = envelopes(share) - seen_before
+    assert new
+    assert opened_by(new, anna, anna_keys, mette, besides_device="") == 0
+    assert tablet.directory.member(anna) is not None  # her device keeps what it had
