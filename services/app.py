@@ -55,6 +55,7 @@ class AppSession(Session):
         """Blocking. As ``Session.sync``; first this device takes new keys HR approved
         (after a lost device), afterwards its entry under *Mine enheder* notes the sync."""
         self.devices.take_new_keys()
+        self.devices.adopt_listing()
         report = super().sync(progress)
         self.devices.note_sync()
         return report

@@ -57,7 +57,12 @@ from sync.identity import (
 from sync.locations import open_share
 from sync.organisation import (
     JoinClaim,
+    JoinRequest,
+    approve,
+    find_listing,
+    org_identity_of,
     organisation_card,
+    publish_directory,
     read_directory,
     request_new_keys,
 )
@@ -262,6 +267,50 @@ class Devices:
         session.directory = directory
         vault.put_meta(DIRECTORY_KEY, directory.to_dict())
         vault.put_meta(NEW_KEYS_KEY, {})  # meta cannot be deleted: an empty value ends it
+
+    def approve_as(self, request: JoinRequest, member_id: str) -> None:
+        """Blocking. For HR: approves ``request`` as new keys for the member
+        ``member_id``, who lost their device and has no other (HR checked with them).
+        Their roles, unit and team stay; their old keys are retired, every old device
+        counts as lost."""
+        session = self.session
+        vault = session.unlocked_vault()
+        org = org_identity_of(vault)
+        if org is None:
+            raise InputRejected("error.not_org_keeper")
+        member = session.directory.member(member_id)
+        if member is None:
+            raise InputRejected("error.directory_invalid", field="id")
+        claim = JoinClaim(person_id=member.id, name=member.name, roles=member.roles,
+                          unit=member.unit, team=member.team, leader_id=member.leader_id,
+                          job_profile=member.job_profile)
+        as_member = dataclasses.replace(request, claim=claim, replaces=member)
+        directory = approve(as_member, session.directory,
+                            retired_at=session.clock.now().isoformat(),
+                            until=session.read_up_to(as_member))
+        publish_directory(session.open_share(), directory, org)
+        session.directory = directory
+        vault.put_meta(DIRECTORY_KEY, directory.to_dict())
+
+    def adopt_listing(self) -> None:
+        """Blocking; before every sync, while this profile waits to be listed. When HR
+        approved this device's keys as those of an existing member (a lost device), this
+        profile becomes that member: their id, name and roles, so the directory that
+        lists them is taken."""
+        session = self.session
+        vault, me = session.unlocked_vault(), session.current_person()
+        pin = session.organisation()
+        if pin is None or pin.get("listed") or not pin.get("requested"):
+            return
+        found = find_listing(session.open_share(), pin["sign_pub"], identity_of(vault))
+        if found is None or found[0] == me.id:
+            return
+        member = found[1].members[found[0]]
+        person = Person(id=member.id, name=member.name, roles=member.roles, unit=member.unit,
+                        team=member.team, leader_id=member.leader_id,
+                        job_profile=member.job_profile or me.job_profile, author=member.id)
+        vault.put_meta(PROFILE_KEY, person.to_dict())
+        session.me = person
 
     def _claim(self, me: Person) -> JoinClaim:
         return JoinClaim(person_id=me.id, name=me.name, roles=me.roles, unit=me.unit,

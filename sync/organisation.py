@@ -379,6 +379,33 @@ def read_directory(
     return None
 
 
+def find_listing(share: Share, org_sign_pub: str,
+                 identity: Identity) -> tuple[str, Directory] | None:
+    """The member id and directory when the newest directory lists ``identity``'s keys
+    under some member — a person whose lost device HR replaced with this one: their
+    id was only known to HR. One X25519 agreement per member; None when not listed."""
+    versions = sorted(
+        (int(name) for name in share.list(DIRECTORIES) if _VERSION.fullmatch(name)),
+        reverse=True,
+    )
+    for version in versions[:1]:
+        blob = share.read(directory_path(version)) if version else None
+        if blob is None:
+            return None
+        try:
+            ids = list(_body(blob, "directory")["wrapped"])
+        except (ValueError, KeyError, TypeError):
+            return None
+        for rid in ids:
+            found = _directory_problem(blob, version, org_sign_pub, rid, identity)
+            if not isinstance(found, Directory):
+                continue
+            member = found.member(rid)
+            if member is not None and member.enc_key == identity.public().enc:
+                return rid, found
+    return None
+
+
 def _directory_problem(
     blob: bytes, version: int, org_sign_pub: str, me_id: str, identity: Identity
 ) -> Directory | str:
@@ -485,10 +512,9 @@ def pending_requests(share: Share, org: Identity, directory: Directory) -> list[
                 _log.warning("rejected join request %s: %s", name, opened)
             continue
         member = directory.member(opened.claim.person_id)
-        if member is not None and (member.enc_key, member.sign_key) == (
-            opened.keys.enc, opened.keys.sign
-        ):
-            continue  # approved
+        if any((m.enc_key, m.sign_key) == (opened.keys.enc, opened.keys.sign)
+               for m in directory.members.values()):
+            continue  # approved (also as another member's new keys)
         pending.append(dataclasses.replace(opened, replaces=member))
     return sorted(pending, key=lambda r: (r.claim.name, r.id))
 

@@ -58,6 +58,11 @@ class Route(enum.StrEnum):
     MED = "med"
     PRIVACY = "privacy"
     YEAR = "year"
+    DEVICES = "devices"
+    JOIN_DEVICE = "join_device"
+    LOST_DEVICE = "lost_device"
+    CREATE_PROFILE = "create_profile"
+    RECOVERY_CODE = "recovery_code"
 
 
 class Shell:
