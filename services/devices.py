@@ -128,9 +128,10 @@ class Devices:
         """Blocking. Records this device (when first seen on *Mine enheder*)."""
         device = self.this_device()
         if not any(e.device_id == device for e in self.entries()):
-            self._record(device, default_name)
+            self.record(device, default_name)
 
-    def _record(self, device: str, name: str) -> DeviceEntry:
+    def record(self, device: str, name: str) -> DeviceEntry:
+        """Blocking. Publishes my entry for ``device`` under ``name`` (added now)."""
         me = self.session.current_person().id
         entry = DeviceEntry(id=device_entry_id(me, device), person_id=me, device_id=device,
                             name=name, added_at=self.session.clock.now(), author=me)
@@ -186,7 +187,7 @@ class Devices:
         vault = self.session.unlocked_vault()
         adding.sent = write_bundle(self.session.open_share(), adding.place, adding.request,
                                    identity_of(vault), self.bundle())
-        self._record(adding.request.device, adding.request.name)
+        self.record(adding.request.device, adding.request.name)
         return adding.sent
 
     def bundle(self) -> dict[str, Any]:

@@ -26,6 +26,14 @@ if TYPE_CHECKING:
     from views.shell import Shell
 
 PROBLEMS = (InputRejected, StorageError, SyncError)
+_WAITING: set[asyncio.Task[None]] = set()  # kept until done, so none is collected early
+
+
+def in_background(waiting: Awaitable[None]) -> None:
+    """Runs a screen's wait for the other device beside the tap that started it."""
+    task = asyncio.ensure_future(waiting)
+    _WAITING.add(task)
+    task.add_done_callback(_WAITING.discard)
 
 
 def showing(shell: Shell, content: ft.Control) -> bool:
@@ -91,7 +99,7 @@ async def show_devices(shell: Shell, notice: str = "") -> None:
                 return
         message.value = ""
         add.visible = False
-        await wait_for_new_device(shell, content, code, adding, message)
+        in_background(wait_for_new_device(shell, content, code, adding, message))
 
     add.on_click = start
     shell.show(content, back_bar(shell, t("devices.title"), shell.to(Route.SETTINGS)))
@@ -259,7 +267,8 @@ async def show_join_device(shell: Shell) -> None:
         message.value = ""
         for field in (location, username, password, code, name, connect):
             field.visible = False
-        await wait_for_bundle(shell, content, joining, digits, area=area, message=message)
+        in_background(wait_for_bundle(shell, content, joining, digits, area=area,
+                                      message=message))
 
     connect.on_click = start
     code.on_submit = start
