@@ -77,13 +77,18 @@ async def show_devices(shell: Shell, notice: str = "") -> None:
     waiting_for_hr = await asyncio.to_thread(devices.new_keys_waiting)
     message = ft.Text(notice, color=ft.Colors.PRIMARY)
     adding = ft.Column([], spacing=12)
+    body_start: list[ft.Control] = [ft.Text(t("devices.intro"))]
+    if notice:
+        body_start.append(message)
     add = ft.FilledButton(t("devices.add"), icon=ft.Icons.ADD_TO_HOME_SCREEN)
-    body: list[ft.Control] = [ft.Text(t("devices.intro")), message]
+    body: list[ft.Control] = body_start
     if waiting_for_hr:
         body.append(boxed(ft.Text(t("devices.waiting_for_hr"))))
     body.extend(device_card(shell, entry, here, message) for entry in entries)
     body.extend([ft.Divider(), title(t("devices.add_title")), ft.Text(t("devices.add_help")),
                  add, adding])
+    if not notice:
+        body.append(message)  # where a problem with adding shows
     content = page_column(body)
 
     async def start() -> None:
@@ -99,6 +104,7 @@ async def show_devices(shell: Shell, notice: str = "") -> None:
                 return
         message.value = ""
         add.visible = False
+        content.update()  # busy() updated the page already: Flet will not again
         in_background(wait_for_new_device(shell, content, code, adding, message))
 
     add.on_click = start
@@ -184,6 +190,8 @@ def show_digits(shell: Shell, area: ft.Column, message: ft.Text, name: str,
         message.value = ""
         area.controls = [boxed(ft.Text(t("devices.sent", name=name,
                                          size=f"{size / 1024:.0f} KB")))]
+        area.update()
+        message.update()
 
     async def refuse() -> None:
         await asyncio.to_thread(devices.cancel)
@@ -267,6 +275,7 @@ async def show_join_device(shell: Shell) -> None:
         message.value = ""
         for field in (location, username, password, code, name, connect):
             field.visible = False
+        content.update()  # busy() updated the page already: Flet will not again
         in_background(wait_for_bundle(shell, content, joining, digits, area=area,
                                       message=message))
 
