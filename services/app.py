@@ -58,6 +58,7 @@ class AppSession(Session):
         self.devices.adopt_listing()
         report = super().sync(progress)
         self.devices.note_sync()
+        self.devices.publish_devices()
         return report
 
     def home_view(self) -> HomeView:

@@ -28,6 +28,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from conversations.devices import DeviceEntry, device_entry_id, listed
+from conversations.directory import Directory, Member
 from conversations.model import InputRejected, Person
 from services.clock import Clock
 from services.session import MIN_PIN, Session
@@ -53,6 +54,14 @@ from sync.identity import (
     install_device_id,
     install_identity,
     replace_identity,
+)
+from sync.journal import (
+    SegmentRejected,
+    device_folder,
+    owners_of,
+    read_any_segment,
+    segment_path,
+    seq_of,
 )
 from sync.locations import open_share
 from sync.organisation import (
@@ -293,6 +302,43 @@ class Devices:
         session.directory = directory
         vault.put_meta(DIRECTORY_KEY, directory.to_dict())
 
+    def publish_devices(self) -> int:
+        """Blocking; after a sync on the device that keeps the organisation's key (HR).
+        Lists in the directory the devices members recorded (``DeviceEntry``) that it
+        does not list yet — each only once its journal holds a genuine segment signed by
+        that member, so nobody can claim another person's device — and drops devices
+        reported lost. Returns how many members changed."""
+        session = self.session
+        vault = session.unlocked_vault()
+        org = org_identity_of(vault)
+        if org is None:
+            return 0
+        table = vault.read_shard(DEVICES_SHARD).get(DEVICE_TABLE, {})
+        share, directory = session.open_share(), session.directory
+        owners = owners_of(directory)
+        changed: dict[str, Member] = {}
+        for raw in table.values():
+            entry = DeviceEntry.from_dict(raw)
+            member = changed.get(entry.person_id) or directory.member(entry.person_id)
+            if member is None:
+                continue
+            if entry.lost and entry.device_id in member.devices:
+                devices = tuple(d for d in member.devices if d != entry.device_id)
+                changed[member.id] = dataclasses.replace(member, devices=devices)
+            elif (not entry.lost and entry.device_id not in member.devices
+                  and owners.get(entry.device_id) in (None, member.id)
+                  and _first_segment_by(share, entry.device_id, member.id, directory)):
+                changed[member.id] = dataclasses.replace(
+                    member, devices=(*member.devices, entry.device_id))
+        if not changed:
+            return 0
+        updated = Directory(directory.version + 1, {**directory.members, **changed},
+                            directory.policy)
+        publish_directory(share, updated, org)
+        session.directory = updated
+        vault.put_meta(DIRECTORY_KEY, updated.to_dict())
+        return len(changed)
+
     def adopt_listing(self) -> None:
         """Blocking; before every sync, while this profile waits to be listed. When HR
         approved this device's keys as those of an existing member (a lost device), this
@@ -410,3 +456,21 @@ class Joining:
         self.received = None
         return code
 
+
+def _first_segment_by(share: Share, device: str, person_id: str, directory: Directory) -> bool:
+    """Whether ``device``'s journal starts with a genuine segment signed by ``person_id``."""
+    try:
+        names = share.list(device_folder(device))
+    except ValueError:
+        return False
+    numbers = sorted(n for n in map(seq_of, names) if n is not None)
+    if not numbers:
+        return False
+    blob = share.read(segment_path(device, numbers[0]))
+    if blob is None:
+        return False
+    try:
+        segment = read_any_segment(blob, device=device, directory=directory, owners={})
+    except SegmentRejected:
+        return False
+    return segment.sender == person_id

@@ -8,9 +8,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from conversations import rights, visibility
 from conversations.demo import DEMO_PIN
 from services.app import AppSession
 from services.devices import Joining
+from storage.schema import DEVICES_SHARD
 from storage.sealing import Identity
 from sync.envelope import EnvelopeRejected, open_envelope, read_header
 from sync.folder import FolderShare
@@ -206,3 +208,85 @@ def test_someone_who_left_reads_nothing_new(tmp_path: Path) -> None:
     assert new
     assert opened_by(new, anna, anna_keys, mette, besides_device="") == 0
     assert tablet.directory.member(anna) is not None  # her device keeps what it had
+
+
+def test_without_the_old_device_hr_gives_the_person_new_keys_and_shuts_the_old_out(
+    tmp_path: Path,
+) -> None:
+    tablet = session_on(tmp_path / "tablet")
+    tablet.create_demo()
+    share = tablet.default_share()
+    anna = tablet.current_person().id
+    old_keys = identity_of(tablet.unlocked_vault())
+    old_device = device_id_of(tablet.unlocked_vault())
+    tablet.sync()
+
+    new = session_on(tmp_path / "new-phone")
+    new.create_profile("Anna Sørensen", "246810", "246810", leader=False, symbol=1)
+    new.set_share(share, "", "")
+    new.request_to_join(new.find_organisation(), "", "")
+    henrik = other_profile(tablet, HENRIK)
+    henrik.sync()
+    [request] = henrik.join_requests()
+    assert request.replaces is None and request.rekey is None  # a newcomer, as far as HR sees
+    henrik.devices.approve_as(request, anna)
+    assert henrik.join_requests() == []
+    listed = henrik.directory.member(anna)
+    assert listed is not None and listed.sign_key == identity_of(new.unlocked_vault()).public().sign
+    assert listed.retired[0].lost == (old_device,)
+    assert listed.roles == tablet.current_person().roles
+
+    seen_before = envelopes(share)
+    new.sync()
+    assert new.current_person().id == anna
+    assert new.directory.member(anna) == listed
+    mette = other_profile(tablet, METTE)
+    mette.sync()
+    mette.office.remind(annas_mus(tablet))
+    mette.sync()
+    answer(tablet, annas_mus(tablet), text_questions(tablet, annas_mus(tablet))[0], "Gammel")
+    tablet.sync()  # the old device, shut out: its new segment is refused
+    report = henrik.sync()
+    assert any(p.reason == "retired_key" and p.device == old_device
+               for p in report.journal_problems)
+    new_envelopes = envelopes(share) - seen_before
+    assert opened_by(new_envelopes, anna, old_keys, henrik, besides_device=old_device) == 0
+
+
+def test_hr_lists_a_device_added_with_a_code_once_its_journal_is_the_persons(
+    tmp_path: Path,
+) -> None:
+    tablet = session_on(tmp_path / "tablet")
+    tablet.create_demo()
+    phone = paired_device(tablet, tmp_path / "phone", tablet.default_share())
+    anna = tablet.current_person().id
+    phone_id = device_id_of(phone.unlocked_vault())
+    henrik = other_profile(tablet, HENRIK)
+    henrik.sync()
+    assert phone_id not in henrik.directory.members[anna].devices  # nothing from it yet
+    tablet.sync()  # the device entries go out
+    answer(phone, annas_mus(phone), text_questions(phone, annas_mus(phone))[0], "Fra telefonen")
+    phone.sync()
+    henrik.sync()
+    assert phone_id in henrik.directory.members[anna].devices
+    tablet.sync()
+    assert phone_id in tablet.directory.members[anna].devices
+    names = {e.name for e in henrik.devices.entries()}  # HR's own, not Anna's
+    assert "Telefon" not in names
+
+
+def test_a_persons_device_records_reach_them_and_hr_only(tmp_path: Path) -> None:
+    tablet = session_on(tmp_path / "tablet")
+    tablet.create_demo()
+    tablet.devices.ensure_listed("Tablet")
+    [entry] = tablet.devices.entries()
+    readers = visibility.readers(entry.to_dict(), None, tablet.directory)
+    assert readers == {tablet.current_person().id} | tablet.directory.hr_ids()
+    anna = tablet.current_person().id
+    mette = next(m.id for m in tablet.directory.members.values() if m.name == "Mette Holm")
+    forged = entry.revised(author=mette, name="Mettes").to_dict()
+    assert rights.refusal(forged, [entry.to_dict()], None, tablet.directory,
+                          conversation_id=DEVICES_SHARD, signer=mette) is not None
+    own = entry.revised(name="Tablet i bilen").to_dict()
+    assert rights.refusal(own, [entry.to_dict()], None, tablet.directory,
+                          conversation_id=DEVICES_SHARD, signer=anna) is None
