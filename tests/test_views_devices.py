@@ -14,10 +14,10 @@ import flet as ft
 
 from services.devices import Joining
 from storage import Device, KdfParams
-from tests.app_fixtures import LIBRARY
+from tests.app_fixtures import LIBRARY, session_on
 from tests.clock import day_clock
 from tests.flet_fake import FakeClient, run
-from tests.test_views import click, unlabelled
+from tests.test_views import click, unlabelled, unlock_as
 from views.app import make_main
 
 CODE = re.compile(r"^[0-9A-Z]{4}-[0-9A-Z]{4}$")
@@ -134,3 +134,63 @@ def test_the_lost_device_screen_says_what_is_lost(data_dir: Path) -> None:
         assert client.find(ft.TextField, label="Dit navn")
 
     run(scenario())
+
+
+def test_hr_is_told_plainly_that_approving_new_keys_shuts_out_the_other_devices(
+    data_dir: Path,
+) -> None:
+    async def scenario() -> None:
+        client = await my_devices(data_dir)
+        session: Any = client.session_of_app()
+        await asyncio.to_thread(session.devices.record, "ab" * 16, "Tablet")
+        await asyncio.to_thread(session.devices.mark_lost, "ab" * 16)
+        await click(client, ft.IconButton, tooltip="Tilbage")
+        await click(client, ft.IconButton, tooltip="Tilbage")
+        await click(client, ft.IconButton, tooltip="Lås")
+        await unlock_as(client, "Sol")  # Henrik from HR
+        await click(client, ft.IconButton, tooltip="Indstillinger")
+        await click(client, ft.OutlinedButton, content="Organisation")
+        texts = client.texts()
+        assert any(t.startswith("Anna Sørensen har mistet en enhed") for t in texts)
+        assert ("Godkendelse ERSTATTER Anna Sørensens nøgler og lukker alle personens andre "
+                "enheder ude. Gør det kun, hvis du har talt med personen.") in texts
+        assert not unlabelled(client)
+
+    run(scenario())
+
+
+def test_hr_may_approve_a_newcomer_as_a_member_who_lost_their_device(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    async def scenario() -> None:
+        client = await started(data_dir)
+        await click(client, ft.OutlinedButton, content="Prøv med demodata")
+        session: Any = client.session_of_app()
+        anna = session.current_person().id
+        newcomer = await asyncio.to_thread(new_profile_asking, tmp_path, str(data_dir / "share"))
+        await click(client, ft.IconButton, tooltip="Lås")
+        await unlock_as(client, "Sol")
+        await click(client, ft.IconButton, tooltip="Indstillinger")
+        await click(client, ft.OutlinedButton, content="Organisation")
+        same_as = client.find(ft.Dropdown,
+                              label="Samme person som (hvis personen har mistet sin enhed)")
+        same_as.value = anna
+        await client.fire(same_as, "select", anna)
+        assert ("Godkendelse giver Anna Sørensen disse nye nøgler: de ERSTATTER personens "
+                "nøgler og lukker alle personens andre enheder ude. Gør det kun, hvis du har "
+                "talt med personen.") in client.texts()
+        await click(client, ft.FilledButton, content="Godkend")
+        await asyncio.to_thread(newcomer.sync)
+        assert newcomer.current_person().id == anna
+
+    run(scenario())
+
+
+def new_profile_asking(tmp: Path, share: str) -> Any:
+    """Anna's new phone after she lost her only device: a profile of its own that asks
+    to join the organisation."""
+    phone = session_on(tmp / "new-phone")
+    phone.create_profile("Anna Sørensen", "246810", "246810", leader=False, symbol=1)
+    phone.set_share(share, "", "")
+    phone.request_to_join(phone.find_organisation(), "", "")
+    return phone
