@@ -429,6 +429,13 @@ class Joining:
                                         device=self.device_id, receiver=self.receiver)
         return self.received is not None
 
+    def person_name(self) -> str:
+        """Whose profile arrived, for the person to see it is theirs before the PIN."""
+        if self.received is None:
+            return ""
+        profile = dict(self.received[1].get("meta", {})).get(PROFILE_KEY)
+        return str(profile.get("name", "")) if isinstance(profile, dict) else ""
+
     def finish(self, session: Session, pin: str, pin_again: str, *, symbol: int) -> str:
         """Blocking (KDF). Makes this device's profile from the bundle with the person's
         new PIN, opens it in ``session`` and removes the pairing files; returns the new

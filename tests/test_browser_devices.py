@@ -84,7 +84,8 @@ def test_a_second_phone_is_added_with_the_code_and_the_same_six_digits(
                 timeout=30_000)
 
             new.bring_to_front()
-            expect(new.get_by_text(re.compile("^Din profil er modtaget og kontrolleret"))
+            expect(new.get_by_text(re.compile("^Profilen for Anna Sørensen er modtaget og "
+                                              "kontrolleret"))
                    ).to_be_visible(timeout=30_000)
             type_into(new, "PIN-kode", NEW_PIN, exact=True)
             type_into(new, "Gentag PIN-kode", NEW_PIN)

@@ -333,7 +333,7 @@ def choose_pin(shell: Shell, joining: Joining, area: ft.Column, message: ft.Text
 
     finish.on_click = done
     again.on_submit = done
-    area.controls = [boxed(ft.Text(t("join.received"))),
+    area.controls = [boxed(ft.Text(t("join.received", name=joining.person_name()))),
                      ft.Text(t("create.pin_help", min=MIN_PIN),
                              color=ft.Colors.ON_SURFACE_VARIANT),
                      pin, again, finish]
