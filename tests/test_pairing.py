@@ -98,8 +98,7 @@ def test_a_wrong_code_is_told_and_changes_nothing(tmp_path: Path) -> None:
 def test_an_expired_code_is_told_and_changes_nothing(tmp_path: Path) -> None:
     tablet, share = demo_tablet(tmp_path)
     code = tablet.devices.start_adding()
-    later = Clock.frozen(dt.datetime.now().astimezone() + pairing.CODE_VALID
-                         + dt.timedelta(minutes=1))
+    later = Clock.frozen(tablet.clock.now() + pairing.CODE_VALID + dt.timedelta(minutes=1))
     new, joining = new_joining(tmp_path, later)
     with pytest.raises(CodeExpired):
         joining.start(share, "", "", code, "Telefon")
