@@ -163,6 +163,8 @@ class Devices:
         """Blocking (Argon2id, the share). A new code, shown until the new device asks;
         ShareUnavailable when the share cannot be reached."""
         vault = self.session.unlocked_vault()
+        if self.adding is not None:  # a code shown before is worth nothing now
+            self.cancel()
         code = new_code()
         place = rendezvous(code, self.session.device.kdf)
         expires = self.session.clock.now() + CODE_VALID
