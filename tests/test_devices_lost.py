@@ -8,6 +8,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from conversations import rights, visibility
 from conversations.demo import DEMO_PIN
 from services.app import AppSession
@@ -18,6 +20,7 @@ from sync.envelope import EnvelopeRejected, open_envelope, read_header
 from sync.folder import FolderShare
 from sync.identity import device_id_of, identity_of
 from sync.organisation import org_identity_of, publish_directory
+from sync.share import ShareUnavailable
 from tests.app_fixtures import LIBRARY, paired_device, session_on
 from tests.clock import day_clock
 from tests.samba import SambaServer, samba_fixture, samba_server_fixture  # noqa: F401
@@ -290,3 +293,33 @@ def test_a_persons_device_records_reach_them_and_hr_only(tmp_path: Path) -> None
     own = entry.revised(name="Tablet i bilen").to_dict()
     assert rights.refusal(own, [entry.to_dict()], None, tablet.directory,
                           conversation_id=DEVICES_SHARD, signer=anna) is None
+
+
+def test_a_samba_share_cut_mid_pairing_changes_nothing_and_the_pairing_goes_on(
+    samba: SambaServer, tmp_path: Path
+) -> None:
+    tablet = session_on(tmp_path / "tablet")
+    tablet.create_demo()
+    shutil.copytree(tablet.default_share(), samba.share_dir / "pairing-cut")
+    location = samba.location("pairing-cut")
+    tablet.set_share(location, samba.username, samba.password)
+    phone = session_on(tmp_path / "phone")
+    code = tablet.devices.start_adding()
+    joining = Joining(phone.device, phone.clock)
+    joining.start(location, samba.username, samba.password, code, "Telefon")
+    assert tablet.devices.waiting() is not None
+    entries = tablet.devices.entries()
+    samba.stop()
+    try:
+        with pytest.raises(ShareUnavailable):
+            tablet.devices.confirm()
+        with pytest.raises(ShareUnavailable):
+            joining.poll()
+    finally:
+        samba.start()
+    assert phone.profiles() == []
+    assert tablet.devices.entries() == entries
+    tablet.devices.confirm()
+    assert joining.poll()
+    joining.finish(phone, "246810", "246810", symbol=3)
+    assert phone.current_person() == tablet.current_person()
