@@ -56,6 +56,7 @@ class AppSession(Session):
         (after a lost device), afterwards its entry under *Mine enheder* notes the sync."""
         self.devices.take_new_keys()
         self.devices.adopt_listing()
+        self.devices.check_shut_out()
         report = super().sync(progress)
         self.devices.note_sync()
         self.devices.publish_devices()

@@ -69,6 +69,7 @@ from sync.organisation import (
     JoinRequest,
     approve,
     find_listing,
+    keys_replaced,
     org_identity_of,
     organisation_card,
     publish_directory,
@@ -279,6 +280,18 @@ class Devices:
         session.directory = directory
         vault.put_meta(DIRECTORY_KEY, directory.to_dict())
         vault.put_meta(NEW_KEYS_KEY, {})  # meta cannot be deleted: an empty value ends it
+
+    def check_shut_out(self) -> None:
+        """Blocking; before every sync. InputRejected when HR has given the person new
+        keys and this device still holds the old ones (another device reported a device
+        lost): it reads nothing new and what it sends is refused, so it says so."""
+        session = self.session
+        vault, me = session.unlocked_vault(), session.current_person()
+        pin = session.organisation()
+        if pin is None or not pin.get("listed") or self.new_keys_waiting():
+            return
+        if keys_replaced(session.open_share(), pin["sign_pub"], me.id, identity_of(vault)):
+            raise InputRejected("devices.shut_out")
 
     def approve_as(self, request: JoinRequest, member_id: str) -> None:
         """Blocking. For HR: approves ``request`` as new keys for the member

@@ -406,6 +406,29 @@ def find_listing(share: Share, org_sign_pub: str,
     return None
 
 
+def keys_replaced(share: Share, org_sign_pub: str, me_id: str, identity: Identity) -> bool:
+    """Whether the newest genuine directory is sealed for ``me_id`` but not for these
+    keys: HR gave the person new keys (a lost device), and this device holds the old
+    ones — it is shut out and must be added again with a code."""
+    versions = sorted(
+        (int(name) for name in share.list(DIRECTORIES) if _VERSION.fullmatch(name)),
+        reverse=True,
+    )
+    for version in versions:
+        blob = share.read(directory_path(version)) if version else None
+        if blob is None:
+            continue
+        try:
+            sealed_for = _body(blob, "directory")["wrapped"]
+        except (ValueError, KeyError, TypeError):
+            continue
+        problem = _directory_problem(blob, version, org_sign_pub, me_id, identity)
+        if problem in ("bad_format", "bad_signature", "misplaced"):
+            continue  # not a genuine directory: look at the one before
+        return problem == "undecryptable" and me_id in sealed_for
+    return False
+
+
 def _directory_problem(
     blob: bytes, version: int, org_sign_pub: str, me_id: str, identity: Identity
 ) -> Directory | str:

@@ -12,8 +12,10 @@ import pytest
 
 from conversations import rights, visibility
 from conversations.demo import DEMO_PIN
+from conversations.model import InputRejected
 from services.app import AppSession
 from services.devices import Joining
+from services.session import Session
 from storage.schema import DEVICES_SHARD
 from storage.sealing import Identity
 from sync.envelope import EnvelopeRejected, open_envelope, read_header
@@ -149,7 +151,10 @@ def test_a_lost_devices_keys_open_nothing_new_and_its_later_writes_are_refused(
         device.sync()
 
     answer(phone, cid, third, "Tyven skriver")  # the thief, with the old keys
-    phone.sync()
+    with pytest.raises(InputRejected) as shut_out:
+        phone.sync()  # the app on the lost phone says it is shut out …
+    assert shut_out.value.key == "devices.shut_out"
+    Session.sync(phone)  # … and a thief's copy without that check pushes all the same
     report = tablet.sync()
     new = envelopes(share) - seen_before
     assert len(new) >= 3
@@ -248,7 +253,9 @@ def test_without_the_old_device_hr_gives_the_person_new_keys_and_shuts_the_old_o
     mette.office.remind(annas_mus(tablet))
     mette.sync()
     answer(tablet, annas_mus(tablet), text_questions(tablet, annas_mus(tablet))[0], "Gammel")
-    tablet.sync()  # the old device, shut out: its new segment is refused
+    with pytest.raises(InputRejected):
+        tablet.sync()  # the old device says it is shut out
+    Session.sync(tablet)  # pushed all the same, its new segment is refused
     report = henrik.sync()
     assert any(p.reason == "retired_key" and p.device == old_device
                for p in report.journal_problems)
