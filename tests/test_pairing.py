@@ -213,3 +213,23 @@ def test_the_code_and_the_slot_say_nothing_of_each_other() -> None:
     place = pairing.rendezvous(code, KdfParams.FAST_FOR_TESTS)
     assert code.replace("-", "").lower() not in place.slot
     assert len(place.slot) == 32
+
+
+def test_someone_who_answers_the_code_first_is_caught_by_the_six_digits(tmp_path: Path) -> None:
+    tablet, share = demo_tablet(tmp_path)
+    code = tablet.devices.start_adding()
+    _, mine = new_joining(tmp_path)
+    digits_on_mine = mine.start(share, "", "", code, "Telefon")
+    snoop = Joining(session_on(tmp_path / "snoop").device, tablet.clock)
+    digits_on_theirs = snoop.start(share, "", "", code, "Telefon")
+    shown = tablet.devices.waiting()
+    assert shown is not None
+    assert shown[1] == digits_on_theirs != digits_on_mine  # the person sees they differ
+    tablet.devices.cancel()
+    assert not snoop.poll()
+    assert not (Path(share) / "pairing" / tablet_slot(code)).exists() or not any(
+        (Path(share) / "pairing" / tablet_slot(code)).iterdir())
+
+
+def tablet_slot(code: str) -> str:
+    return pairing.rendezvous(code, KdfParams.FAST_FOR_TESTS).slot
