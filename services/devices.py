@@ -119,6 +119,8 @@ class Adding:
 
 
 class Devices:
+    """*Mine enheder* for the person signed in to ``session`` (see the module docstring)."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
         self.adding: Adding | None = None
@@ -129,7 +131,7 @@ class Devices:
         return device_id_of(self.session.unlocked_vault())
 
     def entries(self) -> list[DeviceEntry]:
-        """Blocking. My devices, this one listed (under ``default_name``) if it was not."""
+        """Blocking. My devices as this vault knows them, the ones in use first."""
         me = self.session.current_person().id
         table = self.session.unlocked_vault().read_shard(DEVICES_SHARD).get(DEVICE_TABLE, {})
         return listed((DeviceEntry.from_dict(r) for r in table.values()), me)
