@@ -330,3 +330,23 @@ def test_a_samba_share_cut_mid_pairing_changes_nothing_and_the_pairing_goes_on(
     assert joining.poll()
     joining.finish(phone, "246810", "246810", symbol=3)
     assert phone.current_person() == tablet.current_person()
+
+
+def test_once_new_keys_are_approved_a_second_request_for_the_old_ones_is_refused(
+    tmp_path: Path,
+) -> None:
+    tablet = session_on(tmp_path / "tablet")
+    tablet.create_demo()
+    phone = paired_device(tablet, tmp_path / "phone", tablet.default_share())
+    tablet.devices.mark_lost(device_id_of(phone.unlocked_vault()))
+    phone.devices.mark_lost(device_id_of(tablet.unlocked_vault()))  # the thief does the same
+    henrik = other_profile(tablet, HENRIK)
+    henrik.sync()
+    requests = henrik.join_requests()
+    assert len(requests) == 2
+    ours = next(r for r in requests if r.device == device_id_of(tablet.unlocked_vault()))
+    henrik.decide_join(ours, approve=True)
+    [theirs] = henrik.join_requests()
+    with pytest.raises(InputRejected) as stale:
+        henrik.decide_join(theirs, approve=True)
+    assert stale.value.key == "error.rekey_stale"
