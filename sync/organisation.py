@@ -538,6 +538,10 @@ def pending_requests(share: Share, org: Identity, directory: Directory) -> list[
         if any((m.enc_key, m.sign_key) == (opened.keys.enc, opened.keys.sign)
                for m in directory.members.values()):
             continue  # approved (also as another member's new keys)
+        if opened.rekey is not None and (
+            member is None or member.sign_key != opened.rekey.old.sign
+        ):
+            continue  # new keys for keys already replaced: out of date
         pending.append(dataclasses.replace(opened, replaces=member))
     return sorted(pending, key=lambda r: (r.claim.name, r.id))
 
