@@ -14,7 +14,16 @@ from conversations.demo import DEMO_PIN
 from resources.library import load_library
 from services.app import AppSession
 from storage import Device, KdfParams
-from tests.browser import PHONE, TABLET, AppServer, Browser, screenshot, tap, type_into
+from tests.browser import (
+    PHONE,
+    TABLET,
+    AppServer,
+    Browser,
+    painted,
+    screenshot,
+    tap,
+    type_into,
+)
 from tests.clock import day_clock
 
 pytestmark = pytest.mark.browser
@@ -22,6 +31,19 @@ pytestmark = pytest.mark.browser
 CODE = re.compile(r"Kode til den nye enhed: ((?:[0-9A-Z] ){4}- (?:[0-9A-Z] ){3}[0-9A-Z])")
 DIGITS = re.compile(r"Kontroltal: (\d{3} \d{3})")
 NEW_PIN = "135790"
+
+
+def still_screenshot(page: Any, path: Path) -> None:
+    """A screenshot once the screen has stopped moving (a dialog fades in on the canvas
+    after its text is already in the accessibility tree): two alike in a row."""
+    before = b""
+    for _ in range(40):
+        painted(page)
+        now = page.screenshot()
+        if now == before:
+            break
+        before = now
+    path.write_bytes(before)
 
 
 def read_out(page: Any, pattern: re.Pattern[str]) -> str:
@@ -112,3 +134,47 @@ def test_a_second_phone_is_added_with_the_code_and_the_same_six_digits(
         old_app.stop()
         new_app.stop()
     assert not [p for p in (Path(share) / "pairing").rglob("*") if p.is_file()]
+
+
+def test_a_lost_device_is_reported_and_hr_reads_what_approving_does(
+    browser: Browser, tmp_path: Path, artifacts: Path
+) -> None:
+    data = tmp_path / "phone"
+    session = AppSession(Device(data, kdf=KdfParams.FAST_FOR_TESTS), load_library(),
+                         clock=day_clock())
+    session.create_demo()
+    session.devices.record("ab" * 16, "Tablet")
+    session.lock()
+    app = AppServer(data)
+    app.start()
+    try:
+        with browser.page(app.url, PHONE) as page:
+            tap(page.get_by_role("button", name=re.compile("^Profil: Båd")))
+            type_into(page, "PIN-kode", DEMO_PIN, exact=True)
+            tap(page.get_by_role("button", name="Lås op"))
+            expect(page.get_by_text("Hej Anna Sørensen")).to_be_visible(timeout=30_000)
+            tap(page.get_by_label("Indstillinger", exact=True))
+            tap(page.get_by_role("button", name="Mine enheder"))
+            tap(page.get_by_role("button", name="Meld tabt"))
+            expect(page.get_by_text(re.compile("Dine øvrige enheder skal tilføjes igen"))
+                   ).to_be_visible()
+            still_screenshot(page, artifacts / "phone-devices-8-lost-dialog.png")
+            tap(page.get_by_role("button", name="Meld tabt").last)
+            expect(page.get_by_text(re.compile("^»Tablet« er meldt tabt"))).to_be_visible(
+                timeout=30_000)
+            screenshot(page, artifacts / "phone-devices-9-lost-reported.png")
+            tap(page.get_by_label("Tilbage", exact=True))
+            tap(page.get_by_label("Tilbage", exact=True))
+            tap(page.get_by_label("Lås", exact=True))
+            tap(page.get_by_role("button", name=re.compile("^Profil: Sol")))
+            type_into(page, "PIN-kode", DEMO_PIN, exact=True)
+            tap(page.get_by_role("button", name="Lås op"))
+            expect(page.get_by_text("Hej Henrik Lund")).to_be_visible(timeout=30_000)
+            tap(page.get_by_label("Indstillinger", exact=True))
+            tap(page.get_by_role("button", name="Organisation"))
+            expect(page.get_by_role("group", name=re.compile(
+                "Godkendelse ERSTATTER Anna Sørensens nøgler og lukker alle personens andre "
+                "enheder ude"))).to_be_visible(timeout=30_000)
+            screenshot(page, artifacts / "phone-devices-10-hr-warning.png")
+    finally:
+        app.stop()

@@ -232,8 +232,7 @@ def ask_lost(shell: Shell, entry: DeviceEntry, message: ft.Text) -> Callable[[],
         yes.on_click = report
         shell.page.show_dialog(ft.AlertDialog(
             title=ft.Text(t("devices.lost_title", name=entry.name)),
-            content=ft.Column([ft.Text(t("devices.lost_body", name=entry.name))], tight=True,
-                              width=380, scroll=ft.ScrollMode.AUTO),
+            content=ft.Container(ft.Text(t("devices.lost_body", name=entry.name)), width=380),
             actions=[ft.TextButton(t("common.cancel"), on_click=cancel), yes],
         ))
 
