@@ -233,3 +233,20 @@ def test_someone_who_answers_the_code_first_is_caught_by_the_six_digits(tmp_path
 
 def tablet_slot(code: str) -> str:
     return pairing.rendezvous(code, KdfParams.FAST_FOR_TESTS).slot
+
+
+def test_nothing_readable_reaches_the_share_or_the_new_devices_disk(tmp_path: Path) -> None:
+    tablet, share = demo_tablet(tmp_path)
+    code = tablet.devices.start_adding()
+    new, joining = new_joining(tmp_path)
+    joining.start(share, "", "", code, "Telefon")
+    tablet.devices.waiting()
+    tablet.devices.confirm()
+    on_share = [p.read_bytes() for p in (Path(share) / "pairing").rglob("*") if p.is_file()]
+    assert len(on_share) == 3  # offer, request, bundle: before the new device took it
+    assert joining.poll()
+    joining.finish(new, PIN, PIN, symbol=3)
+    written = on_share + [p.read_bytes() for p in (tmp_path / "phone").rglob("*")
+                          if p.is_file()]
+    for secret in ("Anna Sørensen", "Genoptræning", "Telefon", code, code.replace("-", "")):
+        assert not any(secret.encode() in blob for blob in written), secret
