@@ -27,6 +27,42 @@ MED_MIN_GROUP = 5
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class RetiredKey:
+    """A signing key a member had before HR approved new keys for them (a lost or
+    stolen device, ``sync.organisation``). It still vouches for what was written with
+    it before: each device's journal segments up to ``until[device]`` (none on a device
+    it does not name) and signatures made up to ``retired_at`` (ISO 8601) — and for
+    nothing later. ``lost`` names the devices reported lost or stolen."""
+
+    sign_key: str
+    until: Mapping[str, int]
+    lost: tuple[str, ...] = ()
+    retired_at: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.sign_key, str) or not self.sign_key:
+            raise InputRejected("error.directory_invalid", field="retired")
+        if not all(isinstance(d, str) and isinstance(n, int) and not isinstance(n, bool)
+                   for d, n in self.until.items()):
+            raise InputRejected("error.directory_invalid", field="retired")
+        object.__setattr__(self, "until", types.MappingProxyType(dict(self.until)))
+
+    def counts(self, device: str, seq: int) -> bool:
+        """Whether a segment ``seq`` of ``device`` signed with this key still counts."""
+        return seq <= self.until.get(device, 0)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> RetiredKey:
+        if not isinstance(data, Mapping):
+            raise InputRejected("error.directory_invalid", field="retired")
+        lost = _field(data, "lost", list, [])
+        if not all(isinstance(d, str) for d in lost):
+            raise InputRejected("error.directory_invalid", field="retired")
+        return cls(sign_key=_field(data, "sign_key", str), until=_field(data, "until", dict),
+                   lost=tuple(lost), retired_at=_field(data, "retired_at", str, ""))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Member:
     id: str
     name: str
@@ -38,6 +74,7 @@ class Member:
     enc_key: str = ""
     sign_key: str = ""
     devices: tuple[str, ...] = ()
+    retired: tuple[RetiredKey, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.id.strip():
@@ -47,7 +84,12 @@ class Member:
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = encode(self)
+        if not self.retired:
+            del data["retired"]  # directories from before key rotation read the same
         return data
+
+    def lost_devices(self) -> frozenset[str]:
+        return frozenset(d for key in self.retired for d in key.lost)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Member:
@@ -68,6 +110,7 @@ class Member:
             enc_key=_field(data, "enc_key", str, ""),
             sign_key=_field(data, "sign_key", str, ""),
             devices=tuple(devices),
+            retired=tuple(RetiredKey.from_dict(k) for k in _field(data, "retired", list, [])),
         )
 
 
@@ -145,6 +188,16 @@ class Directory:
     def with_member(self, member: Member) -> Directory:
         """The next version, with ``member`` added or replacing the one with its id."""
         return Directory(self.version + 1, {**self.members, member.id: member}, self.policy)
+
+    def without_member(self, person_id: str) -> Directory:
+        """The next version without ``person_id`` (they left): nothing new is sealed for
+        them. Whoever had them as leader has no leader in the directory until HR sets
+        one."""
+        members = {
+            pid: m if m.leader_id != person_id else dataclasses.replace(m, leader_id=None)
+            for pid, m in self.members.items() if pid != person_id
+        }
+        return Directory(self.version + 1, members, self.policy)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -29,7 +29,7 @@ What each record's author must be (creating / changing):
   may empty a leader's rating of them.
 - **course** — HR. **library_release** (a published sheet or job profile) — HR, and
   never changed once published: a conversation relies on its version staying as it was.
-  **course_completion, erasure_request** — the person it is about.
+  **course_completion, erasure_request, device** — the person it is about.
   **coverage** — the leader it counts. **unit_plan** — a leader whose unit is the
   plan's, and the unit and year never change. **person, anything else** — nobody.
 
@@ -367,6 +367,7 @@ _RULES: Mapping[str, Rule] = {
     "library_release": _published_by_hr,
     "course_completion": _owned_by("person_id"),
     "erasure_request": _owned_by("person_id"),
+    "device": _owned_by("person_id"),
     "coverage": _owned_by("leader_id"),
     "unit_plan": _unit_plan,
 }

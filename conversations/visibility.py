@@ -18,6 +18,7 @@ leaves the author as the only reader. Nobody outside the directory is ever a rea
 | coverage | the author's own leader in the directory, HR |
 | unit_plan | everyone whose unit in the directory is the plan's unit |
 | erasure_request | HR |
+| device | the person, HR |
 | course_completion | the person, their leader, HR; everyone once consented (a later |
 | | withdrawal too, so it reaches everyone who saw the consent) |
 | person, anything else | nobody |
@@ -151,6 +152,7 @@ _RULES: Mapping[str, Rule] = {
     "course_completion": _completion_readers,
     "erasure_request": _hr,
     "unit_plan": _unit_readers,
+    "device": _hr,
 }
 
 

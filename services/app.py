@@ -10,17 +10,23 @@ the session tells them when to join in through its hooks."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from conversations.model import Conversation, Reminder, Task
 from conversations.sheets import SheetLibrary
 from conversations.texts import DEFAULT_LANGUAGE
 from services.clock import Clock
+from services.devices import Devices
 from services.library_desk import LibraryDesk
 from services.meeting import Meetings
 from services.office import Office
 from services.session import Session, Summary
 from services.unit_plan import UnitPlans
 from storage import Device
+
+if TYPE_CHECKING:
+    from sync.engine import SyncReport
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,6 +54,18 @@ class AppSession(Session):
         self.office = Office(self, self.meetings)
         self.unit_plans = UnitPlans(self)
         self.library_desk = LibraryDesk(self)
+        self.devices = Devices(self)
+
+    def sync(self, progress: Callable[[str, int], None] | None = None) -> SyncReport:
+        """Blocking. As ``Session.sync``; first this device takes new keys HR approved
+        (after a lost device), afterwards its entry under *Mine enheder* notes the sync."""
+        self.devices.take_new_keys()
+        self.devices.adopt_listing()
+        self.devices.check_shut_out()
+        report = super().sync(progress)
+        self.devices.note_sync()
+        self.devices.publish_devices()
+        return report
 
     def home_view(self) -> HomeView:
         """Blocking. What home shows: my conversations by task, conflicts, reminders."""

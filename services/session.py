@@ -55,6 +55,7 @@ from storage.schema import (
     CONFLICTS_KEY,
     CONFLICTS_TABLE,
     CONVERSATION_TABLE,
+    CURSORS_KEY,
     DIRECTORY_KEY,
     LIBRARY_SHARD,
     ORG_PIN_KEY,
@@ -502,7 +503,9 @@ class Session:
             raise InputRejected("error.not_org_keeper")
         share = self._open_share()
         if approve:
-            directory = approve_request(request, self.directory)
+            directory = approve_request(request, self.directory,
+                                        retired_at=self.clock.now().isoformat(),
+                                        until=self.read_up_to(request))
             publish_directory(share, directory, org)
             self.directory = directory
             vault.put_meta(DIRECTORY_KEY, directory.to_dict())
@@ -521,6 +524,24 @@ class Session:
         publish_directory(self._open_share(), directory, org)
         self.directory = directory
         vault.put_meta(DIRECTORY_KEY, directory.to_dict())
+
+    def open_share(self) -> Share:
+        """The share this profile syncs with (``services.devices`` pairs over it)."""
+        return self._open_share()
+
+    def open_vault(self, vault: Vault) -> None:
+        """Opens a vault made on this device from another device's bundle
+        (``services.devices.Joining``), as an unlock would."""
+        self._enter(vault)
+
+    def read_up_to(self, request: JoinRequest) -> dict[str, int]:
+        """How far this device has read the journals of the member a request would give
+        new keys: what their old key still vouches for (``sync.organisation``)."""
+        member = request.replaces
+        if member is None:
+            return {}
+        cursors = (self.unlocked_vault().get_meta(CURSORS_KEY) or {}).get("devices", {})
+        return {d: int(cursors[d]) for d in member.devices if d in cursors}
 
     def _open_share(self) -> Share:
         settings = self.share_settings()

@@ -65,6 +65,11 @@ class Device:
         self._keys: dict[str, ProfileKeys] = {}
         self._cores: dict[str, VaultCore] = {}
 
+    @property
+    def kdf(self) -> KdfParams:
+        """The Argon2id cost new secrets on this device are derived with."""
+        return self._kdf
+
     def profiles(self) -> list[ProfileInfo]:
         """Every readable profile, oldest first; damaged headers go to ``self.problems``.
 

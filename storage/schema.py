@@ -28,6 +28,8 @@ RELEASE_TABLE = "releases"
 ERASURE_SHARD = "e0" + "0" * 30  # erasure requests, for HR
 ERASURE_TABLE = "erasure_requests"
 UNIT_PLAN_TABLE = "unit_plans"  # in the shard named by conversations.unit_plan.unit_plan_id
+DEVICES_SHARD = "d0" + "0" * 30  # a person's devices (conversations.devices), for them and HR
+DEVICE_TABLE = "devices"
 
 # --- meta keys ---------------------------------------------------------------------------
 PROFILE_KEY = "profile"
@@ -41,6 +43,7 @@ AUDIT_KEY = "audit"
 IDENTITY_KEY = "identity"
 DEVICE_KEY = "device"
 ORGANISATION_KEY = "organisation"
+NEW_KEYS_KEY = "new_keys"  # keys made after a lost device, until HR approves them
 OUTBOX_KEY = "sync.outbox"
 CURSORS_KEY = "sync.cursors"
 MAINTAINED_KEY = "sync.maintained"

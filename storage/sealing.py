@@ -233,6 +233,34 @@ def normalize_recovery_code(code: str) -> str:
     return cleaned
 
 
+PAIRING_CODE_LENGTH = 8  # 40 random bits: short enough to type, see sync.pairing
+
+
+def new_pairing_code() -> str:
+    """A random one-time code for adding a device, e.g. ``7QMK-3XHD`` (8 symbols of
+    Crockford's alphabet, 40 bits): only ever read through Argon2id (``derive_key``)."""
+    symbols = "".join(_CODE_ALPHABET[b % 32] for b in os.urandom(PAIRING_CODE_LENGTH))
+    return symbols[:4] + "-" + symbols[4:]
+
+
+def normalize_pairing_code(code: str) -> str:
+    """A pairing code's 8 symbols, forgiving case, spaces, dashes and look-alikes;
+    ValueError when what is left cannot be one."""
+    cleaned = "".join(code.split()).replace("-", "").upper().translate(_CODE_LOOKALIKES)
+    if len(cleaned) != PAIRING_CODE_LENGTH or any(c not in _CODE_ALPHABET for c in cleaned):
+        raise ValueError("not a pairing code")
+    return cleaned
+
+
+def short_confirmation(key: bytes, data: bytes) -> str:
+    """Six digits (``482 913``) bound to ``key`` and ``data``: two screens that show the
+    same digits hold the same key and saw the same data (a 1 in a million chance
+    otherwise)."""
+    mac = hmac.new(key, b"samtale confirmation v1|" + data, hashlib.sha256).digest()
+    number = int.from_bytes(mac[:8], "big") % 1_000_000
+    return f"{number // 1000:03d} {number % 1000:03d}"
+
+
 def recovery_key(code: str, salt: bytes) -> bytes:
     """The key a recovery code stands for (HKDF: the code itself is high-entropy)."""
     symbols = normalize_recovery_code(code)

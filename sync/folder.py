@@ -163,6 +163,18 @@ class FolderShare:
                 return []
         return sorted(name for name in names if not is_temp(name) and _valid_part(name))
 
+    def remove(self, path: str) -> bool:
+        """Deletes one file; False when there was none (``sync.share.Erasable``)."""
+        target = self._target(path)
+        with self._errors("remove"):
+            self._check_root()
+            try:
+                os.unlink(target)
+            except (FileNotFoundError, NotADirectoryError):
+                return False
+            _fsync_dir(os.path.dirname(target))
+            return True
+
     def sweep_temps(self, older_than: float = SWEEP_AGE) -> int:
         """Remove temp files untouched for ``older_than`` seconds; returns how many."""
         cutoff = time.time() - older_than

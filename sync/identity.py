@@ -57,3 +57,25 @@ def device_id_of(vault: Vault) -> str:
             vault.put_meta(DEVICE_KEY, {"id": device})
             return device
     return str(stored["id"])
+
+
+def install_device_id(vault: Vault, device: str) -> None:
+    """Gives a new vault the device id its pairing named (``sync.pairing``), so the id
+    the person's other device recorded is the one this vault's journal uses. Refuses
+    to change an id the vault already has."""
+    with _made:
+        stored = vault.get_meta(DEVICE_KEY)
+        if stored is not None:
+            if stored["id"] != device:
+                raise ValueError("this vault already has another device id")
+            return
+        vault.put_meta(DEVICE_KEY, {"id": device})
+
+
+def replace_identity(vault: Vault, identity: Identity) -> None:
+    """Gives this vault new keys for the person (after HR approved a key rotation,
+    ``sync.organisation``). Records already in the vault stay readable here; only
+    envelopes on the share sealed for the old keys are no longer opened by this vault."""
+    with _made:
+        data = base64.b64encode(identity.to_bytes()).decode()
+        vault.put_meta(IDENTITY_KEY, {"format": _FORMAT, "private": data})

@@ -36,6 +36,12 @@ it. Neither writer nor reader ever waits on a slot:
   (``previous``) — so one lost segment loses nothing. A longer gap loses the lists of
   all but its last segment (the envelopes stay on the share; their writer's device still
   holds them), and the report says which numbers.
+- **Retired keys** (``conversations.directory.RetiredKey``): when HR gives a person
+  new keys because a device was lost or stolen, the old signing key stays in the
+  directory, but a segment signed with it counts only up to the number recorded for
+  its device (``retired_key`` beyond, on the lost device and on every other device that
+  still holds the old keys). So the history stays valid for every reader, also one that
+  reads the journals for the first time, and whatever the thief writes later is refused.
 - A segment signed by someone not (yet) in the directory, in a journal no member claims,
   is the one thing a reader comes back to: that person may join the directory later.
 
@@ -112,6 +118,22 @@ class DeviceKeys(Protocol):
 
     @property
     def devices(self) -> tuple[str, ...]: ...
+
+    @property
+    def retired(self) -> Sequence[RetiredKeys]: ...
+
+
+class RetiredKeys(Protocol):
+    """A member's signing key from before HR gave them new keys
+    (``conversations.directory.RetiredKey``)."""
+
+    @property
+    def sign_key(self) -> str: ...
+
+    @property
+    def until(self) -> Mapping[str, int]: ...
+
+    def counts(self, device: str, seq: int) -> bool: ...
 
 
 class Members(Protocol):
@@ -193,7 +215,12 @@ def read_any_segment(
     if sender is None:
         raise SegmentRejected("unknown_sender")
     if not sealing.verify(sender.sign_key, body, signature):
-        raise SegmentRejected("bad_signature")
+        retired = next((k for k in sender.retired if sealing.verify(k.sign_key, body, signature)),
+                       None)
+        if retired is None:
+            raise SegmentRejected("bad_signature")
+        if not retired.counts(device, segment.seq):
+            raise SegmentRejected("retired_key")
     owner = (owners_of(directory) if owners is None else owners).get(device)
     if owner not in (None, segment.sender):
         raise SegmentRejected("foreign")
@@ -201,8 +228,14 @@ def read_any_segment(
 
 
 def owners_of(directory: Members) -> dict[str, str]:
-    """Device -> the member the directory gives it to."""
-    return {d: person for person, member in directory.members.items() for d in member.devices}
+    """Device -> the member the directory gives it to (also devices whose segments
+    only a retired key of theirs vouches for)."""
+    owners = {d: person for person, member in directory.members.items()
+              for key in member.retired for d in key.until}
+    owners.update(
+        {d: person for person, member in directory.members.items() for d in member.devices}
+    )
+    return owners
 
 
 def _segment(data: Any, *, version: int) -> Segment:

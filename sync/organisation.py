@@ -45,6 +45,31 @@ vault of the HR person who founded it (meta ``"organisation"``). A join request 
 that its sender holds the private signing key whose public half it encloses; it does
 not prove who the person is — HR checks that with them before approving.
 
+**New keys for a person** (a lost or stolen device). A join request may claim a person
+who is already a member. Two kinds:
+
+- *From one of the person's remaining devices* (Mine enheder → Meld tabt): the device
+  makes new keys and sends a request with a ``rekey`` part naming the old public keys,
+  the lost devices and, per device of theirs, the last journal number its segments are
+  to count (``until``: what this device has read of each, its own last one included),
+  with a ``proof`` — the old signing key's signature over the request — inside the new
+  key's signature. So the request comes from someone holding both keys.
+- *Without any other device* (Jeg har mistet min enhed): an ordinary join request with
+  new keys for the same person id; HR's device fills ``until`` from how far it has read
+  the person's journals, and every old device counts as lost.
+
+HR checks with the person and approves: the next directory lists the new keys and only
+the requesting device, and keeps the old signing key as a ``RetiredKey`` (``until``,
+``lost``, ``retired_at``) that vouches for segments up to those numbers and signatures
+made before approval — history stays valid, the thief's later writes are refused
+(``retired_key``). From then on everybody seals for the new keys: the old keys open
+nothing new. The person's other devices keep the old keys and are shut out too; they
+are added again with a code (``sync.pairing``), and whatever they had not synced is lost.
+
+A person who leaves is removed from the directory (``Directory.without_member``):
+nothing new is sealed for them, and their device never takes a directory that does not
+list them.
+
 Not covered here: the share may *withhold* the newest directory (delete it); a reader
 that must never go back should remember the highest version it has seen.
 
@@ -63,7 +88,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from conversations.directory import Directory, Member, Policy
+from conversations.directory import Directory, Member, Policy, RetiredKey
 from conversations.model import InputRejected, Role
 from conversations.records import canonical_json
 from storage import Vault, sealing
@@ -76,6 +101,7 @@ from sync.share import Share, SyncError
 FORMAT = 1
 MAGIC = b"SMTO"
 REQUEST_MAGIC = b"SMTR"
+REKEY_MAGIC = b"SMTK"
 _PREFIX = MAGIC + bytes([FORMAT])
 _REQUEST_PREFIX = REQUEST_MAGIC + bytes([FORMAT])
 _LENGTH_SIZE = 4
@@ -176,6 +202,17 @@ _CLAIM_FIELDS: Mapping[str, type | tuple[type, ...]] = {
 
 
 @dataclass(frozen=True)
+class Rekey:
+    """In a join request from a remaining device: the person's keys until now (which
+    signed the request too), the devices reported lost, and per device of theirs the
+    last journal segment that is to count."""
+
+    old: PublicKeys
+    lost: tuple[str, ...]
+    until: Mapping[str, int]
+
+
+@dataclass(frozen=True)
 class JoinRequest:
     """A checked join request: the claim, the keys its sender proved to hold, the device.
 
@@ -188,6 +225,7 @@ class JoinRequest:
     keys: PublicKeys
     device: str
     replaces: Member | None = None
+    rekey: Rekey | None = None
 
 
 # -- org keys, kept in the HR person's vault -------------------------------------------
@@ -341,6 +379,56 @@ def read_directory(
     return None
 
 
+def find_listing(share: Share, org_sign_pub: str,
+                 identity: Identity) -> tuple[str, Directory] | None:
+    """The member id and directory when the newest directory lists ``identity``'s keys
+    under some member — a person whose lost device HR replaced with this one: their
+    id was only known to HR. One X25519 agreement per member; None when not listed."""
+    versions = sorted(
+        (int(name) for name in share.list(DIRECTORIES) if _VERSION.fullmatch(name)),
+        reverse=True,
+    )
+    for version in versions[:1]:
+        blob = share.read(directory_path(version)) if version else None
+        if blob is None:
+            return None
+        try:
+            ids = list(_body(blob, "directory")["wrapped"])
+        except (ValueError, KeyError, TypeError):
+            return None
+        for rid in ids:
+            found = _directory_problem(blob, version, org_sign_pub, rid, identity)
+            if not isinstance(found, Directory):
+                continue
+            member = found.member(rid)
+            if member is not None and member.enc_key == identity.public().enc:
+                return rid, found
+    return None
+
+
+def keys_replaced(share: Share, org_sign_pub: str, me_id: str, identity: Identity) -> bool:
+    """Whether the newest genuine directory is sealed for ``me_id`` but not for these
+    keys: HR gave the person new keys (a lost device), and this device holds the old
+    ones — it is shut out and must be added again with a code."""
+    versions = sorted(
+        (int(name) for name in share.list(DIRECTORIES) if _VERSION.fullmatch(name)),
+        reverse=True,
+    )
+    for version in versions:
+        blob = share.read(directory_path(version)) if version else None
+        if blob is None:
+            continue
+        try:
+            sealed_for = _body(blob, "directory")["wrapped"]
+        except (ValueError, KeyError, TypeError):
+            continue
+        problem = _directory_problem(blob, version, org_sign_pub, me_id, identity)
+        if problem in ("bad_format", "bad_signature", "misplaced"):
+            continue  # not a genuine directory: look at the one before
+        return problem == "undecryptable" and me_id in sealed_for
+    return False
+
+
 def _directory_problem(
     blob: bytes, version: int, org_sign_pub: str, me_id: str, identity: Identity
 ) -> Directory | str:
@@ -384,10 +472,36 @@ def request_to_join(share: Share, card: OrgCard, person_vault: Vault, claim: Joi
     """Writes this person's join request, sealed for the organisation alone and signed
     with their own key; returns its id."""
     identity = identity_of(person_vault)
-    inner = canonical_json(
-        {"format": FORMAT, "org": card.sign_pub, "claim": claim.to_dict(),
-         "keys": _keys_dict(identity.public()), "device": device_id_of(person_vault)}
-    )
+    fields = {"format": FORMAT, "org": card.sign_pub, "claim": claim.to_dict(),
+              "keys": _keys_dict(identity.public()), "device": device_id_of(person_vault)}
+    return _write_request(share, card, fields, identity)
+
+
+def request_new_keys(
+    share: Share, card: OrgCard, person_vault: Vault, claim: JoinClaim, new: Identity, *,
+    lost: tuple[str, ...], until: Mapping[str, int],
+) -> str:
+    """From a remaining device of a member: asks HR to list ``new`` keys for them
+    instead of this vault's, naming the ``lost`` devices and, per device, the last
+    journal segment to count (see the module docstring). Signed with both keys."""
+    old = identity_of(person_vault)
+    fields: dict[str, Any] = {
+        "format": FORMAT, "org": card.sign_pub, "claim": claim.to_dict(),
+        "keys": _keys_dict(new.public()), "device": device_id_of(person_vault),
+    }
+    rekey = {"old": _keys_dict(old.public()), "lost": sorted(lost), "until": dict(until)}
+    proof = sealing.sign(old, _rekey_message(fields, rekey))
+    fields["rekey"] = {**rekey, "proof": base64.b64encode(proof).decode()}
+    return _write_request(share, card, fields, new)
+
+
+def _rekey_message(fields: Mapping[str, Any], rekey: Mapping[str, Any]) -> bytes:
+    return REKEY_MAGIC + bytes([FORMAT]) + canonical_json({**fields, "rekey": rekey})
+
+
+def _write_request(share: Share, card: OrgCard, fields: Mapping[str, Any],
+                   identity: Identity) -> str:
+    inner = canonical_json(dict(fields))
     plain = inner + sealing.sign(identity, _REQUEST_PREFIX + inner)
     header = {"format": FORMAT, "org": card.sign_pub}
     sealed = sealing.seal_for(plain, canonical_json(header), {ORG_RECIPIENT: card.enc_pub})
@@ -421,10 +535,13 @@ def pending_requests(share: Share, org: Identity, directory: Directory) -> list[
                 _log.warning("rejected join request %s: %s", name, opened)
             continue
         member = directory.member(opened.claim.person_id)
-        if member is not None and (member.enc_key, member.sign_key) == (
-            opened.keys.enc, opened.keys.sign
+        if any((m.enc_key, m.sign_key) == (opened.keys.enc, opened.keys.sign)
+               for m in directory.members.values()):
+            continue  # approved (also as another member's new keys)
+        if opened.rekey is not None and (
+            member is None or member.sign_key != opened.rekey.old.sign
         ):
-            continue  # approved
+            continue  # new keys for keys already replaced: out of date
         pending.append(dataclasses.replace(opened, replaces=member))
     return sorted(pending, key=lambda r: (r.claim.name, r.id))
 
@@ -435,16 +552,43 @@ def approve(
     *,
     roles: frozenset[Role] | None = None,
     leader_id: str | None = None,
+    retired_at: str = "",
+    until: Mapping[str, int] | None = None,
 ) -> Directory:
     """The next directory version with the requester as a member: their claim, their
     keys and device; ``roles``/``leader_id`` given by HR replace what was asked.
-    InputRejected when the leader is not in the directory."""
+    InputRejected when the leader is not in the directory.
+
+    When the person is a member with other keys, the old signing key is retired (see
+    the module docstring) at ``retired_at`` (ISO 8601, the approval's moment): with the
+    request's ``rekey`` part, as the person's remaining device asked; without one,
+    every old device counts as lost and ``until`` says how far HR's device has read
+    their journals. A rekey request whose old keys are not the member's current ones
+    (already replaced) is refused: InputRejected."""
     claim = request.claim
     existing = directory.member(claim.person_id)
     same_keys = existing is not None and (existing.enc_key, existing.sign_key) == (
         request.keys.enc, request.keys.sign
     )
     devices = existing.devices if existing is not None and same_keys else ()
+    retired = existing.retired if existing is not None else ()
+    if request.rekey is not None and (
+        existing is None or existing.sign_key != request.rekey.old.sign
+    ):
+        raise InputRejected("error.rekey_stale")
+    if existing is not None and not same_keys and existing.sign_key:
+        if request.rekey is not None:
+            key = RetiredKey(sign_key=existing.sign_key, until=request.rekey.until,
+                             lost=request.rekey.lost, retired_at=retired_at)
+        else:
+            key = RetiredKey(sign_key=existing.sign_key, until=dict(until or {}),
+                             lost=existing.devices, retired_at=retired_at)
+        retired = (*retired, key)
+    if request.rekey is not None and existing is not None:
+        # The member's roles, unit and team stay as HR set them.
+        claim = JoinClaim(person_id=existing.id, name=existing.name, roles=existing.roles,
+                          unit=existing.unit, team=existing.team,
+                          leader_id=existing.leader_id, job_profile=existing.job_profile)
     member = Member(
         id=claim.person_id,
         name=claim.name,
@@ -456,6 +600,7 @@ def approve(
         enc_key=request.keys.enc,
         sign_key=request.keys.sign,
         devices=_with_device(devices, request.device),
+        retired=retired,
     )
     return directory.with_member(member)
 
@@ -519,7 +664,7 @@ def _open_request(blob: bytes, name: str, org: Identity) -> JoinRequest | str:
         data = json.loads(inner)
         if (
             not isinstance(data, dict)
-            or set(data) != {"format", "org", "claim", "keys", "device"}
+            or set(data) - {"rekey"} != {"format", "org", "claim", "keys", "device"}
             or data["format"] != FORMAT
             or data["org"] != header["org"]
             or canonical_json(data) != inner
@@ -528,11 +673,36 @@ def _open_request(blob: bytes, name: str, org: Identity) -> JoinRequest | str:
             return "bad_format"
         claim = JoinClaim.from_dict(data["claim"])
         keys = _keys_from(data["keys"])
-    except (ValueError, KeyError, TypeError):
+        rekey = _rekey_from(data) if "rekey" in data else None
+    except (ValueError, KeyError, TypeError, binascii.Error):
         return "bad_format"
     if not sealing.verify(keys.sign, _REQUEST_PREFIX + inner, signature):
         return "bad_signature"
-    return JoinRequest(name, claim, keys, data["device"])
+    if isinstance(rekey, str):
+        return rekey
+    return JoinRequest(name, claim, keys, data["device"], rekey=rekey)
+
+
+def _rekey_from(data: Mapping[str, Any]) -> Rekey | str:
+    """The checked rekey part of a request, "bad_proof" when the old key did not sign
+    it; ValueError (or binascii.Error) for anything malformed."""
+    part = data["rekey"]
+    if not isinstance(part, dict) or set(part) != {"old", "lost", "until", "proof"}:
+        raise ValueError("bad rekey")
+    old = _keys_from(part["old"])
+    lost, until = part["lost"], part["until"]
+    if not isinstance(lost, list) or not all(isinstance(d, str) for d in lost):
+        raise ValueError("bad lost devices")
+    if not isinstance(until, dict) or not all(
+        isinstance(n, int) and not isinstance(n, bool) for n in until.values()
+    ):
+        raise ValueError("bad until")
+    proof = base64.b64decode(part["proof"], validate=True)
+    fields = {k: v for k, v in data.items() if k != "rekey"}
+    rekey = {"old": part["old"], "lost": lost, "until": until}
+    if not sealing.verify(old.sign, _rekey_message(fields, rekey), proof):
+        return "bad_proof"
+    return Rekey(old, tuple(lost), dict(until))
 
 
 # -- shared helpers --------------------------------------------------------------------------

@@ -12,6 +12,10 @@ secrets nor to order writes, so the engine only ever asks for four things:
   an empty list when the folder does not exist;
 - ``sweep_temps()``: remove temp files left behind by a cut connection or a crash.
 
+A share that can also ``remove(path)`` one file (``Erasable``: both real backends) lets
+short-lived files be cleaned up — a pairing's rendezvous (``sync.pairing``). Nothing
+the engine keeps is ever removed: envelopes and journals stay write-once.
+
 Paths are relative, with ``/`` between parts, and never start with ``/`` or contain
 ``..``. Any failure to reach the share raises ``ShareUnavailable``; a full share raises
 ``ShareFull``. Both leave the share as it was, apart from invisible temp files.
@@ -20,7 +24,7 @@ Paths are relative, with ``/`` between parts, and never start with ``/`` or cont
 from __future__ import annotations
 
 import re
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 _PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 TEMP_PREFIX = ".tmp-"
@@ -68,3 +72,8 @@ class Share(Protocol):
     def list(self, folder: str) -> list[str]: ...
 
     def sweep_temps(self) -> int: ...
+
+
+@runtime_checkable
+class Erasable(Share, Protocol):
+    def remove(self, path: str) -> bool: ...

@@ -56,7 +56,13 @@ def sign_agreement(
 def signature_valid(agreement: Agreement, signature: Signature, directory: Directory) -> bool:
     """Whether ``signature`` is genuine, by the directory's key, over the current content."""
     member = directory.member(signature.signer_id)
-    if member is None or not member.sign_key or signature.public_key != member.sign_key:
+    if member is None or not member.sign_key:
+        return False
+    if signature.public_key != member.sign_key and not any(
+        key.sign_key == signature.public_key and key.retired_at
+        and signature.signed_at <= dt.datetime.fromisoformat(key.retired_at)
+        for key in member.retired
+    ):  # a key retired after a lost device still vouches for what it signed before
         return False
     digest = content_digest(agreement)
     if signature.content_hash != digest:
@@ -66,7 +72,7 @@ def signature_valid(agreement: Agreement, signature: Signature, directory: Direc
     except (binascii.Error, ValueError):
         return False
     message = signed_message(digest, signature.signer_id, signature.signed_at)
-    return sealing.verify(member.sign_key, message, raw)
+    return sealing.verify(signature.public_key, message, raw)
 
 
 def verify_signatures(agreement: Agreement, directory: Directory) -> dict[str, bool]:

@@ -182,6 +182,11 @@ class SmbShare:
         names = self._call("list", lambda: self._listdir(unc))
         return sorted(name for name in names if not is_temp(name) and _valid_part(name))
 
+    def remove(self, path: str) -> bool:
+        """Deletes one file; False when there was none (``sync.share.Erasable``)."""
+        unc = self._unc(check_path(path))
+        return self._call("remove", lambda: self._remove(unc))
+
     def sweep_temps(self, older_than: float | None = None) -> int:
         """Remove temp files untouched for ``older_than`` seconds (default ``sweep_age``)."""
         age = self.sweep_age if older_than is None else older_than
@@ -234,6 +239,15 @@ class SmbShare:
                 None if existing is None else len(existing),
             )
         return False
+
+    def _remove(self, unc: str) -> bool:
+        try:
+            smbclient.remove(unc, **self._kwargs)
+        except SMBOSError as exc:
+            if exc.errno in _MISSING:
+                return False
+            raise
+        return True
 
     def _write_temp(self, unc: str, data: bytes) -> None:
         with smbclient.open_file(unc, mode="xb", buffering=0, **self._kwargs) as file:

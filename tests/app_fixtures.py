@@ -140,3 +140,21 @@ def demo_with_course(root: Path, title: str, dates: tuple[dt.date, ...] = (), *,
     session.sync()
     session.lock()
     return session
+
+
+def paired_device(first: AppSession, data: Path, share: str, name: str = "Telefon",
+                  pin: str = "246810") -> AppSession:
+    """The same person on another device, added the way a person adds one: a code on
+    ``first``, the same six digits on both screens, a PIN of its own on the new one."""
+    from services.devices import Joining
+
+    new = session_on(data)
+    code = first.devices.start_adding()
+    joining = Joining(new.device, new.clock)
+    digits = joining.start(share, "", "", code, name)
+    waiting = first.devices.waiting()
+    assert waiting == (name, digits)
+    first.devices.confirm()
+    assert joining.poll()
+    joining.finish(new, pin, pin, symbol=3)
+    return new

@@ -18,6 +18,7 @@ from views.competence import show_competences
 from views.conflicts import show_conflicts
 from views.conversation import show_agreement, show_conversation, show_invitation
 from views.courses import show_courses, show_new_course
+from views.devices import show_devices, show_join_device, show_lost_device
 from views.hold import show_follow_up, show_hold
 from views.home import show_home, show_new_conversation
 from views.med import show_med
@@ -28,7 +29,7 @@ from views.privacy import show_privacy
 from views.settings import show_settings
 from views.sheets import show_profile_editor, show_sheet_editor, show_sheet_preview, show_sheets
 from views.shell import Route, Screen, Shell, follow_the_app_life
-from views.start import show_unlock
+from views.start import show_create, show_recovery_code, show_unlock
 from views.team import show_team
 from views.theme import app_theme
 from views.unit_plan import show_unit_plan
@@ -62,6 +63,11 @@ SCREENS: Mapping[Route, Screen] = {
     Route.SHEET_EDITOR: show_sheet_editor,
     Route.SHEET_PREVIEW: show_sheet_preview,
     Route.PROFILE_EDITOR: show_profile_editor,
+    Route.DEVICES: show_devices,
+    Route.JOIN_DEVICE: show_join_device,
+    Route.LOST_DEVICE: show_lost_device,
+    Route.CREATE_PROFILE: show_create,
+    Route.RECOVERY_CODE: show_recovery_code,
 }
 
 

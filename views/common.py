@@ -14,6 +14,7 @@ from babel.dates import format_date, format_datetime, format_time
 from conversations.model import InputRejected
 from resources.texts import Texts
 from storage import StorageError, TooSoon, WrongPin
+from sync.share import SyncError
 
 PAGE_WIDTH = 760
 WIDE = 900
@@ -45,7 +46,7 @@ def describe(error: Exception, t: Texts) -> str:
         return t("error.wrong_pin")
     if isinstance(error, TooSoon):
         return t("error.too_soon", seconds=math.ceil(error.retry_after))
-    if isinstance(error, InputRejected | StorageError):
+    if isinstance(error, InputRejected | StorageError | SyncError):
         params = dict(getattr(error, "params", {}) or {})
         return t(error.key, **params)
     return t("error.unexpected")

@@ -107,11 +107,19 @@ async def requests_part(shell: Shell, message: ft.Text) -> list[ft.Control]:
         details = " · ".join(x for x in (claim.unit, claim.team) if x)
         buttons: list[ft.Control] = []
 
-        def decide(request: Any, approve: bool, name: str, buttons: list[ft.Control]) -> Any:
+        same_as = same_as_choice(shell, request)
+
+        def decide(request: Any, approve: bool, name: str, buttons: list[ft.Control],
+                   same_as: ft.Dropdown | None = same_as) -> Any:
             async def handler() -> None:
                 with busy(*buttons):
                     try:
-                        await asyncio.to_thread(session.decide_join, request, approve)
+                        member = same_as.value if same_as is not None else None
+                        if approve and member:
+                            await asyncio.to_thread(session.devices.approve_as, request,
+                                                    member)
+                        else:
+                            await asyncio.to_thread(session.decide_join, request, approve)
                     except (InputRejected, StorageError, SyncError) as err:
                         message.value, message.color = describe(err, t), ft.Colors.ERROR
                         return
@@ -132,6 +140,55 @@ async def requests_part(shell: Shell, message: ft.Text) -> list[ft.Control]:
             ft.Text(claim.name, weight=ft.FontWeight.BOLD),
             ft.Text(details or t("org.no_details")),
             ft.Text(t("org.person_key", fingerprint=session.fingerprint_of(request)), size=12),
+            *new_keys_warning(shell, request, same_as),
             ft.Row(buttons, wrap=True),
         ]), padding=12)))
     return parts
+
+
+def new_keys_warning(shell: Shell, request: Any, same_as: ft.Dropdown | None,
+                     ) -> list[ft.Control]:
+    """What approving a request for a member who has keys already does: it replaces
+    them and shuts out the person's other devices — said plainly before HR approves."""
+    t = shell.session.texts
+    name = request.claim.name
+    if request.rekey is not None:
+        return [ft.Text(t("org.rekey", name=name, count=len(request.rekey.lost))),
+                warning(t("org.replaces", name=name))]
+    if request.replaces is not None:
+        return [warning(t("org.replaces", name=request.replaces.name))]
+    if same_as is None:
+        return []
+    shown = warning("")
+    shown.visible = False
+
+    def chosen(e: ft.Event[ft.Dropdown]) -> None:
+        member = shell.session.directory.member(e.control.value or "")
+        shown.visible = member is not None
+        if member is not None:
+            text = shown.content
+            if isinstance(text, ft.Text):
+                text.value = t("org.same_as_warning", name=member.name)
+
+    same_as.on_select = chosen
+    return [same_as, shown]
+
+
+def warning(text: str) -> ft.Container:
+    return ft.Container(ft.Text(text, color=ft.Colors.ON_ERROR_CONTAINER), padding=12,
+                        border_radius=ft.BorderRadius.all(8),
+                        bgcolor=ft.Colors.ERROR_CONTAINER)
+
+
+def same_as_choice(shell: Shell, request: Any) -> ft.Dropdown | None:
+    """For a request from someone new: HR may approve it as new keys for a member who
+    lost their only device."""
+    if request.rekey is not None or request.replaces is not None:
+        return None
+    t = shell.session.texts
+    members = sorted(shell.session.directory.members.values(), key=lambda m: m.name)
+    return ft.Dropdown(
+        label=t("org.same_as"), value="",
+        options=[ft.DropdownOption(key="", text=t("org.same_as_none")),
+                 *(ft.DropdownOption(key=m.id, text=m.name) for m in members)],
+    )

@@ -102,6 +102,11 @@ async def show_settings(shell: Shell) -> None:
                 ft.OutlinedButton(t("org.title"), icon=ft.Icons.APARTMENT,
                                   on_click=shell.to(_organisation)),
                 ft.Divider(),
+                ft.Text(t("devices.title"), theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
+                ft.Text(t("devices.settings_body")),
+                ft.OutlinedButton(t("devices.title"), icon=ft.Icons.DEVICES,
+                                  on_click=shell.to(Route.DEVICES)),
+                ft.Divider(),
                 ft.Text(t("settings.security"), theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
                 ft.Text(t("settings.security_body", minutes=minutes)),
             ]

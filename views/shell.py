@@ -63,6 +63,11 @@ class Route(enum.StrEnum):
     SHEET_EDITOR = "sheet_editor"
     SHEET_PREVIEW = "sheet_preview"
     PROFILE_EDITOR = "profile_editor"
+    DEVICES = "devices"
+    JOIN_DEVICE = "join_device"
+    LOST_DEVICE = "lost_device"
+    CREATE_PROFILE = "create_profile"
+    RECOVERY_CODE = "recovery_code"
 
 
 class Shell:

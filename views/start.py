@@ -13,6 +13,7 @@ from conversations.model import InputRejected
 from services.session import MIN_PIN
 from storage import ProfileInfo, StorageError
 from views.common import SYMBOLS, busy, describe, page_column, symbol
+from views.shell import Route
 
 if TYPE_CHECKING:
     from views.shell import Shell
@@ -63,6 +64,10 @@ async def show_welcome(shell: Shell) -> None:
         await shell.home(notice=t("start.demo_ready", pin=DEMO_PIN))
 
     demo_button.on_click = try_demo
+    already = ft.OutlinedButton(t("join.start"), icon=ft.Icons.DEVICES,
+                                on_click=shell.to(Route.JOIN_DEVICE))
+    lost = ft.TextButton(t("lost.start"), icon=ft.Icons.PHONELINK_ERASE,
+                         on_click=shell.to(Route.LOST_DEVICE))
     shell.show(
         page_column(
             [
@@ -71,7 +76,9 @@ async def show_welcome(shell: Shell) -> None:
                 ft.Text(t("start.welcome_body")),
                 ft.Text(t("start.privacy"), color=ft.Colors.ON_SURFACE_VARIANT),
                 create,
+                already,
                 demo_button,
+                lost,
                 error,
             ]
         ),
@@ -285,6 +292,10 @@ async def show_unlock(shell: Shell, notice: str = "") -> None:
                         ft.TextButton(t("unlock.forgot"), icon=ft.Icons.KEY, on_click=forgot),
                         ft.TextButton(t("start.create_profile"), icon=ft.Icons.PERSON_ADD,
                                       on_click=shell.to(show_create)),
+                        ft.TextButton(t("join.start"), icon=ft.Icons.DEVICES,
+                                      on_click=shell.to(Route.JOIN_DEVICE)),
+                        ft.TextButton(t("lost.start"), icon=ft.Icons.PHONELINK_ERASE,
+                                      on_click=shell.to(Route.LOST_DEVICE)),
                     ],
                     wrap=True,
                 ),
