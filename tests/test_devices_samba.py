@@ -1,6 +1,7 @@
-"""One person on two devices over a real Samba share: both edit the same preparation
-offline — different questions, and the same one — and sync in every order. Nothing is
-hidden, and the same question answered on both is a conflict holding both answers."""
+"""One person on two devices over a real Samba share, the second added with the
+one-time code: both edit the same preparation offline (different questions, and the
+same one) and sync in every order. Nothing is hidden, and the same question answered on
+both is a conflict holding both answers."""
 
 from __future__ import annotations
 
@@ -12,24 +13,40 @@ import pytest
 
 from conversations.demo import DEMO_PIN
 from services.app import AppSession
-from tests.app_fixtures import leaders_device_for, second_device_for, session_on
+from services.devices import Joining
+from tests.app_fixtures import leaders_device_for, session_on
 from tests.samba import SambaServer, samba_fixture, samba_server_fixture  # noqa: F401
 
-SECOND_PIN = "246810"  # second_device_for's PIN
+SECOND_PIN = "246810"  # the office PC's PIN, and second_device_for's
 ORDERS = list(itertools.permutations(("tablet", "office", "leader")))
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """The demo on Anna's tablet, her office PC with her keys, and her leader Mette's
-    own device; every vault locked. Returns the folder and Anna's MUS."""
+def template(samba_server: SambaServer, tmp_path_factory: pytest.TempPathFactory
+             ) -> tuple[Path, str]:
+    """The demo on Anna's tablet; her office PC added to her profile with the one-time
+    code over the Samba share; her leader Mette's own device. Every vault locked.
+    Returns the folder and Anna's MUS."""
+    if not samba_server.running:
+        samba_server.start()
     root = tmp_path_factory.mktemp("samba-devices")
     tablet = session_on(root / "tablet")
     tablet.create_demo()
-    share = tablet.default_share()
+    shutil.copytree(tablet.default_share(), samba_server.share_dir / "devices-template")
+    location = samba_server.location("devices-template")
+    tablet.set_share(location, samba_server.username, samba_server.password)
     cid = next(s for _, items in tablet.home() for s in items if s.answered).id
-    second_device_for(tablet, root / "office", share).lock()
-    leaders_device_for(tablet, root / "leader", share)
+    office = session_on(root / "office")
+    joining = Joining(office.device, office.clock)
+    digits = joining.start(location, samba_server.username, samba_server.password,
+                           tablet.devices.start_adding(), "Kontor-pc")
+    assert tablet.devices.waiting() == ("Kontor-pc", digits)  # the same digits on both
+    tablet.devices.confirm()
+    assert joining.poll()
+    joining.finish(office, SECOND_PIN, SECOND_PIN, symbol=3)
+    office.lock()
+    leaders_device_for(tablet, root / "leader", tablet.default_share())
+    shutil.copytree(samba_server.share_dir / "devices-template", root / "share")
     return root, cid
 
 
@@ -37,8 +54,7 @@ def devices_on(samba: SambaServer, template: Path, into: Path, folder: str
                ) -> dict[str, AppSession]:
     """A copy of the template whose share now lives on the Samba server."""
     shutil.copytree(template, into)
-    target = samba.share_dir / folder
-    shutil.copytree(into / "tablet" / "share", target)
+    shutil.copytree(into / "share", samba.share_dir / folder)
     location = samba.location(folder)
     tablet, office, leader = (session_on(into / name) for name in ("tablet", "office",
                                                                    "leader"))
