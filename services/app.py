@@ -58,11 +58,13 @@ class AppSession(Session):
 
     def sync(self, progress: Callable[[str, int], None] | None = None) -> SyncReport:
         """Blocking. As ``Session.sync``; first this device takes new keys HR approved
-        (after a lost device), afterwards its entry under *Mine enheder* notes the sync."""
+        (after a lost device), afterwards its entry under *Mine enheder* notes the sync and
+        the recovery code's copy of the keys is brought up to date."""
         self.devices.take_new_keys()
         self.devices.adopt_listing()
         self.devices.check_shut_out()
         report = super().sync(progress)
+        self.devices.keep_recovery()
         self.devices.note_sync()
         self.devices.publish_devices()
         return report

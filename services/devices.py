@@ -30,8 +30,9 @@ from typing import TYPE_CHECKING, Any
 from conversations.devices import DeviceEntry, device_entry_id, listed
 from conversations.directory import Directory, Member
 from conversations.model import InputRejected, Person
+from conversations.records import hash_content
 from services.clock import Clock
-from services.session import MIN_PIN, Session
+from services.session import MIN_PIN, Session, remember_recovery_place
 from storage import Device
 from storage.schema import (
     CONFLICTS_KEY,
@@ -43,6 +44,8 @@ from storage.schema import (
     ORG_PIN_KEY,
     OUTBOX_KEY,
     PROFILE_KEY,
+    RECOVERY_KEPT_KEY,
+    RECOVERY_PLACE_KEY,
     REMINDERS_KEY,
     SETTINGS_KEY,
     SHARE_KEY,
@@ -94,6 +97,7 @@ from sync.pairing import (
     write_offer,
     write_request,
 )
+from sync.recovery import RecoveryPlace, forget, read_newest, recovery_place, write_entry
 
 if TYPE_CHECKING:
     from sync.share import Share
@@ -105,6 +109,9 @@ BUNDLED_META = (PROFILE_KEY, SETTINGS_KEY, DIRECTORY_KEY, ORG_PIN_KEY, CONFLICTS
 """The vault's meta that goes to a new device. Not: the device id, the sync cursors and
 outbox (the device's own), the share's password (typed on the new device), the audit log
 (what this device did), the organisation's private key an HR person may keep."""
+RECOVERY_META = (PROFILE_KEY, SETTINGS_KEY, ORG_PIN_KEY)
+"""What the recovery code keeps beside the keys: enough to be the person and trust their
+organisation; the directory and the records come from the share on the first sync."""
 
 
 @dataclasses.dataclass
@@ -226,6 +233,28 @@ class Devices:
         if self.adding is None:
             raise InputRejected("error.pairing_not_started")
         return self.adding
+
+    # --- the recovery code's copy of my keys --------------------------------------
+
+    def keep_recovery(self) -> bool:
+        """Blocking (the share). Puts my keys, profile and pinned organisation where my
+        recovery code finds them (``sync.recovery``), when that changed since last time;
+        True when it wrote. ShareUnavailable propagates (the next sync tries again)."""
+        vault = self.session.unlocked_vault()
+        place = RecoveryPlace.from_dict(vault.get_meta(RECOVERY_PLACE_KEY) or {})
+        if place is None:
+            return False
+        meta = {key: value for key in RECOVERY_META
+                if isinstance(value := vault.get_meta(key), dict)}
+        identity = identity_of(vault)
+        public = identity.public()
+        digest = hash_content({"meta": meta, "keys": [public.enc, public.sign],
+                               "slot": place.slot})
+        if (vault.get_meta(RECOVERY_KEPT_KEY) or {}).get("digest") == digest:
+            return False
+        write_entry(self.session.open_share(), place, identity, meta)
+        vault.put_meta(RECOVERY_KEPT_KEY, {"digest": digest})
+        return True
 
     # --- a lost or stolen device --------------------------------------------------
 
@@ -459,26 +488,100 @@ class Joining:
         recovery code, to be shown once."""
         if self.received is None or self.share is None or self.place is None:
             raise InputRejected("error.pairing_not_started")
-        if len(pin) < MIN_PIN:
-            raise InputRejected("error.pin_too_short", min=MIN_PIN)
-        if pin != pin_again:
-            raise InputRejected("error.pin_mismatch")
         identity, data = self.received
-        vault, code = self.device.create_profile(pin, symbol=symbol)
-        install_identity(vault, identity)
-        install_device_id(vault, self.device_id)
-        for key, value in dict(data.get("meta", {})).items():
-            if key in BUNDLED_META and isinstance(value, dict):
-                vault.put_meta(key, value)
-        vault.put_meta(SHARE_KEY, self.location)
-        for shard, tables in dict(data.get("shards", {})).items():
-            for table, records in dict(tables).items():
-                vault.put_records(shard, table, list(dict(records).values()))
-        vault.put_index(dict(data.get("index", {})))
-        session.open_vault(vault)
+        code = become(self.device, session, identity, data, pin=pin, pin_again=pin_again,
+                      symbol=symbol,
+                      device_id=self.device_id, location=self.location)
         clear(self.share, self.place)
         self.received = None
         return code
+
+
+# --- without any device left: the recovery code ---------------------------------------
+
+
+@dataclasses.dataclass
+class Recovering:
+    """A new device taking a person's keys back with their recovery code
+    (``sync.recovery``), before it has a profile of its own."""
+
+    device: Device
+    share: Share | None = None
+    location: dict[str, str] = dataclasses.field(default_factory=dict)
+    place: RecoveryPlace | None = None
+    received: tuple[Identity, dict[str, Any]] | None = None
+
+    def start(self, location: str, username: str, password: str, code: str) -> str:
+        """Blocking (the share). Finds what the code keeps; returns whose it is, for the
+        person to see before choosing a PIN. InputRejected for a bad location or code,
+        NoRecovery when nothing opens with it, ShareUnavailable."""
+        location = location.strip()
+        try:
+            place = recovery_place(code)
+        except ValueError as err:
+            raise InputRejected("error.recovery_code_bad") from err
+        try:
+            share = open_share(location, username=username, password=password)
+        except ValueError as err:
+            raise InputRejected("error.share_location_bad", location=location) from err
+        identity, meta = read_newest(share, place)
+        pin, profile = meta.get(ORG_PIN_KEY), meta.get(PROFILE_KEY)
+        if isinstance(pin, dict) and isinstance(profile, dict):  # her organisation's newest
+            directory = read_directory(share, str(pin.get("sign_pub")),
+                                       str(profile.get("id")), identity)
+            if directory is not None:
+                meta = {**meta, DIRECTORY_KEY: directory.to_dict()}
+        self.share, self.place, self.received = share, place, (identity, {"meta": meta})
+        self.location = {"location": location, "username": username.strip(),
+                         "password": password}
+        return self.person_name()
+
+    def person_name(self) -> str:
+        if self.received is None:
+            return ""
+        profile = dict(self.received[1].get("meta", {})).get(PROFILE_KEY)
+        return str(profile.get("name", "")) if isinstance(profile, dict) else ""
+
+    def finish(self, session: Session, pin: str, pin_again: str, *, symbol: int) -> str:
+        """Blocking (KDF). Makes this device's profile with the person's keys and a new
+        PIN and opens it; the old code's entries leave the share (the new code shown
+        now replaces it). Returns the new recovery code, to be shown once."""
+        if self.received is None or self.share is None or self.place is None:
+            raise InputRejected("error.recovery_not_started")
+        identity, data = self.received
+        code = become(self.device, session, identity, data, pin=pin, pin_again=pin_again,
+                      symbol=symbol,
+                      device_id=new_device_id(), location=self.location)
+        forget(self.share, self.place)
+        self.received = None
+        return code
+
+
+def become(device: Device, session: Session, identity: Identity, data: dict[str, Any], *,
+           pin: str, pin_again: str, symbol: int, device_id: str,
+           location: dict[str, str]) -> str:
+    """Blocking (KDF). A profile on this device for the person ``identity`` is, from
+    what another device of theirs sent or their recovery code kept; opens it in
+    ``session`` and returns its new recovery code."""
+    if len(pin) < MIN_PIN:
+        raise InputRejected("error.pin_too_short", min=MIN_PIN)
+    if pin != pin_again:
+        raise InputRejected("error.pin_mismatch")
+    vault, code = device.create_profile(pin, symbol=symbol)
+    install_identity(vault, identity)
+    install_device_id(vault, device_id)
+    for key, value in dict(data.get("meta", {})).items():
+        if key in BUNDLED_META and isinstance(value, dict):
+            vault.put_meta(key, value)
+    vault.put_meta(SHARE_KEY, location)
+    for shard, tables in dict(data.get("shards", {})).items():
+        for table, records in dict(tables).items():
+            vault.put_records(shard, table, list(dict(records).values()))
+    if "index" in data:
+        vault.put_index(dict(data["index"]))
+    remember_recovery_place(vault, code)
+    session.open_vault(vault)
+    return code
 
 
 def _first_segment_by(share: Share, device: str, person_id: str, directory: Directory) -> bool:

@@ -63,6 +63,7 @@ from storage.schema import (
     PREPARATION_TABLE,
     PROFILE_KEY,
     RATINGS_TABLE,
+    RECOVERY_PLACE_KEY,
     RELEASE_TABLE,
     REMINDER_TABLE,
     REMINDERS_KEY,
@@ -86,6 +87,7 @@ from sync.organisation import (
     request_to_join,
 )
 from sync.organisation import approve as approve_request
+from sync.recovery import recovery_place
 
 if TYPE_CHECKING:
     from sync.engine import SyncReport
@@ -248,6 +250,7 @@ class Session:
         vault.put_meta(SETTINGS_KEY, {"lang": self.texts.lang})
         directory = Directory(version=1, members={me.id: member_of(me, vault)})
         vault.put_meta(DIRECTORY_KEY, directory.to_dict())
+        remember_recovery_place(vault, code)
         self._enter(vault)
         return code
 
@@ -984,6 +987,12 @@ def marker(value: Any) -> Any:
     if isinstance(value, dict) and set(value) == {"no_value"}:
         return NoValue(value["no_value"])
     return value
+
+
+def remember_recovery_place(vault: Vault, code: str) -> None:
+    """Keeps where this profile's recovery code keeps its keys on the share (never the
+    code): a sync puts them there (``services.devices``, ``sync.recovery``)."""
+    vault.put_meta(RECOVERY_PLACE_KEY, recovery_place(code).to_dict())
 
 
 def member_of(person: Person, vault: Vault | None) -> Member:

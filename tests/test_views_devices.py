@@ -130,8 +130,37 @@ def test_the_lost_device_screen_says_what_is_lost(data_dir: Path) -> None:
         await click(client, ft.TextButton, content="Jeg har mistet min enhed")
         assert any("lukker alle dine gamle enheder ude" in t for t in client.texts())
         assert not unlabelled(client)
-        await click(client, ft.FilledButton, content="Opret profil")
+        await click(client, ft.OutlinedButton, content="Opret profil")
         assert client.find(ft.TextField, label="Dit navn")
+
+    run(scenario())
+
+
+def test_with_the_recovery_code_a_new_device_finds_the_profile_and_opens_it(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    from tests.test_recovery import anna_with_code
+
+    tablet, code, _cid = anna_with_code(tmp_path)
+
+    async def scenario() -> None:
+        client = await started(data_dir)
+        await click(client, ft.TextButton, content="Jeg har mistet min enhed")
+        await click(client, ft.FilledButton, content="Gendan med min gendannelseskode")
+        assert not unlabelled(client)
+        client.type_into(client.find(ft.TextField, label="Mappe eller smb://server/share/mappe"),
+                         tablet.default_share())
+        client.type_into(client.find(ft.TextField, label="Gendannelseskode"), "K7QM-3XHD")
+        await click(client, ft.FilledButton, content="Find min profil")
+        await shown(client, re.compile("^Det ligner ikke en gendannelseskode"))
+        client.type_into(client.find(ft.TextField, label="Gendannelseskode"), code.lower())
+        await click(client, ft.FilledButton, content="Find min profil")
+        await shown(client, re.compile("^Profilen for Anna Sørensen er fundet"))
+        for label in ("PIN-kode", "Gentag PIN-kode"):
+            client.type_into(client.find(ft.TextField, label=label), "135792")
+        await click(client, ft.FilledButton, content="Gem og åbn")
+        await shown(client, re.compile(r"^[0-9A-Z]{4}(-[0-9A-Z]{4}){6}$"))  # the new code
+        assert not unlabelled(client)
 
     run(scenario())
 

@@ -18,7 +18,12 @@ from views.competence import show_competences
 from views.conflicts import show_conflicts
 from views.conversation import show_agreement, show_conversation, show_invitation
 from views.courses import show_courses, show_new_course
-from views.devices import show_devices, show_join_device, show_lost_device
+from views.devices import (
+    show_devices,
+    show_join_device,
+    show_lost_device,
+    show_restore_profile,
+)
 from views.hold import show_follow_up, show_hold
 from views.home import show_home, show_new_conversation
 from views.med import show_med
@@ -66,6 +71,7 @@ SCREENS: Mapping[Route, Screen] = {
     Route.DEVICES: show_devices,
     Route.JOIN_DEVICE: show_join_device,
     Route.LOST_DEVICE: show_lost_device,
+    Route.RESTORE_PROFILE: show_restore_profile,
     Route.CREATE_PROFILE: show_create,
     Route.RECOVERY_CODE: show_recovery_code,
 }

@@ -15,7 +15,7 @@ import flet as ft
 
 from conversations.devices import DeviceEntry
 from conversations.model import InputRejected
-from services.devices import POLL_SECONDS, Joining
+from services.devices import POLL_SECONDS, Joining, Recovering
 from services.session import MIN_PIN
 from storage import StorageError
 from sync.share import SyncError
@@ -309,7 +309,8 @@ async def wait_for_bundle(shell: Shell, content: ft.Control, joining: Joining, d
         await asyncio.sleep(POLL_SECONDS)
 
 
-def choose_pin(shell: Shell, joining: Joining, area: ft.Column, message: ft.Text) -> None:
+def choose_pin(shell: Shell, joining: Joining | Recovering, area: ft.Column, message: ft.Text,
+               *, received: str = "join.received") -> None:
     session, t = shell.session, shell.session.texts
     pin = ft.TextField(label=t("create.pin"), password=True, can_reveal_password=True)
     again = ft.TextField(label=t("create.pin_again"), password=True, can_reveal_password=True)
@@ -332,21 +333,67 @@ def choose_pin(shell: Shell, joining: Joining, area: ft.Column, message: ft.Text
 
     finish.on_click = done
     again.on_submit = done
-    area.controls = [boxed(ft.Text(t("join.received", name=joining.person_name()))),
+    area.controls = [boxed(ft.Text(t(received, name=joining.person_name()))),
                      ft.Text(t("create.pin_help", min=MIN_PIN),
                              color=ft.Colors.ON_SURFACE_VARIANT),
                      pin, again, finish]
 
 
 async def show_lost_device(shell: Shell) -> None:
-    """On a new device, without the old one: what happens, then a profile and a request."""
+    """On a new device, without the old one: the recovery code brings the person's keys
+    and conversations back; without it, a profile and a request to HR."""
     t = shell.session.texts
     shell.show(
         page_column([
+            ft.Text(t("restore.offer")),
+            ft.FilledButton(t("restore.start"), icon=ft.Icons.KEY,
+                            on_click=shell.to(Route.RESTORE_PROFILE)),
+            ft.Divider(),
             ft.Text(t("lost.body")),
             boxed(ft.Text(t("lost.warning"))),
-            ft.FilledButton(t("lost.create"), icon=ft.Icons.PERSON_ADD,
-                            on_click=shell.to(Route.CREATE_PROFILE)),
+            ft.OutlinedButton(t("lost.create"), icon=ft.Icons.PERSON_ADD,
+                              on_click=shell.to(Route.CREATE_PROFILE)),
         ]),
         back_bar(shell, t("lost.title"), shell.start),
     )
+
+
+async def show_restore_profile(shell: Shell) -> None:
+    """On a new device: the share and the recovery code; then whose profile it is and
+    a PIN for this device."""
+    session, t = shell.session, shell.session.texts
+    recovering = Recovering(session.device)
+    location = ft.TextField(label=t("settings.share_location"), autofocus=True)
+    username = ft.TextField(label=t("settings.share_username"))
+    password = ft.TextField(label=t("settings.share_password"), password=True,
+                            can_reveal_password=True)
+    code = ft.TextField(label=t("recover.code"),
+                        capitalization=ft.TextCapitalization.CHARACTERS)
+    connect = ft.FilledButton(t("restore.connect"), icon=ft.Icons.SEARCH)
+    message = ft.Text("")
+    area = ft.Column([], spacing=12)
+    content = page_column([ft.Text(t("restore.body")), location, username, password, code,
+                           connect, message, area])
+
+    async def start() -> None:
+        if connect.disabled:
+            return
+        with busy(connect):
+            message.value, message.color = t("restore.working"), None
+            message.update()
+            try:
+                await asyncio.to_thread(recovering.start, location.value or "",
+                                        username.value or "", password.value or "",
+                                        code.value or "")
+            except PROBLEMS as err:
+                message.value, message.color = describe(err, t), ft.Colors.ERROR
+                return
+        message.value = ""
+        for field in (location, username, password, code, connect):
+            field.visible = False
+        choose_pin(shell, recovering, area, message, received="restore.received")
+        content.update()
+
+    connect.on_click = start
+    code.on_submit = start
+    shell.show(content, back_bar(shell, t("restore.title"), shell.start))

@@ -66,6 +66,7 @@ class Route(enum.StrEnum):
     DEVICES = "devices"
     JOIN_DEVICE = "join_device"
     LOST_DEVICE = "lost_device"
+    RESTORE_PROFILE = "restore_profile"
     CREATE_PROFILE = "create_profile"
     RECOVERY_CODE = "recovery_code"
 
