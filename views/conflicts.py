@@ -11,7 +11,7 @@ from conversations.model import InputRejected
 from resources.texts import Texts
 from services.session import ConflictItem
 from storage import StorageError
-from views.common import WIDE, busy, describe, page_column
+from views.common import WIDE, busy, describe, icon_button, page_column
 
 if TYPE_CHECKING:
     from views.shell import Shell
@@ -36,8 +36,7 @@ async def show_conflicts(shell: Shell) -> None:
     shell.show(
         page_column(body),
         ft.AppBar(
-            leading=ft.IconButton(ft.Icons.ARROW_BACK, tooltip=t("common.back"),
-                                  on_click=shell.go_home),
+            leading=icon_button(ft.Icons.ARROW_BACK, t("common.back"), on_click=shell.go_home),
             title=ft.Text(t("conflict.title", count=len(items))),
         ),
     )

@@ -15,7 +15,7 @@ from conversations.model import Goal, GoalStatus, InputRejected, PracticeField
 from conversations.sheets import Question, QuestionType, Theme
 from services.meeting import Meeting, new_goal
 from storage import StorageError
-from views.common import WIDE, Debouncer, describe, page_column, when
+from views.common import WIDE, Debouncer, describe, icon_button, page_column, when
 from views.shell import Route
 from views.widgets import back_bar, opened, parse_date, save_meeting
 
@@ -75,8 +75,8 @@ class GoalRow:
             self.what,
             ft.ResponsiveRow([self.theme, self.field], spacing=8, run_spacing=8),
             ft.ResponsiveRow([self.responsible, self.deadline], spacing=8, run_spacing=8),
-            ft.Row([self.approved, ft.IconButton(
-                ft.Icons.DELETE_OUTLINE, tooltip=t("goal.remove", number=number),
+            ft.Row([self.approved, icon_button(
+                ft.Icons.DELETE_OUTLINE, t("goal.remove", number=number),
                 on_click=self.remove)], alignment=ft.MainAxisAlignment.SPACE_BETWEEN),
         ], spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH), padding=12))
         self.screen = screen

@@ -10,7 +10,7 @@ import flet as ft
 from conversations.model import InputRejected
 from storage import StorageError
 from sync.share import SyncError
-from views.common import busy, describe, page_column
+from views.common import busy, describe, icon_button, page_column
 
 if TYPE_CHECKING:
     from views.shell import Shell
@@ -36,8 +36,7 @@ async def show_organisation(shell: Shell, notice: str = "") -> None:
     shell.show(
         page_column(body),
         ft.AppBar(
-            leading=ft.IconButton(ft.Icons.ARROW_BACK, tooltip=t("common.back"),
-                                  on_click=shell.go_home),
+            leading=icon_button(ft.Icons.ARROW_BACK, t("common.back"), on_click=shell.go_home),
             title=ft.Text(t("org.title")),
         ),
     )

@@ -10,7 +10,7 @@ import flet as ft
 from conversations.model import InputRejected
 from conversations.texts import LANGUAGES
 from storage import StorageError
-from views.common import busy, describe, page_column
+from views.common import busy, describe, icon_button, page_column
 from views.shell import Route
 
 if TYPE_CHECKING:
@@ -107,8 +107,7 @@ async def show_settings(shell: Shell) -> None:
             ]
         ),
         ft.AppBar(
-            leading=ft.IconButton(ft.Icons.ARROW_BACK, tooltip=t("common.back"),
-                                  on_click=shell.go_home),
+            leading=icon_button(ft.Icons.ARROW_BACK, t("common.back"), on_click=shell.go_home),
             title=ft.Text(t("settings.title")),
         ),
     )

@@ -12,7 +12,7 @@ from conversations.demo import DEMO_PIN
 from conversations.model import InputRejected
 from services.session import MIN_PIN
 from storage import ProfileInfo, StorageError
-from views.common import SYMBOLS, busy, describe, page_column, symbol
+from views.common import SYMBOLS, busy, describe, icon_button, page_column, symbol
 
 if TYPE_CHECKING:
     from views.shell import Shell
@@ -100,13 +100,12 @@ async def show_create(shell: Shell) -> None:
         return choose
 
     buttons = [
-        ft.IconButton(
-            icon=icon,
+        icon_button(
+            icon, t("create.symbol_named", symbol=t(key)),
+            on_click=pick(index),
             icon_color=colour,
             selected=index == chosen["symbol"],
             style=ft.ButtonStyle(bgcolor={ft.ControlState.SELECTED: ft.Colors.PRIMARY_CONTAINER}),
-            tooltip=t("create.symbol_named", symbol=t(key)),
-            on_click=pick(index),
         )
         for index, (icon, key, colour) in enumerate(SYMBOLS)
     ]
@@ -158,8 +157,7 @@ async def show_create(shell: Shell) -> None:
             ]
         ),
         ft.AppBar(
-            leading=ft.IconButton(ft.Icons.ARROW_BACK, tooltip=t("common.back"),
-                                  on_click=shell.start),
+            leading=icon_button(ft.Icons.ARROW_BACK, t("common.back"), on_click=shell.start),
             title=ft.Text(t("create.title")),
         ),
     )
@@ -321,8 +319,7 @@ async def show_recover(shell: Shell, info: ProfileInfo) -> None:
     shell.show(
         page_column([ft.Text(t("recover.body")), code, pin, pin_again, submit, message]),
         ft.AppBar(
-            leading=ft.IconButton(ft.Icons.ARROW_BACK, tooltip=t("common.back"),
-                                  on_click=shell.start),
+            leading=icon_button(ft.Icons.ARROW_BACK, t("common.back"), on_click=shell.start),
             title=ft.Text(t("recover.title")),
         ),
     )

@@ -13,7 +13,7 @@ from conversations.model import InputRejected, Kind
 from conversations.team import Card, exercise_cards, ground_rules, summary_timer
 from services.meeting import Meeting
 from storage import StorageError
-from views.common import Debouncer, describe, page_column, when
+from views.common import Debouncer, describe, icon_button, page_column, when
 from views.shell import Route
 from views.widgets import back_bar, parse_date, save_meeting
 
@@ -176,9 +176,9 @@ class TeamScreen:
                     subtitle=ft.Text(" · ".join(x for x in (
                         self.names.get(action.responsible_id, ""),
                         when(action.deadline, t)) if x)),
-                    trailing=ft.IconButton(ft.Icons.DELETE_OUTLINE,
-                                           tooltip=t("team.remove_action", what=action.what),
-                                           on_click=remove)))
+                    trailing=icon_button(ft.Icons.DELETE_OUTLINE,
+                                         t("team.remove_action", what=action.what),
+                                         on_click=remove)))
         what = ft.TextField(label=t("team.action_what"), multiline=True, min_lines=2)
         term = ft.Switch(label=t("team.action_long_term"), value=False)
         responsible = ft.Dropdown(

@@ -15,7 +15,7 @@ from conversations.overview import BOARD_COLUMNS, BoardRow, BoardState, board_cs
 from documents.calendar import combined_ics, invitation_ics
 from documents.pdf import table_document
 from storage import StorageError
-from views.common import busy, describe, page_column, when
+from views.common import busy, describe, icon_button, page_column, when
 from views.shell import Route
 from views.widgets import back_bar, export_button, parse_date
 
@@ -348,11 +348,11 @@ class YearScreen:
             await show_year(self.shell, self.year + 1)
 
         header = ft.Row([
-            ft.IconButton(ft.Icons.CHEVRON_LEFT, tooltip=t("year.previous", year=self.year - 1),
-                          on_click=previous),
+            icon_button(ft.Icons.CHEVRON_LEFT, t("year.previous", year=self.year - 1),
+                        on_click=previous),
             ft.Text(str(self.year), theme_style=ft.TextThemeStyle.HEADLINE_SMALL),
-            ft.IconButton(ft.Icons.CHEVRON_RIGHT, tooltip=t("year.next", year=self.year + 1),
-                          on_click=following),
+            icon_button(ft.Icons.CHEVRON_RIGHT, t("year.next", year=self.year + 1),
+                        on_click=following),
         ], alignment=ft.MainAxisAlignment.CENTER)
         body: list[ft.Control] = [
             self.shell.new_sync_bar(), header, self.message, *self.board(), *self.exports(),
