@@ -28,7 +28,7 @@ from tests.app_fixtures import (
     open_label,
 )
 from tests.clock import TODAY, day_clock
-from tests.flet_fake import FakeClient, accessible_name, run
+from tests.flet_fake import FakeClient, accessible_name, run, walk
 from views.app import make_main
 
 LIBRARY = load_library()
@@ -45,10 +45,20 @@ async def started(data_dir: Path) -> FakeClient:
 def unlabelled(client: FakeClient) -> list[str]:
     """Controls a screen reader (or a test) could not name."""
     problems = []
+    named_choices = {id(inner) for outer in client.controls()
+                     if isinstance(outer, ft.Semantics) and outer.label
+                     for inner in walk(outer.content) if isinstance(inner, ft.Dropdown)}
     for control in client.controls():
         if isinstance(control, ft.TextField | ft.Switch | ft.Checkbox | ft.Radio):
             if not control.label:
                 problems.append(type(control).__name__)
+            if isinstance(control, ft.TextField) and control.can_reveal_password:
+                problems.append(f"Flutter's reveal button in {control.label}")
+        elif isinstance(control, ft.Dropdown) and id(control) not in named_choices:
+            problems.append(f"Dropdown {control.label} (a closed one is an unnamed button)")
+        elif isinstance(control, ft.Text) and control.selectable \
+                and not control.semantics_label:
+            problems.append("selectable Text (an unnamed text field in the browser)")
         elif isinstance(control, ft.IconButton | ft.FloatingActionButton):
             if not accessible_name(control):  # a tooltip names the tooltip, not the button
                 problems.append(f"{type(control).__name__}({control.icon})")

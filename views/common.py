@@ -89,6 +89,39 @@ def quiet_tooltip(message: str) -> ft.Tooltip:
                       trigger_mode=LONG_PRESS)
 
 
+def secret_field(label: str, t: Texts, **settings: Any) -> ft.TextField:
+    """A PIN or password field with a button that shows what is typed, named for its
+    field ("Vis det skrevne i »Ny PIN-kode«"): Flutter's own reveal button has no name,
+    and three of them on one screen could not be told apart."""
+    field = ft.TextField(label=label, password=True, **settings)
+
+    def reveal_button() -> ft.IconButton:
+        hidden = bool(field.password)
+        return icon_button(ft.Icons.VISIBILITY if hidden else ft.Icons.VISIBILITY_OFF,
+                           t("common.show_secret" if hidden else "common.hide_secret",
+                             field=label), on_click=toggle)
+
+    def toggle() -> None:
+        field.password = not field.password
+        field.suffix_icon = reveal_button()
+
+    field.suffix_icon = reveal_button()
+    return field
+
+
+def named(choice: ft.Dropdown) -> ft.Control:
+    """A dropdown as wide as its place, so the chosen value is not cut on a phone, and
+    named as a screen reader meets it: Flutter leaves a closed dropdown an unnamed
+    button, so its label is merged into that button. In a ResponsiveRow the dropdown's
+    ``col`` holds."""
+    if choice.width is None:
+        choice.expand = True
+    return ft.MergeSemantics(
+        ft.Semantics(label=str(choice.label or ""), content=ft.Row([choice], spacing=0)),
+        col=choice.col,
+    )
+
+
 def page_column(controls: list[ft.Control], *, scroll: bool = True) -> ft.Control:
     """Content centred with a readable width on tablets, edge to edge on phones."""
     column = ft.Column(

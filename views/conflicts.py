@@ -68,7 +68,8 @@ def conflict_card(shell: Shell, item: ConflictItem, number: int, wide: bool) -> 
         buttons.append(button)
         return ft.Container(
             ft.Column([ft.Text(label, weight=ft.FontWeight.BOLD),
-                       ft.Text(shown(value, t), selectable=True), button], spacing=8),
+                       ft.Text(text := shown(value, t), selectable=True,
+                               semantics_label=text), button], spacing=8),
             padding=12, expand=True, border_radius=ft.BorderRadius.all(8),
             bgcolor=ft.Colors.SURFACE_CONTAINER_HIGH,
         )

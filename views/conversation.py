@@ -13,7 +13,7 @@ from conversations.agreements import AgreementStatus
 from conversations.model import InputRejected, Kind, State, shared_by
 from services.meeting import Meeting, file_stem
 from storage import StorageError
-from views.common import busy, describe, page_column, symbol, when
+from views.common import busy, describe, page_column, secret_field, symbol, when
 from views.shell import Route
 from views.widgets import back_bar, export_button, opened, sharing_text, title_of
 
@@ -322,7 +322,7 @@ def _sign_here_opener(shell: Shell, meeting: Meeting, other: str,
         own = session.unlocked_vault().id
         chosen: dict[str, str | None] = {"id": None}
         tiles = ft.Row(wrap=True, spacing=8)
-        pin = ft.TextField(label=t("unlock.pin"), password=True, can_reveal_password=True)
+        pin = secret_field(t("unlock.pin"), t)
         error = ft.Text("", color=ft.Colors.ERROR)
         submit = ft.FilledButton(t("agreement.sign_submit"), icon=ft.Icons.DRAW)
 

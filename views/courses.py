@@ -16,7 +16,7 @@ from conversations.competence import Level
 from conversations.courses import Course, Delivery
 from conversations.model import InputRejected
 from storage import StorageError
-from views.common import busy, describe, page_column, when
+from views.common import busy, describe, named, page_column, when
 from views.widgets import back_bar, parse_date
 
 if TYPE_CHECKING:
@@ -216,7 +216,7 @@ async def show_new_course(shell: Shell, competence_id: str | None = None) -> Non
         + [ft.DropdownOption(key=pid, text=label) for pid, label in teachers],
         value="")
     teacher_box = ft.Column([
-        ft.Row([teacher]),
+        named(teacher),
         ft.Text(t("course.teacher_help"), size=12, color=ft.Colors.ON_SURFACE_VARIANT),
     ], spacing=4)
 

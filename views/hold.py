@@ -15,7 +15,7 @@ from conversations.model import Goal, GoalStatus, InputRejected, PracticeField
 from conversations.sheets import Question, QuestionType, Theme
 from services.meeting import Meeting, new_goal
 from storage import StorageError
-from views.common import WIDE, Debouncer, describe, icon_button, page_column, when
+from views.common import WIDE, Debouncer, describe, icon_button, named, page_column, when
 from views.shell import Route
 from views.widgets import back_bar, opened, parse_date, save_meeting
 
@@ -69,12 +69,12 @@ class GoalRow:
                 label=t("goal.course", number=number), value=None,
                 options=[ft.DropdownOption(key=c.id, text=c.title) for c in screen.courses],
                 on_select=self.pick_course)
-            picker.append(self.course)
+            picker.append(named(self.course))
         self.control = ft.Card(ft.Container(ft.Column([
             *picker,
             self.what,
-            ft.ResponsiveRow([self.theme, self.field], spacing=8, run_spacing=8),
-            ft.ResponsiveRow([self.responsible, self.deadline], spacing=8, run_spacing=8),
+            ft.ResponsiveRow([named(self.theme), named(self.field)], spacing=8, run_spacing=8),
+            ft.ResponsiveRow([named(self.responsible), self.deadline], spacing=8, run_spacing=8),
             ft.Row([self.approved, icon_button(
                 ft.Icons.DELETE_OUTLINE, t("goal.remove", number=number),
                 on_click=self.remove)], alignment=ft.MainAxisAlignment.SPACE_BETWEEN),

@@ -26,8 +26,8 @@ async def show_organisation(shell: Shell, notice: str = "") -> None:
     else:
         body.append(ft.Text(t("org.trusted", name=pinned["name"]),
                             theme_style=ft.TextThemeStyle.TITLE_MEDIUM))
-        body.append(ft.Text(t("org.fingerprint", fingerprint=pinned["fingerprint"]),
-                            selectable=True))
+        fingerprint = t("org.fingerprint", fingerprint=pinned["fingerprint"])
+        body.append(ft.Text(fingerprint, selectable=True, semantics_label=fingerprint))
         body.append(ft.Text(t("org.directory", version=session.directory.version,
                               count=len(session.directory.members))))
         if not pinned.get("listed"):
@@ -83,7 +83,8 @@ def join_form(shell: Shell, card: Any, message: ft.Text) -> list[ft.Control]:
     ask.on_click = request
     return [
         ft.Text(t("org.found", name=card.name), theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
-        ft.Text(t("org.compare", fingerprint=card.fingerprint), selectable=True),
+        ft.Text(compare := t("org.compare", fingerprint=card.fingerprint), selectable=True,
+                semantics_label=compare),
         unit,
         team,
         ask,

@@ -12,7 +12,7 @@ from conversations.demo import DEMO_PIN
 from conversations.model import InputRejected
 from services.session import MIN_PIN
 from storage import ProfileInfo, StorageError
-from views.common import SYMBOLS, busy, describe, icon_button, page_column, symbol
+from views.common import SYMBOLS, busy, describe, icon_button, page_column, secret_field, symbol
 
 if TYPE_CHECKING:
     from views.shell import Shell
@@ -83,9 +83,8 @@ async def show_create(shell: Shell) -> None:
     t = shell.session.texts
     name = ft.TextField(label=t("create.name"), autofocus=True)
     leader = ft.Switch(label=t("create.is_leader"), value=False)
-    pin = ft.TextField(label=t("create.pin"), password=True, can_reveal_password=True)
-    pin_again = ft.TextField(label=t("create.pin_again"), password=True,
-                             can_reveal_password=True)
+    pin = secret_field(t("create.pin"), t)
+    pin_again = secret_field(t("create.pin_again"), t)
     chosen = {"symbol": await asyncio.to_thread(shell.session.free_symbol)}
     symbols = ft.Row(wrap=True, spacing=4)
 
@@ -202,7 +201,7 @@ async def show_unlock(shell: Shell, notice: str = "") -> None:
         return
     selected: dict[str, ProfileInfo | None] = {"p": profiles[0] if len(profiles) == 1 else None}
     chooser = ft.Row(wrap=True, spacing=8)
-    pin = ft.TextField(label=t("unlock.pin"), password=True, can_reveal_password=True,
+    pin = secret_field(t("unlock.pin"), t,
                        autofocus=True)
     message = ft.Text(notice, color=ft.Colors.ON_SURFACE_VARIANT)
     unlock_button = ft.FilledButton(t("unlock.submit"), icon=ft.Icons.LOCK_OPEN)
@@ -296,8 +295,8 @@ async def show_recover(shell: Shell, info: ProfileInfo) -> None:
     t = shell.session.texts
     code = ft.TextField(label=t("recover.code"), autofocus=True,
                         capitalization=ft.TextCapitalization.CHARACTERS)
-    pin = ft.TextField(label=t("create.pin"), password=True, can_reveal_password=True)
-    pin_again = ft.TextField(label=t("create.pin_again"), password=True, can_reveal_password=True)
+    pin = secret_field(t("create.pin"), t)
+    pin_again = secret_field(t("create.pin_again"), t)
     message = ft.Text("", color=ft.Colors.ERROR)
     submit = ft.FilledButton(t("recover.submit"), icon=ft.Icons.LOCK_RESET)
 

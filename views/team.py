@@ -13,7 +13,7 @@ from conversations.model import InputRejected, Kind
 from conversations.team import Card, exercise_cards, ground_rules, summary_timer
 from services.meeting import Meeting
 from storage import StorageError
-from views.common import Debouncer, describe, icon_button, page_column, when
+from views.common import Debouncer, describe, icon_button, named, page_column, when
 from views.shell import Route
 from views.widgets import back_bar, parse_date, save_meeting
 
@@ -201,7 +201,7 @@ class TeamScreen:
             self.render()
 
         parts += [ft.Divider(), ft.Text(t("team.new_action"), weight=ft.FontWeight.W_600),
-                  what, term, responsible, deadline,
+                  what, term, named(responsible), deadline,
                   ft.FilledButton(t("team.add_action"), icon=ft.Icons.ADD, on_click=add,
                                   tooltip=t("team.add_action")), add_message]
         if self.meeting.conversation.kind is Kind.GRUS:

@@ -15,7 +15,7 @@ from conversations.overview import BOARD_COLUMNS, BoardRow, BoardState, board_cs
 from documents.calendar import combined_ics, invitation_ics
 from documents.pdf import table_document
 from storage import StorageError
-from views.common import busy, describe, icon_button, page_column, when
+from views.common import busy, describe, icon_button, named, page_column, when
 from views.shell import Route
 from views.widgets import back_bar, export_button, parse_date
 
@@ -191,7 +191,7 @@ class YearScreen:
         parts: list[ft.Control] = [
             ft.Text(t("year.plan"), theme_style=ft.TextThemeStyle.TITLE_LARGE),
             ft.Text(t("year.plan_help")),
-            self.kind, ft.Row([self.start, self.end], spacing=8), self.per_day, self.busy,
+            named(self.kind), ft.Row([self.start, self.end], spacing=8), self.per_day, self.busy,
             show, self.plan_message,
         ]
         if self.preview:
