@@ -230,3 +230,26 @@ def painted(page: Any) -> None:
 def screenshot(page: Any, path: Path) -> None:
     painted(page)
     page.screenshot(path=str(path))
+
+
+def first_load_bytes(browser: Browser, url: str) -> tuple[int, int]:
+    """What a browser with an empty cache fetches until the first screen can be used:
+    (bytes over the wire, bytes once unpacked), counted by Chromium itself."""
+    page = browser.context.new_page()
+    cdp = browser.context.new_cdp_session(page)
+    wire: dict[str, int] = {}
+    unpacked: dict[str, int] = {}
+    cdp.on("Network.loadingFinished",
+           lambda e: wire.__setitem__(e["requestId"], int(e["encodedDataLength"])))
+    cdp.on("Network.dataReceived", lambda e: unpacked.__setitem__(
+        e["requestId"], unpacked.get(e["requestId"], 0) + int(e["dataLength"])))
+    try:
+        cdp.send("Network.enable")
+        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        open_app(page, url)
+        page.get_by_role("button").first.wait_for(timeout=60_000)
+        page.wait_for_load_state("networkidle")
+        return sum(wire.values()), sum(unpacked.values())
+    finally:
+        cdp.detach()
+        page.close()

@@ -250,7 +250,7 @@ def test_a_team_draws_a_dialog_card_reads_an_exercise_and_makes_a_team_plan(
         type_into(page, "Frist for handlingen",
                   danish(TODAY + dt.timedelta(days=30)))
         page.get_by_role("button", name="Tilføj handling").click()
-        expect(page.get_by_role("group", name=re.compile(
+        expect(page.get_by_role("button", name=re.compile(
             "^Fjern handlingen »Fast sparring om forflytning hver tirsdag«"))).to_be_visible()
         screenshot(page, artifacts / "phone-24-team-plan.png")
         page.get_by_role("checkbox", name="Opsummering").click()

@@ -44,7 +44,8 @@ class Walk:
 
 
 def heading(page: Any, text: str) -> Any:
-    return page.get_by_text(text, exact=True).first
+    """The screen's title in the app bar."""
+    return page.get_by_role("heading", name=text, exact=True)
 
 
 def test_every_control_on_every_screen_has_a_name_of_its_own_on_a_phone(
