@@ -109,6 +109,13 @@ def secret_field(label: str, t: Texts, **settings: Any) -> ft.TextField:
     return field
 
 
+def said(shown: str, name: str) -> ft.Text:
+    """A button's short visible text with the fuller name a screen reader reads out
+    ("Godkend" that says "Godkend Birgitte Holm"): a tooltip would name it too, but
+    pops up over the content at a tap."""
+    return ft.Text(shown, semantics_label=name)
+
+
 def named(choice: ft.Dropdown) -> ft.Control:
     """A dropdown as wide as its place, so the chosen value is not cut on a phone, and
     named as a screen reader meets it: Flutter leaves a closed dropdown an unnamed

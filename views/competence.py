@@ -170,7 +170,7 @@ async def show_competences(shell: Shell, grouping: str = "team", year: int | Non
         body += [heatmap(shell, grouped, shown, competences, data, t), legend(t)]
     body += demand_section(shell, data, t)
     body.append(ft.Row([ft.OutlinedButton(
-        t("heat.catalogue"), icon=ft.Icons.SCHOOL, tooltip=t("heat.catalogue"),
+        t("heat.catalogue"), icon=ft.Icons.SCHOOL,
         on_click=open_catalogue(shell))]))
     shell.show(page_column(body), back_bar(shell, title))
 

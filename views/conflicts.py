@@ -11,7 +11,7 @@ from conversations.model import InputRejected
 from resources.texts import Texts
 from services.session import ConflictItem
 from storage import StorageError
-from views.common import WIDE, busy, describe, icon_button, page_column
+from views.common import WIDE, busy, describe, icon_button, page_column, said
 
 if TYPE_CHECKING:
     from views.shell import Shell
@@ -49,8 +49,9 @@ def conflict_card(shell: Shell, item: ConflictItem, number: int, wide: bool) -> 
 
     def side(value: Any, choice: str, label: str) -> ft.Control:
         button = ft.FilledTonalButton(
-            t("conflict.keep", version=label), icon=ft.Icons.CHECK,
-            tooltip=t("conflict.keep_named", version=label, number=number),
+            said(t("conflict.keep", version=label),
+                 t("conflict.keep_named", version=label, number=number)),
+            icon=ft.Icons.CHECK,
         )
 
         async def keep() -> None:

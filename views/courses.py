@@ -92,7 +92,7 @@ async def show_courses(shell: Shell, notice: str = "") -> None:
         body.append(ft.Text(notice, color=ft.Colors.PRIMARY))
     if hr:
         body.append(ft.Row([ft.FilledButton(
-            t("course.new"), icon=ft.Icons.ADD, tooltip=t("course.new"),
+            t("course.new"), icon=ft.Icons.ADD,
             on_click=shell.to(show_new_course, None))]))
     if not courses:
         body.append(ft.Text(t("course.empty")))
@@ -260,8 +260,7 @@ async def show_new_course(shell: Shell, competence_id: str | None = None) -> Non
         shell.sync_soon()
         await shell.go(show_courses, t("course.created", title=course.title))
 
-    button = ft.FilledButton(t("course.create"), icon=ft.Icons.CHECK,
-                             tooltip=t("course.create"), on_click=create)
+    button = ft.FilledButton(t("course.create"), icon=ft.Icons.CHECK, on_click=create)
     body: list[ft.Control] = [
         title,
         ft.Column(competence_column, spacing=0),

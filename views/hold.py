@@ -259,8 +259,8 @@ class HoldScreen:
         if agreement is not None and agreement.signatures:
             intro.append(ft.Text(t("goal.signed_changes"), color=ft.Colors.TERTIARY))
         return [*intro, column,
-                ft.Row([ft.OutlinedButton(t("goal.add"), icon=ft.Icons.ADD, on_click=add,
-                                          tooltip=t("goal.add")), save], wrap=True),
+                ft.Row([ft.OutlinedButton(t("goal.add"), icon=ft.Icons.ADD,
+                                          on_click=add), save], wrap=True),
                 self.goal_message]
 
     async def keep_goals(self) -> bool:

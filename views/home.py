@@ -105,7 +105,7 @@ def desk_shortcuts(shell: Shell) -> list[ft.Control]:
     found: list[ft.Control] = []
 
     def shortcut(key: str, icon: ft.IconData, route: Route) -> None:
-        found.append(ft.OutlinedButton(t(key), icon=icon, tooltip=t(key),
+        found.append(ft.OutlinedButton(t(key), icon=icon,
                                        on_click=shell.to(route)))
 
     if office.is_leader():

@@ -10,7 +10,7 @@ import flet as ft
 from conversations.model import InputRejected
 from storage import StorageError
 from sync.share import SyncError
-from views.common import busy, describe, icon_button, page_column
+from views.common import busy, describe, icon_button, page_column, said
 
 if TYPE_CHECKING:
     from views.shell import Shell
@@ -121,11 +121,11 @@ async def requests_part(shell: Shell, message: ft.Text) -> list[ft.Control]:
             return handler
 
         buttons.extend([
-            ft.FilledButton(t("org.approve"), icon=ft.Icons.CHECK,
-                            tooltip=t("org.approve_named", name=claim.name),
+            ft.FilledButton(said(t("org.approve"), t("org.approve_named", name=claim.name)),
+                            icon=ft.Icons.CHECK,
                             on_click=decide(request, True, claim.name, buttons)),
-            ft.OutlinedButton(t("org.refuse"), icon=ft.Icons.CLOSE,
-                              tooltip=t("org.refuse_named", name=claim.name),
+            ft.OutlinedButton(said(t("org.refuse"), t("org.refuse_named", name=claim.name)),
+                              icon=ft.Icons.CLOSE,
                               on_click=decide(request, False, claim.name, buttons)),
         ])
         parts.append(ft.Card(ft.Container(ft.Column([

@@ -12,7 +12,16 @@ from conversations.demo import DEMO_PIN
 from conversations.model import InputRejected
 from services.session import MIN_PIN
 from storage import ProfileInfo, StorageError
-from views.common import SYMBOLS, busy, describe, icon_button, page_column, secret_field, symbol
+from views.common import (
+    SYMBOLS,
+    busy,
+    describe,
+    icon_button,
+    page_column,
+    said,
+    secret_field,
+    symbol,
+)
 
 if TYPE_CHECKING:
     from views.shell import Shell
@@ -26,9 +35,8 @@ def language_switch(shell: Shell) -> ft.Control:
         await shell.refresh()
 
     return ft.TextButton(
-        t("start.other_language"),
+        said(t("start.other_language"), t("start.other_language_tooltip")),
         icon=ft.Icons.LANGUAGE,
-        tooltip=t("start.other_language_tooltip"),
         on_click=switch,
     )
 

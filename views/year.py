@@ -187,7 +187,7 @@ class YearScreen:
         if self.window is None:
             return self.no_room()
         show = ft.OutlinedButton(t("year.preview"), icon=ft.Icons.PREVIEW,
-                                 tooltip=t("year.preview"), on_click=self.show_preview)
+                                 on_click=self.show_preview)
         parts: list[ft.Control] = [
             ft.Text(t("year.plan"), theme_style=ft.TextThemeStyle.TITLE_LARGE),
             ft.Text(t("year.plan_help")),
@@ -226,7 +226,7 @@ class YearScreen:
             async def following() -> None:
                 await show_year(self.shell, later)
 
-            parts.append(ft.OutlinedButton(label, icon=ft.Icons.CHEVRON_RIGHT, tooltip=label,
+            parts.append(ft.OutlinedButton(label, icon=ft.Icons.CHEVRON_RIGHT,
                                            on_click=following))
         return parts
 
