@@ -195,17 +195,39 @@ class HoldScreen:
     def theme_body(self, theme: Theme) -> list[ft.Control]:
         t = self.t
         wide = (self.shell.page.width or 0) >= WIDE
-        parts: list[ft.Control] = []
+        # The minutes first, a thumb's reach from the theme's title: on a phone the
+        # answers below run long.
+        parts: list[ft.Control] = [self.minutes_field(theme), ft.Divider()]
+        people = [*self.others(), self.me]
         for number, question in enumerate(theme.questions, 1):
             parts.append(ft.Text(f"{number}. {t.localize(question.text)}",
                                  weight=ft.FontWeight.W_500))
+            if not any(self.answered(p, question) for p in people):
+                parts.append(ft.Text(t("hold.nobody_answered"), size=13,
+                                     color=ft.Colors.ON_SURFACE_VARIANT))
+                continue
             if question.type is QuestionType.COMPETENCE:
                 parts.extend(self.competence_rows(question))
                 continue
-            boxes = [self.answer_box(p, question) for p in [*self.others(), self.me]]
+            boxes = [self.answer_box(p, question) for p in people]
             parts.append(ft.Row(boxes, spacing=8, vertical_alignment=ft.CrossAxisAlignment.START)
                          if wide else ft.Column(boxes, spacing=6,
                                                 horizontal_alignment=ft.CrossAxisAlignment.STRETCH))
+        return parts
+
+    def answered(self, person: str, question: Question) -> bool:
+        """Whether ``person`` has shared an answer (or, for competences, a rating)."""
+        prep = self.meeting.preparations.get(person)
+        if prep is None:
+            return False
+        if question.type is QuestionType.COMPETENCE:
+            profile = self.session.job_profile(question.job_profile)
+            return profile is not None and any(
+                prep.ratings.get(c.id) is not None for c in profile.competences)
+        return bool(prep.answers.get(question.id, "").strip())
+
+    def minutes_field(self, theme: Theme) -> ft.Control:
+        t = self.t
         notes = ft.TextField(
             label=t("hold.minutes", theme=t.localize(theme.title)), multiline=True,
             min_lines=4, max_lines=14, value=self.meeting.minutes.notes.get(theme.id, ""))
@@ -227,9 +249,7 @@ class HoldScreen:
 
         notes.on_change = changed
         notes.on_blur = left
-        parts.append(ft.Divider())
-        parts.append(notes)
-        return parts
+        return notes
 
     # --- the agreement builder ----------------------------------------------------------
 
