@@ -19,7 +19,7 @@ from tests.flet_fake import FakeClient, run, walk
 from tests.test_meeting import switch
 from tests.test_views import click, started, unlabelled, unlock_as
 from views.competence import show_competences
-from views.courses import show_courses
+from views.courses import show_courses, show_new_course
 from views.theme import HEAT
 
 YEAR = DEMO_MUS_AT.year  # the year of the demo MUS whose ratings Anna shares
@@ -114,6 +114,27 @@ def test_without_ratings_the_overview_says_none_have_arrived(tmp_path: Path) -> 
     run(scenario())
 
 
+def test_a_course_without_a_competence_is_refused_right_under_the_list_heading(
+    tmp_path: Path,
+) -> None:
+    anna_shares_low_ratings(tmp_path)
+
+    async def scenario() -> None:
+        client = await unlocked(tmp_path, "Sol")
+        await go(client, show_new_course)
+        client.type_into(client.find(ft.TextField, label="Kursets titel"), "Forflytning")
+        await click(client, ft.FilledButton, content="Opret kursus")
+        wanted = "Vælg mindst én kompetence, som kurset udvikler."
+        heading = next(c for c in client.controls() if isinstance(c, ft.Column)
+                       and c.controls and isinstance(c.controls[0], ft.Text)
+                       and c.controls[0].value == "Kompetencer, som kurset udvikler")
+        under = heading.controls[1]
+        assert isinstance(under, ft.Text) and under.visible and under.value == wanted
+        assert client.find(ft.TextField, label="Kursets titel").error is None
+
+    run(scenario())
+
+
 def test_a_gap_cell_opens_a_course_form_that_refuses_a_course_without_title(
     tmp_path: Path,
 ) -> None:
@@ -128,6 +149,7 @@ def test_a_gap_cell_opens_a_course_form_that_refuses_a_course_without_title(
         assert client.find(ft.Checkbox, label="Demens og psykisk sårbarhed").value is False
         await click(client, ft.FilledButton, content="Opret kursus")
         assert "Skriv kursets titel." in client.texts()
+        assert client.find(ft.TextField, label="Kursets titel").error == "Skriv kursets titel."
         assert courses_of(client) == []
 
         client.type_into(client.find(ft.TextField, label="Kursets titel"),
