@@ -137,6 +137,10 @@ def test_every_control_on_every_screen_has_a_name_of_its_own_on_a_phone(
         walk.back(to=page.get_by_text("Hej Henrik Lund"))
         page.get_by_role("button", name="Mine data").click()
         walk.look("hr-privacy", heading(page, "Mine data og sletning"))
+        # Scrolled on the phone the page once turned into a grey block: its end shows.
+        page.mouse.move(195, 500)
+        page.mouse.wheel(0, 3000)
+        walk.look("hr-privacy-scrolled", page.get_by_text("Intet registreret endnu."))
         walk.back(to=page.get_by_text("Hej Henrik Lund"))
         page.get_by_role("button", name="Indstillinger", exact=True).click()
         page.get_by_role("button", name="Organisation").click()
