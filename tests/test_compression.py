@@ -3,7 +3,6 @@ the headers, the same bytes back when unpacked, and kept for the next run."""
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import brotli
 
 from main import Compressed, chosen_encoding
+from tests.flet_fake import run
 
 BODY = b"main.dart.wasm stands in here " * 400
 
@@ -27,7 +27,7 @@ def served(app: Any, request: dict[str, str]) -> tuple[int, dict[str, str], byte
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    run(app(scope, receive, send))  # beside a running Playwright loop too
     headers = {k.decode(): v.decode() for k, v in sent[0]["headers"]}
     return sent[0]["status"], headers, b"".join(m.get("body", b"") for m in sent[1:])
 

@@ -7,7 +7,7 @@ import contextlib
 import datetime as dt
 import math
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Any, cast
+from typing import Any
 
 import flet as ft
 from babel.dates import format_date, format_datetime, format_time
@@ -65,28 +65,17 @@ def when(moment: dt.datetime | dt.date | None, t: Texts) -> str:
     return format_date(moment, t("format.date"), locale=t.lang)
 
 
-# Flet declares the trigger modes as plain strings on a class it also names as the type.
-LONG_PRESS = cast(ft.TooltipTriggerMode, ft.TooltipTriggerMode.LONG_PRESS)
-
-
 def icon_button(icon: ft.IconData, name: str, on_click: Any = None,
                 **options: Any) -> ft.IconButton:
     """An icon button named on the button itself, as a screen reader announces it: what
-    it does and to what ("Slet mål 2"). A mouse shows the name on hovering; a touch
-    shows it only on a long press, so a tap never leaves a tooltip over the content."""
-    return ft.IconButton(
-        icon=ft.Icon(icon, semantics_label=name),
-        tooltip=quiet_tooltip(name),
-        on_click=on_click,
-        **options,
-    )
+    it does and to what ("Slet mål 2").
 
-
-def quiet_tooltip(message: str) -> ft.Tooltip:
-    """A tooltip for the eye only: the control names itself for screen readers, and a
-    tap does not open it."""
-    return ft.Tooltip(message=message, exclude_from_semantics=True,
-                      trigger_mode=LONG_PRESS)
+    No tooltip: in Flutter's web client a tooltip names only itself, stays over the
+    content after a tap, and a button wrapped in one that changes or goes at a tap (a
+    chosen symbol, the + button leaving with home) takes the keyboard focus from the
+    field tapped next."""
+    return ft.IconButton(icon=ft.Icon(icon, semantics_label=name), on_click=on_click,
+                         **options)
 
 
 def secret_field(label: str, t: Texts, **settings: Any) -> ft.TextField:

@@ -10,7 +10,7 @@ import flet as ft
 from conversations.model import InputRejected, Kind, State, Task
 from services.session import Summary
 from storage import StorageError
-from views.common import busy, describe, icon_button, page_column, quiet_tooltip, when
+from views.common import busy, describe, icon_button, page_column, when
 from views.shell import Route
 from views.widgets import parse_date, sharing_text
 
@@ -80,7 +80,6 @@ async def show_home(shell: Shell, notice: str = "") -> None:
     plan = t("home.plan_conversation") if leader else t("home.new_conversation")
     new = ft.FloatingActionButton(
         icon=ft.Icon(ft.Icons.ADD, semantics_label=plan),
-        tooltip=quiet_tooltip(plan),
         on_click=shell.to(Route.PLAN) if leader else shell.to(Route.NEW_CONVERSATION),
     )
     shell.on_home = True
