@@ -384,6 +384,22 @@ async def as_mette(data_dir: Path) -> FakeClient:
     return client
 
 
+def test_a_closed_dropdown_tells_a_screen_reader_its_name_and_its_chosen_value(
+    data_dir: Path,
+) -> None:
+    async def scenario() -> None:
+        client = await as_mette(data_dir)
+        await click(client, ft.FloatingActionButton, name="Planlæg en samtale")
+        said = client.find(ft.Semantics, label="Bisidder (fx tillidsrepræsentant)")
+        assert said.value == "Ingen"
+        companion = client.find(ft.Dropdown, label="Bisidder (fx tillidsrepræsentant)")
+        companion.value = next(o.key for o in companion.options if o.text == "Anna Sørensen")
+        await client.fire(companion, "select", companion.value)
+        assert said.value == "Anna Sørensen"
+
+    run(scenario())
+
+
 def test_planning_for_someone_without_a_profile_says_how_to_invite_them(data_dir: Path) -> None:
     async def scenario() -> None:
         client = await as_mette(data_dir)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import inspect
 import math
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
@@ -108,14 +109,30 @@ def said(shown: str, name: str) -> ft.Text:
 def named(choice: ft.Dropdown) -> ft.Control:
     """A dropdown as wide as its place, so the chosen value is not cut on a phone, and
     named as a screen reader meets it: Flutter leaves a closed dropdown an unnamed
-    button, so its label is merged into that button. In a ResponsiveRow the dropdown's
-    ``col`` holds."""
+    button, so its label and chosen value are merged into that button (the value kept
+    up to date as the choice changes). In a ResponsiveRow the dropdown's ``col`` holds."""
     if choice.width is None:
         choice.expand = True
-    return ft.MergeSemantics(
-        ft.Semantics(label=str(choice.label or ""), content=ft.Row([choice], spacing=0)),
-        col=choice.col,
-    )
+    said_value = ft.Semantics(label=str(choice.label or ""), value=chosen_text(choice),
+                              content=ft.Row([choice], spacing=0))
+    before = choice.on_select
+
+    async def selected(e: ft.Event[ft.Dropdown]) -> None:
+        said_value.value = chosen_text(choice)
+        if before is None:
+            return
+        outcome = before(e) if inspect.signature(before).parameters else before()  # type: ignore[call-arg]
+        if inspect.isawaitable(outcome):
+            await outcome
+
+    choice.on_select = selected
+    return ft.MergeSemantics(said_value, col=choice.col)
+
+
+def chosen_text(choice: ft.Dropdown) -> str:
+    """The text of the option chosen in ``choice``, or "" when none is."""
+    return next((o.text or o.key or "" for o in choice.options or []
+                 if o.key == choice.value), "")
 
 
 def page_column(controls: list[ft.Control], *, scroll: bool = True) -> ft.Control:
