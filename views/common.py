@@ -137,8 +137,10 @@ def chosen_text(choice: ft.Dropdown) -> str:
 
 def page_column(controls: list[ft.Control], *, scroll: bool = True) -> ft.Control:
     """Content centred with a readable width on tablets, edge to edge on phones."""
+    # The top space lies inside the scrolling column: a first field's floating label
+    # stands above the field and was cut off by the column's edge.
     column = ft.Column(
-        controls,
+        [ft.Container(height=0), *controls],
         spacing=16,
         horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
         scroll=ft.ScrollMode.AUTO if scroll else None,
@@ -146,7 +148,7 @@ def page_column(controls: list[ft.Control], *, scroll: bool = True) -> ft.Contro
     )
     return ft.Container(
         content=column,
-        padding=ft.Padding.symmetric(horizontal=16, vertical=12),
+        padding=ft.Padding.only(left=16, right=16, bottom=12),
         width=PAGE_WIDTH,
         expand=True,
     )
