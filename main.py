@@ -183,7 +183,8 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     announce_when_serving(args.host, args.port, open_browser=args.open)
-    # Kept beside the installed client (in .venv): they go when flet-web is reinstalled.
+    # Kept in .venv, named by their content's hash: a new flet-web adds its own files,
+    # and a new .venv starts empty.
     compressed = Compressed(app, Path(sys.prefix) / "compressed-web-client")
     guarded = OriginGuard(compressed, own_origins(args.host, args.port))
     # Open tabs keep their connection; stopping waits a moment for them, then goes
@@ -300,8 +301,8 @@ class Compressed:
         return found
 
     def kept_on_disk(self, whole: bytes, coding: str, digest: bytes) -> bytes:
-        """The compressed copy from an earlier run, or made now and kept for the next:
-        the client's files only change when flet-web is installed anew."""
+        """The compressed copy from an earlier run, or made now and kept for the next
+        (named by the body's hash, so a changed file never meets an old copy)."""
         path = self.folder / f"{digest.hex()}.{coding}" if self.folder else None
         if path is not None and path.exists():
             return path.read_bytes()
