@@ -21,6 +21,7 @@ and nothing is written inside the app bundle.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import os
 import shutil
@@ -182,7 +183,10 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     announce_when_serving(args.host, args.port, open_browser=args.open)
-    guarded = OriginGuard(app, own_origins(args.host, args.port))
+    # Kept in .venv, named by their content's hash: a new flet-web adds its own files,
+    # and a new .venv starts empty.
+    compressed = Compressed(app, Path(sys.prefix) / "compressed-web-client")
+    guarded = OriginGuard(compressed, own_origins(args.host, args.port))
     # Open tabs keep their connection; stopping waits a moment for them, then goes
     # (their drafts are saved when they disconnect).
     uvicorn.run(guarded, host=args.host, port=args.port, log_level="warning",
@@ -215,6 +219,127 @@ class OriginGuard:
                 await send({"type": "websocket.close", "code": 1008})
                 return
         await self.app(scope, receive, send)
+
+
+COMPRESSIBLE = ("text/", "application/javascript", "application/json", "application/wasm",
+                "application/manifest+json", "image/svg+xml", "font/", "application/font",
+                "application/x-font")
+MIN_COMPRESSED = 1024
+BROTLI_QUALITY = 5  # 8.5 MB of WebAssembly in ~1.5 s here; 11 would take ~40 s
+GZIP_LEVEL = 6
+
+
+class Compressed:
+    """Sends the web client compressed to browsers that accept it: Brotli, else gzip.
+
+    Flutter's client is ~14 MB as files (the engine and the app in WebAssembly, fonts)
+    and under 5 MB compressed. Each distinct response body is compressed once per
+    encoding, in a worker thread, and kept (the client's files never change while the
+    app runs), so only the first browser to ask waits for it. The compressed copy
+    carries ``Content-Encoding``, ``Vary: Accept-Encoding`` and a weak ETag, which
+    Starlette's not-modified check still matches. Range requests, HEAD, web sockets and
+    bodies already encoded pass through untouched. With ``folder`` the compressed copies
+    are also kept on disk, so a restarted app does not compress them again."""
+
+    def __init__(self, app: Any, folder: Path | None = None, kept: int = 64) -> None:
+        self.app = app
+        self.folder = folder
+        self.kept = kept
+        self.cache: dict[tuple[str, bytes], bytes] = {}
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        headers = dict(scope.get("headers") or []) if scope["type"] == "http" else {}
+        coding = chosen_encoding(headers.get(b"accept-encoding", b""))
+        if (scope["type"] != "http" or scope.get("method") != "GET" or b"range" in headers
+                or coding is None):
+            await self.app(scope, receive, send)
+            return
+        start: dict[str, Any] = {}
+        body: list[bytes] = []
+
+        async def keep(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                body.append(message.get("body", b""))
+            else:
+                await send(message)
+
+        await self.app(scope, receive, keep)
+        if not start:
+            return
+        whole = b"".join(body)
+        answer = list(start.get("headers", []))
+        kind = dict(answer).get(b"content-type", b"").decode("latin-1")
+        if (start["status"] != 200 or len(whole) < MIN_COMPRESSED
+                or any(k.lower() == b"content-encoding" for k, _ in answer)
+                or not kind.startswith(COMPRESSIBLE)):
+            await send(start)
+            await send({"type": "http.response.body", "body": whole})
+            return
+        packed = await self.packed(whole, coding)
+        changed = [(k, v) for k, v in answer
+                   if k.lower() not in (b"content-length", b"etag", b"vary")]
+        etag = next((v for k, v in answer if k.lower() == b"etag"), None)
+        if etag is not None:
+            changed.append((b"etag", etag if etag.startswith(b"W/") else b"W/" + etag))
+        changed += [(b"content-encoding", coding.encode()), (b"vary", b"Accept-Encoding"),
+                    (b"content-length", str(len(packed)).encode())]
+        await send({**start, "headers": changed})
+        await send({"type": "http.response.body", "body": packed})
+
+    async def packed(self, whole: bytes, coding: str) -> bytes:
+        import asyncio
+
+        key = (coding, hashlib.sha256(whole).digest())
+        found = self.cache.get(key)
+        if found is None:
+            found = await asyncio.to_thread(self.kept_on_disk, whole, *key)
+            if len(self.cache) >= self.kept:
+                self.cache.pop(next(iter(self.cache)))
+            self.cache[key] = found
+        return found
+
+    def kept_on_disk(self, whole: bytes, coding: str, digest: bytes) -> bytes:
+        """The compressed copy from an earlier run, or made now and kept for the next
+        (named by the body's hash, so a changed file never meets an old copy)."""
+        path = self.folder / f"{digest.hex()}.{coding}" if self.folder else None
+        if path is not None and path.exists():
+            return path.read_bytes()
+        packed = compress(whole, coding)
+        if path is not None:
+            with contextlib.suppress(OSError):  # a read-only install just compresses again
+                path.parent.mkdir(parents=True, exist_ok=True)
+                temporary = path.with_suffix(f".{os.getpid()}.tmp")
+                temporary.write_bytes(packed)
+                os.replace(temporary, path)
+        return packed
+
+
+def compress(data: bytes, coding: str) -> bytes:
+    if coding == "br":
+        import brotli
+
+        return bytes(brotli.compress(data, quality=BROTLI_QUALITY))
+    import gzip
+
+    return gzip.compress(data, GZIP_LEVEL, mtime=0)
+
+
+def chosen_encoding(header: bytes) -> str | None:
+    """"br" or "gzip" when Accept-Encoding allows it (Brotli first), else None."""
+    allowed: set[str] = set()
+    for part in header.decode("latin-1").lower().split(","):
+        name, _, params = part.strip().partition(";")
+        q = params.replace(" ", "").removeprefix("q=")
+        if params and q.replace(".", "").strip("0") == "":
+            continue  # q=0: not acceptable
+        allowed.add(name.strip())
+    if "br" in allowed:
+        return "br"
+    if allowed & {"gzip", "*"}:
+        return "gzip"
+    return None
 
 
 SYNC_OFFLINE_EXIT = 3
@@ -333,9 +458,10 @@ def main(argv: list[str] | None = None) -> int:
     if hosted_by_flet():
         return run_hosted()
     argv = sys.argv[1:] if argv is None else argv
-    purpose = "test" if argv[:1] == ["test"] else "app"
+    # Benchmarks need what tests need: Samba, Chromium and Playwright.
+    purpose = "test" if argv[:1] in (["test"], ["bench"]) else "app"
     ensure_environment(purpose, argv)
-    if purpose == "test":
+    if argv[:1] == ["test"]:
         return run_tests(argv[1:])
     if argv[:1] == ["bench"]:
         return bench(argv[1:])

@@ -1,6 +1,8 @@
 """Start-up benchmark: time from starting the run command to its first answered page,
-and which heavy modules it loaded on the way (``-X importtime``): fpdf costs ~0.45 s and
-is only needed when someone exports a PDF.
+which heavy modules it loaded on the way (``-X importtime``): fpdf costs ~0.45 s and
+is only needed when someone exports a PDF; and how many bytes a browser with an empty
+cache fetches before the first screen can be used (Chromium's own count of what came
+over the wire, so compression shows).
 
 Run: ``python main.py bench startup [--quick]``.
 """
@@ -16,8 +18,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests.browser import AppServer, Browser, chromium_path, first_load_bytes
+
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_BUDGET_S = 3.0
+FIRST_LOAD_BUDGET = 5_000_000  # bytes over the wire
 NOT_AT_STARTUP = ("fpdf",)
 
 
@@ -62,6 +67,29 @@ def main(argv: list[str]) -> int:
           f"min {min(times):.2f} s, max {max(times):.2f} s")
     heavy = ", ".join(sorted(loaded)) or "none of " + ", ".join(NOT_AT_STARTUP)
     print(f"imported at start-up: {heavy}")
-    passed = median <= STARTUP_BUDGET_S and not loaded
+    wire = first_load()
+    passed = median <= STARTUP_BUDGET_S and not loaded and wire is not None \
+        and wire <= FIRST_LOAD_BUDGET
     print(f"bench startup: {'PASS' if passed else 'FAIL'}")
     return 0 if passed else 1
+
+
+def first_load() -> int | None:
+    """Bytes over the wire for a first visit, printed with what they unpack to."""
+    executable = chromium_path()
+    if executable is None:
+        print("first load: not measured (Chromium is missing; `python3 main.py test` "
+              "installs it)")
+        return None
+    with tempfile.TemporaryDirectory() as data:
+        server = AppServer(Path(data))
+        server.start()
+        try:
+            with Browser.launch(executable) as browser:
+                first_load_bytes(browser, server.url)  # the app compresses the client once
+                wire, unpacked = first_load_bytes(browser, server.url)
+        finally:
+            server.stop()
+    print(f"first load in a browser with an empty cache: {wire / 1e6:.2f} MB over the "
+          f"wire ({unpacked / 1e6:.2f} MB unpacked; budget {FIRST_LOAD_BUDGET / 1e6:.0f} MB)")
+    return wire

@@ -141,9 +141,15 @@ class Browser:
                 context.close()
 
     @contextlib.contextmanager
-    def page(self, url: str, viewport: ViewportSize = PHONE) -> Iterator[Any]:
+    def page(self, url: str, viewport: ViewportSize = PHONE, *,
+             text_percent: int = 100) -> Iterator[Any]:
+        """A new page (a new app session). ``text_percent`` is the browser's text size,
+        as a person sets it: Flutter's web engine scales text by the page's root font
+        size."""
         page = self.context.new_page()
         page.set_viewport_size(viewport)
+        if text_percent != 100:
+            page.add_init_script(TEXT_SIZE_SCRIPT % text_percent)
         try:
             open_app(page, url)
             yield page
@@ -155,6 +161,31 @@ class Browser:
             raise
         finally:
             page.close()
+
+
+TEXT_SIZE_SCRIPT = """document.addEventListener('DOMContentLoaded', () => {
+  const style = document.createElement('style');
+  style.textContent = 'html { font-size: %d%% !important; }';
+  document.head.appendChild(style);
+});"""
+
+# Each control's box as the accessibility tree has it; one that ends beyond the screen's
+# right edge is cut off (a horizontal scroller is left out: it scrolls on purpose).
+BEYOND_RIGHT_EDGE = """() => {
+  const width = document.documentElement.clientWidth;
+  const inScroller = e => { for (let p = e.parentElement; p; p = p.parentElement) {
+    if (p.scrollWidth > p.clientWidth + 1 && getComputedStyle(p).overflowX !== 'visible')
+      return true; } return false; };
+  return [...document.querySelectorAll('flt-semantics')]
+    .filter(e => e.getBoundingClientRect().right > width + 1 && !inScroller(e))
+    .map(e => (e.getAttribute('aria-label') || e.textContent || e.getAttribute('role') || '?')
+      .trim().slice(0, 60));
+}"""
+
+
+def cut_off(page: Any) -> list[str]:
+    """Names of what sticks out past the right edge of the screen."""
+    return list(page.evaluate(BEYOND_RIGHT_EDGE))
 
 
 def open_app(page: Any, url: str) -> None:
@@ -230,3 +261,26 @@ def painted(page: Any) -> None:
 def screenshot(page: Any, path: Path) -> None:
     painted(page)
     page.screenshot(path=str(path))
+
+
+def first_load_bytes(browser: Browser, url: str) -> tuple[int, int]:
+    """What a browser with an empty cache fetches until the first screen can be used:
+    (bytes over the wire, bytes once unpacked), counted by Chromium itself."""
+    page = browser.context.new_page()
+    cdp = browser.context.new_cdp_session(page)
+    wire: dict[str, int] = {}
+    unpacked: dict[str, int] = {}
+    cdp.on("Network.loadingFinished",
+           lambda e: wire.__setitem__(e["requestId"], int(e["encodedDataLength"])))
+    cdp.on("Network.dataReceived", lambda e: unpacked.__setitem__(
+        e["requestId"], unpacked.get(e["requestId"], 0) + int(e["dataLength"])))
+    try:
+        cdp.send("Network.enable")
+        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        open_app(page, url)
+        page.get_by_role("button").first.wait_for(timeout=60_000)
+        page.wait_for_load_state("networkidle")
+        return sum(wire.values()), sum(unpacked.values())
+    finally:
+        cdp.detach()
+        page.close()

@@ -78,11 +78,10 @@ class FakeClient:
     def find(self, kind: type[T], **props: Any) -> T:
         found = [
             c for c in self.controls()
-            if isinstance(c, kind) and all(_matches(getattr(c, k, None), v)
-                                           for k, v in props.items())
+            if isinstance(c, kind) and all(_matches(_prop(c, k), v) for k, v in props.items())
         ]
         if not found:
-            near = sorted({str(getattr(c, k, None)) for c in self.controls()
+            near = sorted({str(_prop(c, k)) for c in self.controls()
                            if isinstance(c, kind) for k in props})
             raise AssertionError(f"no {kind.__name__} with {props}; there are {near[:40]}")
         return found[0]
@@ -127,6 +126,29 @@ def _strings_of(control: Any) -> Iterator[str]:
     if isinstance(control, ft.TextField) and isinstance(control.value, str) \
             and control.read_only:
         yield control.value
+
+
+def accessible_name(control: Any) -> str:
+    """The name the browser gives a control, as far as its Flet properties tell: an icon
+    button by its icon's semantics label (a tooltip names only the tooltip, not the
+    button), a button by its text, a field or box by its label."""
+    icon = getattr(control, "icon", None)
+    if isinstance(control, ft.IconButton | ft.FloatingActionButton) and not isinstance(
+            getattr(control, "content", None), str):
+        return str(getattr(icon, "semantics_label", None) or "")
+    content = getattr(control, "content", None)
+    if isinstance(content, str):
+        return content
+    if isinstance(content, ft.Text):
+        return str(content.semantics_label or content.value or "")
+    label = getattr(control, "label", None)
+    if isinstance(label, ft.Text):
+        return str(label.semantics_label or label.value or "")
+    return str(label or "")
+
+
+def _prop(control: Any, name: str) -> Any:
+    return accessible_name(control) if name == "name" else getattr(control, name, None)
 
 
 def _matches(actual: Any, wanted: Any) -> bool:

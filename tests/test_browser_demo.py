@@ -26,7 +26,7 @@ def test_a_newcomer_tries_the_demo_in_english_and_rates_a_competence(
         expect(page.get_by_text(re.compile(r"Follow-up \(1\)"))).to_be_visible()
         expect(page.get_by_text(re.compile("123456"))).to_be_visible()
         screenshot(page, artifacts / "tablet-10-demo-home-en.png")
-        page.get_by_label("Lock").click()
+        page.get_by_role("button", name="Lock", exact=True).click()
         expect(page.get_by_role("button", name=re.compile("^Profile: Boat"))).to_be_visible()
         expect(page.get_by_role("button", name=re.compile("^Profile: Heart"))).to_be_visible()
         screenshot(page, artifacts / "tablet-11-two-profiles.png")

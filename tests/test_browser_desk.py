@@ -29,7 +29,7 @@ def test_a_leader_plans_the_year_sees_a_follow_up_go_overdue_and_reminds(
         unlock(page, "Hjerte", "Mette Holm")
         page.get_by_role("button", name="Årshjul og status").click()
         expect(page.get_by_text("Status pr. medarbejder")).to_be_visible()
-        page.get_by_label(f"Næste år ({next_year})").click()
+        page.get_by_role("button", name=f"Næste år ({next_year})", exact=True).click()
         expect(page.get_by_text(str(next_year), exact=True)).to_be_visible()
         page.get_by_role("button", name="Vis forslag").click()
         page.get_by_role("button", name="Planlæg alle (4)").click()
@@ -52,7 +52,7 @@ def test_a_leader_plans_the_year_sees_a_follow_up_go_overdue_and_reminds(
         page.get_by_role("button", name="Send påmindelse til Anna Sørensen").click()
         expect(page.get_by_text("Påmindelsen til Anna Sørensen sendes ved næste "
                                 "synkronisering.")).to_be_visible()
-        page.get_by_label("Tilbage").click()
+        page.get_by_role("button", name="Tilbage", exact=True).click()
         expect(page.get_by_text("Hej Mette Holm")).to_be_visible()
         synced(page)
         lock(page)
@@ -108,7 +108,7 @@ def test_med_sees_only_hidden_numbers_for_a_small_team_and_a_person_finds_their_
         archive = download(page, "Hent mine data (ZIP)", tmp_path)
         with zipfile.ZipFile(archive) as opened:
             assert "data.json" in opened.namelist()
-        page.get_by_label("Tilbage").click()
+        page.get_by_role("button", name="Tilbage", exact=True).click()
         lock(page)
     with browser.page(app_server.url, PHONE) as page:
         unlock(page, "Sol", "Henrik Lund")

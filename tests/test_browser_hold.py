@@ -49,7 +49,7 @@ def synced(page: Any) -> None:
 
 
 def lock(page: Any) -> None:
-    page.get_by_label("Lås", exact=True).click()
+    page.get_by_role("button", name="Lås", exact=True).click()
     expect(page.get_by_role("button", name="Profil: Båd")).to_be_visible(timeout=15_000)
 
 
@@ -105,7 +105,7 @@ def test_a_leader_and_an_employee_hold_a_mus_and_both_sign_on_one_tablet(
 
         # Mette plans Anna's MUS and takes the invitation with her.
         unlock(page, "Hjerte", "Mette Holm")
-        page.get_by_label("Planlæg en samtale").click()
+        page.get_by_role("button", name="Planlæg en samtale", exact=True).click()
         anna = page.get_by_role("checkbox", name="Anna Sørensen")
         anna.click()
         expect(anna).to_be_checked()
@@ -124,7 +124,7 @@ def test_a_leader_and_an_employee_hold_a_mus_and_both_sign_on_one_tablet(
         page.get_by_role("button", name="Forbered dig").click()
         type_into(page, "Svar på spørgsmål 1", "Anna tager ansvar for hjælpemidlerne.")
         expect(page.get_by_text(re.compile(r"Gemt \d\d\.\d\d"))).to_be_visible(timeout=10_000)
-        page.get_by_label("Gem og gå til oversigten").click()
+        page.get_by_role("button", name="Gem og gå til oversigten", exact=True).click()
         synced(page)
         lock(page)
 
@@ -187,7 +187,7 @@ def test_a_leader_and_an_employee_hold_a_mus_and_both_sign_on_one_tablet(
         expect(page.get_by_text(re.compile("^Lederen skal godkende mål 2, før"))).to_be_visible()
         expect(page.get_by_role("button", name="Underskriv som Mette Holm")).to_be_disabled()
         screenshot(page, artifacts / "tablet-23b-agreement-awaits-approval.png")
-        page.get_by_label("Tilbage", exact=True).click()
+        page.get_by_role("button", name="Tilbage", exact=True).click()
         page.get_by_role("button", name="Åbn referat og aftale").click()
         next_step(page, 4, 5)
         page.get_by_role("checkbox", name="Mål 2 godkendt af lederen").click()
@@ -250,7 +250,7 @@ def test_a_team_draws_a_dialog_card_reads_an_exercise_and_makes_a_team_plan(
         type_into(page, "Frist for handlingen",
                   danish(TODAY + dt.timedelta(days=30)))
         page.get_by_role("button", name="Tilføj handling").click()
-        expect(page.get_by_role("group", name=re.compile(
+        expect(page.get_by_role("button", name=re.compile(
             "^Fjern handlingen »Fast sparring om forflytning hver tirsdag«"))).to_be_visible()
         screenshot(page, artifacts / "phone-24-team-plan.png")
         page.get_by_role("checkbox", name="Opsummering").click()

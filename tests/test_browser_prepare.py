@@ -37,7 +37,7 @@ def wait_saved(page: Page) -> None:
 def create_profile(page: Page, artifacts: Path) -> str:
     page.get_by_role("button", name="Opret profil").click()
     type_into(page, "Dit navn", NAME)
-    page.get_by_label("Symbol: Båd").click()
+    page.get_by_role("button", name="Symbol: Båd", exact=True).click()
     type_into(page, "PIN-kode", PIN, exact=True)
     type_into(page, "Gentag PIN-kode", PIN)
     screenshot(page, artifacts / "phone-01-create-profile.png")
@@ -57,7 +57,7 @@ def create_profile(page: Page, artifacts: Path) -> str:
 
 def start_mus(page: Page) -> None:
     expect(page.get_by_text(f"Hej {NAME}")).to_be_visible()
-    page.get_by_label("Ny samtale").click()
+    page.get_by_role("button", name="Ny samtale", exact=True).click()
     type_into(page, "Din leders navn", LEADER)
     planned = TODAY + dt.timedelta(days=14)
     type_into(page, "Dato for samtalen", planned.strftime("%d-%m-%Y"))

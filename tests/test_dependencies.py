@@ -25,7 +25,7 @@ MOBILE_INDEX_PROVIDES = frozenset({
 # Never in the core: no phone has them (or they serve a browser, which a phone does not).
 SERVER_ONLY = frozenset({
     "flet-web", "fastapi", "uvicorn", "uvloop", "httptools", "watchfiles", "websockets",
-    "pydantic-core",
+    "pydantic-core", "brotli",
 })
 
 

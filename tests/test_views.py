@@ -28,7 +28,7 @@ from tests.app_fixtures import (
     open_label,
 )
 from tests.clock import TODAY, day_clock
-from tests.flet_fake import FakeClient, run
+from tests.flet_fake import FakeClient, accessible_name, run, walk
 from views.app import make_main
 
 LIBRARY = load_library()
@@ -45,26 +45,40 @@ async def started(data_dir: Path) -> FakeClient:
 def unlabelled(client: FakeClient) -> list[str]:
     """Controls a screen reader (or a test) could not name."""
     problems = []
+    # A dropdown or a tappable container inside a labelled Semantics is named by it.
+    named_inside = {id(inner) for outer in client.controls()
+                    if isinstance(outer, ft.Semantics) and outer.label
+                    for inner in walk(outer.content)}
     for control in client.controls():
         if isinstance(control, ft.TextField | ft.Switch | ft.Checkbox | ft.Radio):
             if not control.label:
                 problems.append(type(control).__name__)
+            if isinstance(control, ft.TextField) and control.can_reveal_password:
+                problems.append(f"Flutter's reveal button in {control.label}")
+        elif isinstance(control, ft.Dropdown) and id(control) not in named_inside:
+            problems.append(f"Dropdown {control.label} (a closed one is an unnamed button)")
+        elif isinstance(control, ft.Text) and control.selectable \
+                and not control.semantics_label:
+            problems.append("selectable Text (an unnamed text field in the browser)")
         elif isinstance(control, ft.IconButton | ft.FloatingActionButton):
-            if not control.tooltip:
+            if not accessible_name(control):  # a tooltip names the tooltip, not the button
                 problems.append(f"{type(control).__name__}({control.icon})")
         elif isinstance(
             control,
             ft.Button | ft.FilledButton | ft.OutlinedButton | ft.TextButton
             | ft.FilledTonalButton,
-        ) and not (control.content or control.tooltip):
-            problems.append(type(control).__name__)
+        ):
+            if not accessible_name(control):
+                problems.append(type(control).__name__)
+            elif control.tooltip:  # it pops up over the content at a tap, and says no more
+                problems.append(f"tooltip on »{accessible_name(control)}«")
         elif isinstance(control, ft.Chip) and not control.label:
             problems.append("Chip")
         elif isinstance(control, ft.ListTile) and control.on_click \
                 and not (control.tooltip or card_name(control)):
             problems.append("clickable ListTile")
         elif isinstance(control, ft.Container) and control.on_click \
-                and not control.tooltip:
+                and not control.tooltip and id(control) not in named_inside:
             problems.append(f"clickable {type(control).__name__}")
     return problems
 
@@ -77,9 +91,7 @@ def same_names(client: FakeClient) -> list[tuple[str, str]]:
             key = ("chip", control.label.semantics_label or control.label.value or "")
         elif isinstance(control, ft.Button | ft.FilledButton | ft.OutlinedButton
                         | ft.TextButton | ft.FilledTonalButton | ft.IconButton):
-            content = getattr(control, "content", None)
-            name = content if isinstance(content, str) else control.tooltip
-            key = ("button", str(name or ""))
+            key = ("button", accessible_name(control) or str(control.tooltip or ""))
         elif isinstance(control, ft.Checkbox | ft.Radio | ft.Switch | ft.TextField
                         | ft.Dropdown):
             key = (type(control).__name__, str(control.label or ""))
@@ -87,6 +99,18 @@ def same_names(client: FakeClient) -> list[tuple[str, str]]:
             continue
         seen[key] = seen.get(key, 0) + 1
     return [key for key, count in seen.items() if count > 1]
+
+
+def in_reading_order(controls: list[Any]) -> list[Any]:
+    """The controls as a person reads them down the screen (depth first, in order)."""
+    found: list[Any] = []
+    for control in controls:
+        found.append(control)
+        inner = getattr(control, "controls", None) or []
+        content = getattr(control, "content", None)
+        found.extend(in_reading_order([*([content] if isinstance(content, ft.Control) else []),
+                                       *inner]))
+    return found
 
 
 def card_name(tile: ft.ListTile) -> str:
@@ -199,8 +223,8 @@ def test_a_full_disk_while_typing_is_shown_and_the_answer_is_saved_once_there_is
         assert field.value == "Borgerne siger tak"
         await client.fire(field, "blur")
         assert any(text.startswith("Gemt ") for text in client.texts())
-        await click(client, ft.IconButton, tooltip="Gem og gå til oversigten")
-        await click(client, ft.IconButton, tooltip="Lås")
+        await click(client, ft.IconButton, name="Gem og gå til oversigten")
+        await click(client, ft.IconButton, name="Lås")
         assert "Vælg din profil" in client.texts()
         assert not [text for text in client.texts() if "{" in text]
 
@@ -275,10 +299,10 @@ def test_a_failed_save_keeps_the_vault_open_instead_of_locking(
         await client.fire(field, "change")
         with monkeypatch.context() as patched:
             patched.setattr(os, "fsync", no_space)
-            await click(client, ft.IconButton, tooltip="Gem og gå til oversigten")
+            await click(client, ft.IconButton, name="Gem og gå til oversigten")
             assert field.value == "vigtigt svar"
             assert any(text.startswith("Ikke gemt") for text in client.texts())
-        await click(client, ft.IconButton, tooltip="Gem og gå til oversigten")
+        await click(client, ft.IconButton, name="Gem og gå til oversigten")
         assert "Hej Anna Sørensen" in client.texts()
 
     run(scenario())
@@ -312,7 +336,7 @@ def test_a_conflict_shows_on_home_and_is_settled_on_its_screen(tmp_path: Path) -
         await open_card(client, "1 svar skal afklares")
         assert {"fra kontoret", "fra tabletten"} <= set(client.texts())
         assert not unlabelled(client)
-        await click(client, ft.FilledTonalButton, tooltip="Behold Version 2 for konflikt 1")
+        await click(client, ft.FilledTonalButton, name="Behold Version 2 for konflikt 1")
         assert "Der er ingen konflikter. Alt er afklaret." in client.texts()
 
     run(scenario())
@@ -326,7 +350,7 @@ def test_joining_an_organisation_and_hr_approving_on_screen(tmp_path: Path) -> N
         client = await started(tmp_path / "tablet")
         client.type_into(client.find(ft.TextField, label="PIN-kode"), "246810")
         await click(client, ft.FilledButton, content="Lås op")
-        await click(client, ft.IconButton, tooltip="Indstillinger")
+        await click(client, ft.IconButton, name="Indstillinger")
         await click(client, ft.OutlinedButton, content="Organisation")
         await click(client, ft.FilledButton, content="Find organisationen på fællesdrevet")
         assert "Fundet: Demo Kommune" in client.texts()
@@ -339,11 +363,11 @@ def test_joining_an_organisation_and_hr_approving_on_screen(tmp_path: Path) -> N
     async def approve() -> None:
         client = await started(tmp_path / "office")
         await unlock_as(client, "Sol")
-        await click(client, ft.IconButton, tooltip="Indstillinger")
+        await click(client, ft.IconButton, name="Indstillinger")
         await click(client, ft.OutlinedButton, content="Organisation")
         assert "Anmodninger om adgang (1)" in client.texts()
         assert not unlabelled(client)
-        await click(client, ft.FilledButton, tooltip="Godkend Birgitte Holm")
+        await click(client, ft.FilledButton, name="Godkend Birgitte Holm")
         assert "Birgitte Holm er godkendt og står nu på medarbejderlisten." in client.texts()
 
     run(ask())
@@ -354,16 +378,32 @@ async def as_mette(data_dir: Path) -> FakeClient:
     """The demo, locked, then Mette (the leader) unlocked."""
     client = await started(data_dir)
     await click(client, ft.OutlinedButton, content="Prøv med demodata")
-    await click(client, ft.IconButton, tooltip="Lås")
+    await click(client, ft.IconButton, name="Lås")
     await unlock_as(client, "Hjerte")
     assert "Hej Mette Holm" in client.texts()
     return client
 
 
+def test_a_closed_dropdown_tells_a_screen_reader_its_name_and_its_chosen_value(
+    data_dir: Path,
+) -> None:
+    async def scenario() -> None:
+        client = await as_mette(data_dir)
+        await click(client, ft.FloatingActionButton, name="Planlæg en samtale")
+        said = client.find(ft.Semantics, label="Bisidder (fx tillidsrepræsentant)")
+        assert said.value == "Ingen"
+        companion = client.find(ft.Dropdown, label="Bisidder (fx tillidsrepræsentant)")
+        companion.value = next(o.key for o in companion.options if o.text == "Anna Sørensen")
+        await client.fire(companion, "select", companion.value)
+        assert said.value == "Anna Sørensen"
+
+    run(scenario())
+
+
 def test_planning_for_someone_without_a_profile_says_how_to_invite_them(data_dir: Path) -> None:
     async def scenario() -> None:
         client = await as_mette(data_dir)
-        await click(client, ft.FloatingActionButton, tooltip="Planlæg en samtale")
+        await click(client, ft.FloatingActionButton, name="Planlæg en samtale")
         assert not unlabelled(client)
         await click(client, ft.FilledButton, content="Planlæg og lav invitation")
         assert "Vælg en dato for samtalen." in client.texts()
@@ -392,7 +432,7 @@ def test_every_step_of_holding_a_mus_and_a_tus_names_its_controls(data_dir: Path
         await click(client, ft.FilledButton, content="Afslut samtalen")
         assert "Samtalen er afsluttet og gemt." in client.texts()
         assert not unlabelled(client)
-        await click(client, ft.IconButton, tooltip="Tilbage")
+        await click(client, ft.IconButton, name="Tilbage")
         await open_card(client, open_label(
             "TUS med Anna Sørensen, Jonas Nielsen, Fatima Ali, Lars Kristensen", DEMO_TUS_AT))
         await click(client, ft.FilledButton, content="Hold samtalen")
@@ -406,6 +446,27 @@ def test_every_step_of_holding_a_mus_and_a_tus_names_its_controls(data_dir: Path
             assert text in client.texts(), section
             assert not unlabelled(client), section
             assert not same_names(client), section
+
+    run(scenario())
+
+
+def test_holding_a_mus_shows_the_minutes_first_and_one_line_for_what_nobody_answered(
+    data_dir: Path,
+) -> None:
+    async def scenario() -> None:
+        client = await as_mette(data_dir)
+        await open_card(client, open_label("MUS med Anna Sørensen", DEMO_MUS_AT))
+        await click(client, ft.FilledButton, content="Hold samtalen")
+        shown = [c for c in in_reading_order(client.page.controls)
+                 if isinstance(c, ft.TextField) or (isinstance(c, ft.Text) and c.value)]
+        first_question = next(i for i, c in enumerate(shown)
+                              if isinstance(c, ft.Text) and (c.value or "").startswith("1. "))
+        minutes = next(i for i, c in enumerate(shown) if isinstance(c, ft.TextField)
+                       and str(c.label).startswith("Referat – "))
+        assert minutes < first_question
+        # Neither Anna (not shared) nor Mette has answered: one line, not two boxes.
+        assert "Ikke besvaret af nogen" in client.texts()
+        assert "Ikke delt med dig" not in client.texts()
 
     run(scenario())
 
@@ -494,7 +555,7 @@ def test_the_leader_plans_the_year_for_the_team_around_other_activities(
             client.texts())
         assert not unlabelled(client)
         next_year = TODAY.year + 1
-        await click(client, ft.IconButton, tooltip=f"Næste år ({next_year})")
+        await click(client, ft.IconButton, name=f"Næste år ({next_year})")
         client.type_into(client.find(ft.TextField, label="Andre aktiviteter i perioden"),
                          "Trivselsmåling; 01-03")
         await click(client, ft.OutlinedButton, content="Vis forslag")
@@ -553,7 +614,7 @@ def test_the_year_planner_offers_dates_in_the_year_shown_or_says_there_is_no_roo
         await client.start(make_main(device, LIBRARY, lang="da", idle_seconds=300,
                                      clock=Clock(day)))
         await click(client, ft.OutlinedButton, content="Prøv med demodata")
-        await click(client, ft.IconButton, tooltip="Lås")
+        await click(client, ft.IconButton, name="Lås")
         await unlock_as(client, "Hjerte")
         await click(client, ft.OutlinedButton, content="Årshjul og status")
         year, later = day.year, day.year + 1
@@ -569,13 +630,13 @@ def test_the_year_planner_offers_dates_in_the_year_shown_or_says_there_is_no_roo
             assert client.find(ft.TextField, label="Til dato").value == f"15-12-{year}"
             await click(client, ft.OutlinedButton, content="Vis forslag")
             assert any(t.startswith("Forslag: 4 samtaler") for t in client.texts())
-            await click(client, ft.IconButton, tooltip=f"Næste år ({later})")
+            await click(client, ft.IconButton, name=f"Næste år ({later})")
         assert client.find(ft.TextField, label="Fra dato").value == f"15-01-{later}"
         assert client.find(ft.TextField, label="Til dato").value == f"15-06-{later}"
         await click(client, ft.OutlinedButton, content="Vis forslag")
         assert any(t.startswith("Forslag: 4 samtaler") for t in client.texts())
-        await click(client, ft.IconButton, tooltip=f"Forrige år ({year})")
-        await click(client, ft.IconButton, tooltip=f"Forrige år ({year - 1})")
+        await click(client, ft.IconButton, name=f"Forrige år ({year})")
+        await click(client, ft.IconButton, name=f"Forrige år ({year - 1})")
         assert f"{year - 1} er gået, så der kan ikke planlægges samtaler i det. Vælg et " \
             "kommende år med pilene øverst." in client.texts()
         assert not unlabelled(client)

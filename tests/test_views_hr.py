@@ -15,17 +15,24 @@ from conversations.courses import Delivery
 from conversations.demo import DEMO_PIN
 from tests.app_fixtures import DEMO_MUS_AT, demo_with_course, session_on
 from tests.clock import TODAY
-from tests.flet_fake import FakeClient, run
+from tests.flet_fake import FakeClient, run, walk
 from tests.test_meeting import switch
 from tests.test_views import click, started, unlabelled, unlock_as
 from views.competence import show_competences
-from views.courses import show_courses
+from views.courses import show_courses, show_new_course
 from views.theme import HEAT
 
 YEAR = DEMO_MUS_AT.year  # the year of the demo MUS whose ratings Anna shares
 REHAB_TIP = ("Rehabilitering · Hjemmeplejen Nord: gennemsnit 2,0 af 5, forventet 4, n=1. "
              "Tryk for at oprette et kursus")
 
+
+
+def cell_named(client: FakeClient, name: str) -> ft.Container:
+    """The heatmap cell a screen reader reads out as ``name``."""
+    cell = client.find(ft.Semantics, label=name).content
+    assert isinstance(cell, ft.Container)
+    return cell
 
 def anna_shares_low_ratings(root: Path) -> None:
     """The demo, Anna's MUS preparation shared with two low ratings and one high, all
@@ -73,15 +80,18 @@ def test_hr_sees_the_teams_gaps_as_coloured_cells_with_readable_numbers(tmp_path
         client = await unlocked(tmp_path, "Sol")
         await go(client, show_competences, "team", YEAR)
         assert not unlabelled(client)
-        rehab = client.find(ft.Container, tooltip=REHAB_TIP)
+        rehab = cell_named(client, REHAB_TIP)
         assert rehab.bgcolor == HEAT["large"] and rehab.on_click is not None
-        training = client.find(ft.Container, tooltip="Træning og bevægelse · Hjemmeplejen Nord: "
+        # The number and the gap in words say what the colour says.
+        shown = sorted(c.value for c in walk(rehab) if isinstance(c, ft.Text))
+        assert shown == ["2,0", "2,0 under"]
+        training = cell_named(client, "Træning og bevægelse · Hjemmeplejen Nord: "
                                      "gennemsnit 5,0 af 5, forventet 4, n=1")
         assert training.bgcolor == HEAT["ok"] and training.on_click is None
         assert "Kursusbehov" in client.texts()
         assert "Demens og psykisk sårbarhed" in client.texts()
         await client.fire(chip(client, "Person"), "select")
-        assert client.find(ft.Container, tooltip="Rehabilitering · Anna Sørensen: "
+        assert cell_named(client, "Rehabilitering · Anna Sørensen: "
                            "gennemsnit 2,0 af 5, forventet 4, n=1. Tryk for at oprette et kursus")
         assert not unlabelled(client)
 
@@ -104,6 +114,27 @@ def test_without_ratings_the_overview_says_none_have_arrived(tmp_path: Path) -> 
     run(scenario())
 
 
+def test_a_course_without_a_competence_is_refused_right_under_the_list_heading(
+    tmp_path: Path,
+) -> None:
+    anna_shares_low_ratings(tmp_path)
+
+    async def scenario() -> None:
+        client = await unlocked(tmp_path, "Sol")
+        await go(client, show_new_course)
+        client.type_into(client.find(ft.TextField, label="Kursets titel"), "Forflytning")
+        await click(client, ft.FilledButton, content="Opret kursus")
+        wanted = "Vælg mindst én kompetence, som kurset udvikler."
+        heading = next(c for c in client.controls() if isinstance(c, ft.Column)
+                       and c.controls and isinstance(c.controls[0], ft.Text)
+                       and c.controls[0].value == "Kompetencer, som kurset udvikler")
+        under = heading.controls[1]
+        assert isinstance(under, ft.Text) and under.visible and under.value == wanted
+        assert client.find(ft.TextField, label="Kursets titel").error is None
+
+    run(scenario())
+
+
 def test_a_gap_cell_opens_a_course_form_that_refuses_a_course_without_title(
     tmp_path: Path,
 ) -> None:
@@ -112,12 +143,13 @@ def test_a_gap_cell_opens_a_course_form_that_refuses_a_course_without_title(
     async def scenario() -> None:
         client = await unlocked(tmp_path, "Sol")
         await go(client, show_competences, "team", YEAR)
-        await click(client, ft.Container, tooltip=REHAB_TIP)
+        await client.fire(cell_named(client, REHAB_TIP), "click")
         assert not unlabelled(client)
         assert client.find(ft.Checkbox, label="Rehabilitering").value is True
         assert client.find(ft.Checkbox, label="Demens og psykisk sårbarhed").value is False
         await click(client, ft.FilledButton, content="Opret kursus")
         assert "Skriv kursets titel." in client.texts()
+        assert client.find(ft.TextField, label="Kursets titel").error == "Skriv kursets titel."
         assert courses_of(client) == []
 
         client.type_into(client.find(ft.TextField, label="Kursets titel"),
@@ -180,7 +212,7 @@ def test_opened_without_a_year_the_overview_shows_the_newest_year_with_ratings(
         client = await unlocked(tmp_path, "Sol")
         await go(client, show_competences)
         assert chip(client, str(TODAY.year - 1)).selected
-        cell = client.find(ft.Container, tooltip="Rehabilitering · Hjemmeplejen Nord: "
+        cell = cell_named(client, "Rehabilitering · Hjemmeplejen Nord: "
                                                  "gennemsnit 2,5 af 5, forventet 4, n=4. "
                                                  "Tryk for at oprette et kursus")
         assert cell.bgcolor == HEAT["medium"]

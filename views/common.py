@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import inspect
 import math
 from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
 
 import flet as ft
 from babel.dates import format_date, format_datetime, format_time
@@ -65,10 +67,81 @@ def when(moment: dt.datetime | dt.date | None, t: Texts) -> str:
     return format_date(moment, t("format.date"), locale=t.lang)
 
 
+def icon_button(icon: ft.IconData, name: str, on_click: Any = None,
+                **options: Any) -> ft.IconButton:
+    """An icon button named on the button itself, as a screen reader announces it: what
+    it does and to what ("Slet mål 2").
+
+    No tooltip: in Flutter's web client a tooltip names only itself, stays over the
+    content after a tap, and a button wrapped in one that changes or goes at a tap (a
+    chosen symbol, the + button leaving with home) takes the keyboard focus from the
+    field tapped next."""
+    return ft.IconButton(icon=ft.Icon(icon, semantics_label=name), on_click=on_click,
+                         **options)
+
+
+def secret_field(label: str, t: Texts, **settings: Any) -> ft.TextField:
+    """A PIN or password field with a button that shows what is typed, named for its
+    field ("Vis det skrevne i »Ny PIN-kode«"): Flutter's own reveal button has no name,
+    and three of them on one screen could not be told apart."""
+    field = ft.TextField(label=label, password=True, **settings)
+
+    def reveal_button() -> ft.IconButton:
+        hidden = bool(field.password)
+        return icon_button(ft.Icons.VISIBILITY if hidden else ft.Icons.VISIBILITY_OFF,
+                           t("common.show_secret" if hidden else "common.hide_secret",
+                             field=label), on_click=toggle)
+
+    def toggle() -> None:
+        field.password = not field.password
+        field.suffix_icon = reveal_button()
+
+    field.suffix_icon = reveal_button()
+    return field
+
+
+def said(shown: str, name: str) -> ft.Text:
+    """A button's short visible text with the fuller name a screen reader reads out
+    ("Godkend" that says "Godkend Birgitte Holm"): a tooltip would name it too, but
+    pops up over the content at a tap."""
+    return ft.Text(shown, semantics_label=name)
+
+
+def named(choice: ft.Dropdown) -> ft.Control:
+    """A dropdown as wide as its place, so the chosen value is not cut on a phone, and
+    named as a screen reader meets it: Flutter leaves a closed dropdown an unnamed
+    button, so its label and chosen value are merged into that button (the value kept
+    up to date as the choice changes). In a ResponsiveRow the dropdown's ``col`` holds."""
+    if choice.width is None:
+        choice.expand = True
+    said_value = ft.Semantics(label=str(choice.label or ""), value=chosen_text(choice),
+                              content=ft.Row([choice], spacing=0))
+    before = choice.on_select
+
+    async def selected(e: ft.Event[ft.Dropdown]) -> None:
+        said_value.value = chosen_text(choice)
+        if before is None:
+            return
+        outcome = before(e) if inspect.signature(before).parameters else before()  # type: ignore[call-arg]
+        if inspect.isawaitable(outcome):
+            await outcome
+
+    choice.on_select = selected
+    return ft.MergeSemantics(said_value, col=choice.col)
+
+
+def chosen_text(choice: ft.Dropdown) -> str:
+    """The text of the option chosen in ``choice``, or "" when none is."""
+    return next((o.text or o.key or "" for o in choice.options or []
+                 if o.key == choice.value), "")
+
+
 def page_column(controls: list[ft.Control], *, scroll: bool = True) -> ft.Control:
     """Content centred with a readable width on tablets, edge to edge on phones."""
+    # The top space lies inside the scrolling column: a first field's floating label
+    # stands above the field and was cut off by the column's edge.
     column = ft.Column(
-        controls,
+        [ft.Container(height=0), *controls],
         spacing=16,
         horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
         scroll=ft.ScrollMode.AUTO if scroll else None,
@@ -76,7 +149,7 @@ def page_column(controls: list[ft.Control], *, scroll: bool = True) -> ft.Contro
     )
     return ft.Container(
         content=column,
-        padding=ft.Padding.symmetric(horizontal=16, vertical=12),
+        padding=ft.Padding.only(left=16, right=16, bottom=12),
         width=PAGE_WIDTH,
         expand=True,
     )

@@ -19,7 +19,7 @@ from conversations.directory import Member
 from conversations.model import InputRejected
 from conversations.overview import Cell, Grouping, Rating, heat
 from storage import StorageError
-from views.common import describe, page_column
+from views.common import PAGE_WIDTH, describe, page_column
 from views.shell import Route
 from views.theme import HEAT, HEAT_TEXT
 from views.widgets import back_bar
@@ -32,6 +32,7 @@ HEAT_COLOURS: Mapping[str, str] = HEAT
 NAME_WIDTH = 132
 CELL_WIDTH = 92
 CELL_HEIGHT = 44
+HEADER_HEIGHT = 52
 TOP_DEMAND = 8
 YEARS_BACK = 2
 
@@ -170,7 +171,7 @@ async def show_competences(shell: Shell, grouping: str = "team", year: int | Non
         body += [heatmap(shell, grouped, shown, competences, data, t), legend(t)]
     body += demand_section(shell, data, t)
     body.append(ft.Row([ft.OutlinedButton(
-        t("heat.catalogue"), icon=ft.Icons.SCHOOL, tooltip=t("heat.catalogue"),
+        t("heat.catalogue"), icon=ft.Icons.SCHOOL,
         on_click=open_catalogue(shell))]))
     shell.show(page_column(body), back_bar(shell, title))
 
@@ -191,51 +192,66 @@ def new_course(shell: Shell, competence_id: str) -> Callable[[], Awaitable[None]
 
 def heatmap(shell: Shell, grouping: Grouping, cells: Mapping[str, Mapping[str, Cell]],  # noqa: PLR0917
             competences: Sequence[Competence], data: Loaded, t: Texts) -> ft.Control:
-    """Scrolls sideways on a phone; the numbers stay readable without the colours."""
+    """The names stand still on the left; the competences scroll sideways beside them,
+    with a scroll bar always shown and a line saying so when they do not all fit. Each
+    cell says its number and its gap in words, so nothing rests on the colour alone."""
     labels = {key: group_label(key, grouping, data.members, t) for key in cells}
-    header: list[ft.Control] = [ft.Container(width=NAME_WIDTH)]
+    names: list[ft.Control] = [ft.Container(width=NAME_WIDTH, height=HEADER_HEIGHT)]
+    header: list[ft.Control] = []
     for competence in competences:
         name = t.localize(competence.name)
-        long = t.localize(competence.description)
         header.append(ft.Container(
             ft.Text(name, size=11, max_lines=3, overflow=ft.TextOverflow.ELLIPSIS,
                     text_align=ft.TextAlign.CENTER),
-            width=CELL_WIDTH, height=52, alignment=ft.Alignment.BOTTOM_CENTER,
-            tooltip=f"{name}: {long}" if long else name))
+            width=CELL_WIDTH, height=HEADER_HEIGHT, alignment=ft.Alignment.BOTTOM_CENTER))
     rows: list[ft.Control] = [ft.Row(header, spacing=4, wrap=False)]
     for key in sorted(cells, key=lambda k: labels[k].casefold()):
         label = labels[key]
-        row: list[ft.Control] = [ft.Container(
+        names.append(ft.Container(
             ft.Text(label, max_lines=2, overflow=ft.TextOverflow.ELLIPSIS,
                     weight=ft.FontWeight.W_500),
-            width=NAME_WIDTH, height=CELL_HEIGHT, alignment=ft.Alignment.CENTER_LEFT,
-            tooltip=label)]
-        for competence in competences:
-            row.append(heat_cell(shell, cells[key].get(competence.id), competence, label,
-                                 data.hr, t))
-        rows.append(ft.Row(row, spacing=4, wrap=False))
-    return ft.Row([ft.Column(rows, spacing=4)], scroll=ft.ScrollMode.AUTO)
+            width=NAME_WIDTH, height=CELL_HEIGHT, alignment=ft.Alignment.CENTER_LEFT))
+        rows.append(ft.Row([heat_cell(shell, cells[key].get(c.id), c, label, data.hr, t)
+                            for c in competences], spacing=4, wrap=False))
+    grid = ft.Row([
+        ft.Column(names, spacing=4),
+        ft.Row([ft.Column(rows, spacing=4)], scroll=ft.ScrollMode.ALWAYS, expand=True),
+    ], spacing=4, vertical_alignment=ft.CrossAxisAlignment.START)
+    room = min(shell.page.width or PAGE_WIDTH, PAGE_WIDTH) - 32 - NAME_WIDTH
+    if len(competences) * (CELL_WIDTH + 4) <= room:
+        return grid
+    hint = ft.Row([ft.Icon(ft.Icons.SWIPE_LEFT, size=18, color=ft.Colors.PRIMARY),
+                   ft.Text(t("heat.scroll_hint", count=len(competences)), size=12,
+                           expand=True)], spacing=6)
+    return ft.Column([hint, grid], spacing=6)
 
 
 def heat_cell(shell: Shell, cell: Cell | None, competence: Competence, group: str,  # noqa: PLR0917
               can_create: bool, t: Texts) -> ft.Control:
     name = t.localize(competence.name)
     if cell is None or cell.mean is None:
-        bucket, shown = "none", "–"
+        bucket, shown, gap_words = "none", "–", ""
         tip = t("heat.cell_empty", competence=name, group=group)
     else:
         bucket, shown = heat(cell.gap), decimal(cell.mean, t)
         tip = t("heat.cell", competence=name, group=group, mean=shown,
                 expected=int(competence.expected), count=cell.count)
+        gap_words = t("heat.gap_below", gap=decimal(cell.gap, t)) \
+            if cell.gap is not None and cell.gap > 0 else t("heat.gap_ok")
     gap = cell.gap if cell is not None else None
     clickable = can_create and gap is not None and gap > 0
     if clickable:
         tip = f"{tip}. {t('heat.tap_for_course')}"
-    return ft.Container(
-        ft.Text(shown, weight=ft.FontWeight.BOLD, color=HEAT_TEXT),
+    # Named by its semantics label, not a tooltip: a tooltip stayed over the next cells
+    # after a tap on a phone.
+    return ft.Semantics(content=ft.Container(
+        ft.Column([ft.Text(shown, weight=ft.FontWeight.BOLD, color=HEAT_TEXT),
+                   ft.Text(gap_words, size=10, color=HEAT_TEXT)],
+                  spacing=0, tight=True, horizontal_alignment=ft.CrossAxisAlignment.CENTER),
         width=CELL_WIDTH, height=CELL_HEIGHT, alignment=ft.Alignment.CENTER,
         bgcolor=HEAT_COLOURS[bucket], border_radius=ft.BorderRadius.all(6),
-        tooltip=tip, on_click=new_course(shell, competence.id) if clickable else None,
+        on_click=new_course(shell, competence.id) if clickable else None,
+        data=competence.id), label=tip, button=clickable, container=True,
         data=competence.id)
 
 

@@ -11,7 +11,7 @@ from conversations.model import InputRejected
 from resources.texts import Texts
 from services.session import ConflictItem
 from storage import StorageError
-from views.common import WIDE, busy, describe, page_column
+from views.common import WIDE, busy, describe, icon_button, page_column, said
 
 if TYPE_CHECKING:
     from views.shell import Shell
@@ -36,8 +36,7 @@ async def show_conflicts(shell: Shell) -> None:
     shell.show(
         page_column(body),
         ft.AppBar(
-            leading=ft.IconButton(ft.Icons.ARROW_BACK, tooltip=t("common.back"),
-                                  on_click=shell.go_home),
+            leading=icon_button(ft.Icons.ARROW_BACK, t("common.back"), on_click=shell.go_home),
             title=ft.Text(t("conflict.title", count=len(items))),
         ),
     )
@@ -50,8 +49,9 @@ def conflict_card(shell: Shell, item: ConflictItem, number: int, wide: bool) -> 
 
     def side(value: Any, choice: str, label: str) -> ft.Control:
         button = ft.FilledTonalButton(
-            t("conflict.keep", version=label), icon=ft.Icons.CHECK,
-            tooltip=t("conflict.keep_named", version=label, number=number),
+            said(t("conflict.keep", version=label),
+                 t("conflict.keep_named", version=label, number=number)),
+            icon=ft.Icons.CHECK,
         )
 
         async def keep() -> None:
@@ -69,7 +69,8 @@ def conflict_card(shell: Shell, item: ConflictItem, number: int, wide: bool) -> 
         buttons.append(button)
         return ft.Container(
             ft.Column([ft.Text(label, weight=ft.FontWeight.BOLD),
-                       ft.Text(shown(value, t), selectable=True), button], spacing=8),
+                       ft.Text(text := shown(value, t), selectable=True,
+                               semantics_label=text), button], spacing=8),
             padding=12, expand=True, border_radius=ft.BorderRadius.all(8),
             bgcolor=ft.Colors.SURFACE_CONTAINER_HIGH,
         )

@@ -13,7 +13,7 @@ from conversations.agreements import AgreementStatus
 from conversations.model import InputRejected, Kind, State, shared_by
 from services.meeting import Meeting, file_stem
 from storage import StorageError
-from views.common import busy, describe, page_column, symbol, when
+from views.common import busy, describe, page_column, secret_field, symbol, when
 from views.shell import Route
 from views.widgets import back_bar, export_button, opened, sharing_text, title_of
 
@@ -63,20 +63,20 @@ async def show_conversation(shell: Shell, conversation_id: str, notice: str = ""
     before = conversation.state in (State.PLANNED, State.INVITED, State.PREPARING)
     if before and conversation.kind is not Kind.FOLLOW_UP:
         actions.append(ft.FilledButton(
-            t("conv.prepare"), icon=ft.Icons.EDIT_NOTE, tooltip=t("conv.prepare"),
+            t("conv.prepare"), icon=ft.Icons.EDIT_NOTE,
             on_click=shell.to(_prepare, conversation.id)))
     if leading and conversation.state is not State.CANCELLED:
         label = t("conv.hold") if before else t("conv.reopen")
-        actions.append(ft.FilledButton(label, icon=ft.Icons.GROUPS, tooltip=label,
+        actions.append(ft.FilledButton(label, icon=ft.Icons.GROUPS,
                                        on_click=shell.to(_hold, conversation.id)))
         if before:
             actions.append(ft.OutlinedButton(
-                t("conv.invitation"), icon=ft.Icons.MAIL, tooltip=t("conv.invitation"),
+                t("conv.invitation"), icon=ft.Icons.MAIL,
                 on_click=shell.to(show_invitation, conversation.id, ())))
     agreed = meeting.agreement is not None or conversation.state in (State.HELD, State.AGREED)
     if agreed and not conversation.kind.is_team:
         actions.append(ft.FilledButton(
-            t("conv.agreement"), icon=ft.Icons.DRAW, tooltip=t("conv.agreement"),
+            t("conv.agreement"), icon=ft.Icons.DRAW,
             on_click=shell.to(show_agreement, conversation.id)))
     if conversation.kind.is_team and meeting.plan is not None and meeting.saved_plan:
         actions.append(export_button(
@@ -278,7 +278,7 @@ async def show_agreement(shell: Shell, conversation_id: str, notice: str = "") -
         for other in others:
             label = t("agreement.sign_here", name=names.get(other, "?"))
             buttons.append(ft.OutlinedButton(
-                label, icon=ft.Icons.TABLET, tooltip=label, disabled=bool(unapproved),
+                label, icon=ft.Icons.TABLET, disabled=bool(unapproved),
                 on_click=_sign_here_opener(shell, meeting, other, read_months)))
     stem = file_stem(conversation)
     buttons.append(export_button(shell, t("agreement.pdf"), ft.Icons.PICTURE_AS_PDF,
@@ -290,7 +290,7 @@ async def show_agreement(shell: Shell, conversation_id: str, notice: str = "") -
                                      lambda: meetings.follow_up_ics(meeting), message))
     if meetings.leading(conversation) and conversation.state is State.AGREED:
         label = t("agreement.follow_up")
-        buttons.append(ft.OutlinedButton(label, icon=ft.Icons.EVENT_REPEAT, tooltip=label,
+        buttons.append(ft.OutlinedButton(label, icon=ft.Icons.EVENT_REPEAT,
                                          on_click=shell.to(_follow_up, conversation_id)))
     body.append(ft.Column(buttons, spacing=10, horizontal_alignment=ft.CrossAxisAlignment.START))
     body.append(message)
@@ -322,7 +322,7 @@ def _sign_here_opener(shell: Shell, meeting: Meeting, other: str,
         own = session.unlocked_vault().id
         chosen: dict[str, str | None] = {"id": None}
         tiles = ft.Row(wrap=True, spacing=8)
-        pin = ft.TextField(label=t("unlock.pin"), password=True, can_reveal_password=True)
+        pin = secret_field(t("unlock.pin"), t)
         error = ft.Text("", color=ft.Colors.ERROR)
         submit = ft.FilledButton(t("agreement.sign_submit"), icon=ft.Icons.DRAW)
 

@@ -16,7 +16,7 @@ from conversations.competence import Level
 from conversations.courses import Course, Delivery
 from conversations.model import InputRejected
 from storage import StorageError
-from views.common import busy, describe, page_column, when
+from views.common import busy, describe, named, page_column, when
 from views.widgets import back_bar, parse_date
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ async def show_courses(shell: Shell, notice: str = "") -> None:
         body.append(ft.Text(notice, color=ft.Colors.PRIMARY))
     if hr:
         body.append(ft.Row([ft.FilledButton(
-            t("course.new"), icon=ft.Icons.ADD, tooltip=t("course.new"),
+            t("course.new"), icon=ft.Icons.ADD,
             on_click=shell.to(show_new_course, None))]))
     if not courses:
         body.append(ft.Text(t("course.empty")))
@@ -199,10 +199,14 @@ async def show_new_course(shell: Shell, competence_id: str | None = None) -> Non
         await shell.go(show_courses, t("error.hr_only"))
         return
 
-    title = ft.TextField(label=t("course.title"))
+    # Wraps rather than scrolls sideways, so the start of a long title stays in sight.
+    title = ft.TextField(label=t("course.title"), multiline=True, min_lines=1, max_lines=3)
     boxes: dict[str, ft.Checkbox] = {}
+    # Said right under the heading of the list it is about, not below twenty boxes.
+    competence_error = ft.Text("", color=ft.Colors.ERROR, visible=False)
     competence_column: list[ft.Control] = [
-        ft.Text(t("course.competences"), theme_style=ft.TextThemeStyle.TITLE_SMALL)]
+        ft.Text(t("course.competences"), theme_style=ft.TextThemeStyle.TITLE_SMALL),
+        competence_error]
     for heading, items in groups:
         competence_column.append(ft.Container(
             ft.Text(heading, weight=ft.FontWeight.W_500, color=ft.Colors.ON_SURFACE_VARIANT),
@@ -216,7 +220,7 @@ async def show_new_course(shell: Shell, competence_id: str | None = None) -> Non
         + [ft.DropdownOption(key=pid, text=label) for pid, label in teachers],
         value="")
     teacher_box = ft.Column([
-        ft.Row([teacher]),
+        named(teacher),
         ft.Text(t("course.teacher_help"), size=12, color=ft.Colors.ON_SURFACE_VARIANT),
     ], spacing=4)
 
@@ -237,13 +241,26 @@ async def show_new_course(shell: Shell, competence_id: str | None = None) -> Non
                                max_lines=8)
     message = ft.Text("", color=ft.Colors.ERROR)
 
+    fields: dict[str, ft.TextField] = {"error.course_title": title, "error.bad_date": dates,
+                                       "error.date_past": dates, "error.course_seats": seats}
+
+    def point_out(err: InputRejected | StorageError) -> None:
+        """The message beside what it is about, and again by the button."""
+        text = describe(err, t)
+        message.value = text
+        key = getattr(err, "key", "")
+        for field_key, field in fields.items():
+            field.error = text if key == field_key else None
+        competence_error.value = text
+        competence_error.visible = key == "error.course_competences"
+
     async def create() -> None:
         internal = delivery.value != Delivery.EXTERNAL.value
         try:
             days = parse_dates(dates.value or "")
             places = parse_seats(seats.value or "")
         except InputRejected as err:
-            message.value = describe(err, t)
+            point_out(err)
             return
         chosen = [cid for cid, box in boxes.items() if box.value]
         with busy(button):
@@ -255,13 +272,12 @@ async def show_new_course(shell: Shell, competence_id: str | None = None) -> Non
                     teacher_id=(teacher.value or None) if internal else None,
                     dates=days, seats=places, description=description.value or "")
             except (InputRejected, StorageError) as err:
-                message.value = describe(err, t)
+                point_out(err)
                 return
         shell.sync_soon()
         await shell.go(show_courses, t("course.created", title=course.title))
 
-    button = ft.FilledButton(t("course.create"), icon=ft.Icons.CHECK,
-                             tooltip=t("course.create"), on_click=create)
+    button = ft.FilledButton(t("course.create"), icon=ft.Icons.CHECK, on_click=create)
     body: list[ft.Control] = [
         title,
         ft.Column(competence_column, spacing=0),

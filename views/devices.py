@@ -19,8 +19,9 @@ from services.devices import POLL_SECONDS, Joining, Recovering
 from services.session import MIN_PIN
 from storage import StorageError
 from sync.share import SyncError
-from views.common import busy, describe, page_column, when
+from views.common import busy, describe, page_column, said, when
 from views.shell import Route
+from views.widgets import back_bar
 
 if TYPE_CHECKING:
     from views.shell import Shell
@@ -46,13 +47,6 @@ def showing(shell: Shell, content: ft.Control) -> bool:
 def title(text: str) -> ft.Text:
     return ft.Text(text, theme_style=ft.TextThemeStyle.TITLE_MEDIUM)
 
-
-def back_bar(shell: Shell, text: str, back: Callable[[], Awaitable[None]]) -> ft.AppBar:
-    return ft.AppBar(
-        leading=ft.IconButton(ft.Icons.ARROW_BACK, tooltip=shell.session.texts("common.back"),
-                              on_click=back),
-        title=ft.Text(text),
-    )
 
 
 def boxed(control: ft.Control) -> ft.Control:
@@ -125,9 +119,8 @@ def device_card(shell: Shell, entry: DeviceEntry, here: str, message: ft.Text) -
                              color=ft.Colors.ERROR))
     elif entry.device_id != here:
         lines.append(ft.OutlinedButton(
-            t("devices.mark_lost"), icon=ft.Icons.REPORT,
-            tooltip=t("devices.mark_lost_named", name=entry.name),
-            on_click=ask_lost(shell, entry, message)))
+            content=said(t("devices.mark_lost"), t("devices.mark_lost_named", name=entry.name)),
+            icon=ft.Icons.REPORT, on_click=ask_lost(shell, entry, message)))
     return ft.Card(ft.Container(ft.Column(lines, spacing=6), padding=12))
 
 
@@ -172,8 +165,9 @@ def show_digits(shell: Shell, area: ft.Column, message: ft.Text, name: str,
                 digits: str) -> None:
     t = shell.session.texts
     devices = shell.session.devices
-    send = ft.FilledButton(t("devices.confirm"), icon=ft.Icons.CHECK,
-                           tooltip=t("devices.confirm_named", name=name))
+    send = ft.FilledButton(content=said(t("devices.confirm"),
+                                        t("devices.confirm_named", name=name)),
+                           icon=ft.Icons.CHECK)
     cancel = ft.OutlinedButton(t("devices.differ"), icon=ft.Icons.CLOSE)
 
     async def confirm() -> None:
@@ -211,8 +205,9 @@ def ask_lost(shell: Shell, entry: DeviceEntry, message: ft.Text) -> Callable[[],
     t = shell.session.texts
 
     async def open_dialog() -> None:
-        yes = ft.FilledButton(t("devices.lost_yes"), icon=ft.Icons.REPORT,
-                              tooltip=t("devices.mark_lost_named", name=entry.name))
+        yes = ft.FilledButton(content=said(t("devices.lost_yes"),
+                                           t("devices.mark_lost_named", name=entry.name)),
+                              icon=ft.Icons.REPORT)
 
         async def report() -> None:
             with busy(yes):

@@ -15,7 +15,7 @@ from conversations.model import Goal, GoalStatus, InputRejected, PracticeField
 from conversations.sheets import Question, QuestionType, Theme
 from services.meeting import Meeting, new_goal
 from storage import StorageError
-from views.common import WIDE, Debouncer, describe, page_column, when
+from views.common import WIDE, Debouncer, describe, icon_button, named, page_column, when
 from views.shell import Route
 from views.widgets import back_bar, opened, parse_date, save_meeting
 
@@ -69,14 +69,14 @@ class GoalRow:
                 label=t("goal.course", number=number), value=None,
                 options=[ft.DropdownOption(key=c.id, text=c.title) for c in screen.courses],
                 on_select=self.pick_course)
-            picker.append(self.course)
+            picker.append(named(self.course))
         self.control = ft.Card(ft.Container(ft.Column([
             *picker,
             self.what,
-            ft.ResponsiveRow([self.theme, self.field], spacing=8, run_spacing=8),
-            ft.ResponsiveRow([self.responsible, self.deadline], spacing=8, run_spacing=8),
-            ft.Row([self.approved, ft.IconButton(
-                ft.Icons.DELETE_OUTLINE, tooltip=t("goal.remove", number=number),
+            ft.ResponsiveRow([named(self.theme), named(self.field)], spacing=8, run_spacing=8),
+            ft.ResponsiveRow([named(self.responsible), self.deadline], spacing=8, run_spacing=8),
+            ft.Row([self.approved, icon_button(
+                ft.Icons.DELETE_OUTLINE, t("goal.remove", number=number),
                 on_click=self.remove)], alignment=ft.MainAxisAlignment.SPACE_BETWEEN),
         ], spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH), padding=12))
         self.screen = screen
@@ -195,17 +195,39 @@ class HoldScreen:
     def theme_body(self, theme: Theme) -> list[ft.Control]:
         t = self.t
         wide = (self.shell.page.width or 0) >= WIDE
-        parts: list[ft.Control] = []
+        # The minutes first, a thumb's reach from the theme's title: on a phone the
+        # answers below run long.
+        parts: list[ft.Control] = [self.minutes_field(theme), ft.Divider()]
+        people = [*self.others(), self.me]
         for number, question in enumerate(theme.questions, 1):
             parts.append(ft.Text(f"{number}. {t.localize(question.text)}",
                                  weight=ft.FontWeight.W_500))
+            if not any(self.answered(p, question) for p in people):
+                parts.append(ft.Text(t("hold.nobody_answered"), size=13,
+                                     color=ft.Colors.ON_SURFACE_VARIANT))
+                continue
             if question.type is QuestionType.COMPETENCE:
                 parts.extend(self.competence_rows(question))
                 continue
-            boxes = [self.answer_box(p, question) for p in [*self.others(), self.me]]
+            boxes = [self.answer_box(p, question) for p in people]
             parts.append(ft.Row(boxes, spacing=8, vertical_alignment=ft.CrossAxisAlignment.START)
                          if wide else ft.Column(boxes, spacing=6,
                                                 horizontal_alignment=ft.CrossAxisAlignment.STRETCH))
+        return parts
+
+    def answered(self, person: str, question: Question) -> bool:
+        """Whether ``person`` has shared an answer (or, for competences, a rating)."""
+        prep = self.meeting.preparations.get(person)
+        if prep is None:
+            return False
+        if question.type is QuestionType.COMPETENCE:
+            profile = self.session.job_profile(question.job_profile)
+            return profile is not None and any(
+                prep.ratings.get(c.id) is not None for c in profile.competences)
+        return bool(prep.answers.get(question.id, "").strip())
+
+    def minutes_field(self, theme: Theme) -> ft.Control:
+        t = self.t
         notes = ft.TextField(
             label=t("hold.minutes", theme=t.localize(theme.title)), multiline=True,
             min_lines=4, max_lines=14, value=self.meeting.minutes.notes.get(theme.id, ""))
@@ -227,9 +249,7 @@ class HoldScreen:
 
         notes.on_change = changed
         notes.on_blur = left
-        parts.append(ft.Divider())
-        parts.append(notes)
-        return parts
+        return notes
 
     # --- the agreement builder ----------------------------------------------------------
 
@@ -259,8 +279,8 @@ class HoldScreen:
         if agreement is not None and agreement.signatures:
             intro.append(ft.Text(t("goal.signed_changes"), color=ft.Colors.TERTIARY))
         return [*intro, column,
-                ft.Row([ft.OutlinedButton(t("goal.add"), icon=ft.Icons.ADD, on_click=add,
-                                          tooltip=t("goal.add")), save], wrap=True),
+                ft.Row([ft.OutlinedButton(t("goal.add"), icon=ft.Icons.ADD,
+                                          on_click=add), save], wrap=True),
                 self.goal_message]
 
     async def keep_goals(self) -> bool:

@@ -10,7 +10,7 @@ import flet as ft
 from conversations.model import InputRejected, Kind, State, Task
 from services.session import Summary
 from storage import StorageError
-from views.common import busy, describe, page_column, when
+from views.common import busy, describe, icon_button, page_column, when
 from views.shell import Route
 from views.widgets import parse_date, sharing_text
 
@@ -77,9 +77,9 @@ async def show_home(shell: Shell, notice: str = "") -> None:
         )
         body.extend(conversation_card(shell, item) for item in items)
     leader = session.meetings.leads_anyone()
+    plan = t("home.plan_conversation") if leader else t("home.new_conversation")
     new = ft.FloatingActionButton(
-        icon=ft.Icons.ADD,
-        tooltip=t("home.plan_conversation") if leader else t("home.new_conversation"),
+        icon=ft.Icon(ft.Icons.ADD, semantics_label=plan),
         on_click=shell.to(Route.PLAN) if leader else shell.to(Route.NEW_CONVERSATION),
     )
     shell.on_home = True
@@ -89,9 +89,9 @@ async def show_home(shell: Shell, notice: str = "") -> None:
             title=ft.Text(t("home.title")),
             automatically_imply_leading=False,
             actions=[
-                ft.IconButton(ft.Icons.SETTINGS, tooltip=t("settings.title"),
-                              on_click=shell.to(Route.SETTINGS)),
-                ft.IconButton(ft.Icons.LOCK, tooltip=t("home.lock"), on_click=shell.lock_now),
+                icon_button(ft.Icons.SETTINGS, t("settings.title"),
+                            on_click=shell.to(Route.SETTINGS)),
+                icon_button(ft.Icons.LOCK, t("home.lock"), on_click=shell.lock_now),
             ],
         ),
         new,
@@ -104,7 +104,7 @@ def desk_shortcuts(shell: Shell) -> list[ft.Control]:
     found: list[ft.Control] = []
 
     def shortcut(key: str, icon: ft.IconData, route: Route) -> None:
-        found.append(ft.OutlinedButton(t(key), icon=icon, tooltip=t(key),
+        found.append(ft.OutlinedButton(t(key), icon=icon,
                                        on_click=shell.to(route)))
 
     if office.is_leader():
@@ -203,8 +203,7 @@ async def show_new_conversation(shell: Shell) -> None:
     shell.show(
         page_column([ft.Text(t("new.kind")), kind, leader, date, submit, error]),
         ft.AppBar(
-            leading=ft.IconButton(ft.Icons.ARROW_BACK, tooltip=t("common.back"),
-                                  on_click=shell.go_home),
+            leading=icon_button(ft.Icons.ARROW_BACK, t("common.back"), on_click=shell.go_home),
             title=ft.Text(t("new.title")),
         ),
     )

@@ -14,7 +14,7 @@ from babel.numbers import format_decimal
 from conversations.model import InputRejected
 from conversations.trends import MIN_GROUP, TrendCell
 from storage import StorageError
-from views.common import describe, page_column
+from views.common import describe, named, page_column
 from views.widgets import back_bar
 
 if TYPE_CHECKING:
@@ -61,13 +61,12 @@ async def show_med(shell: Shell, year: int | None = None) -> None:
 
     year_choice = ft.Dropdown(
         label=t("med.year"), value=str(chosen), width=200, on_select=pick,
-        tooltip=t("med.year"),
         options=[ft.DropdownOption(key=str(y), text=str(y)) for y in years_offered(this_year)],
     )
     body: list[ft.Control] = [
         ft.Text(t("med.heading", year=chosen), theme_style=ft.TextThemeStyle.HEADLINE_SMALL),
         ft.Text(t("med.explain", min=minimum)),
-        year_choice,
+        named(year_choice),
     ]
     grouped = by_competence(cells)
     if not grouped:

@@ -10,7 +10,7 @@ import flet as ft
 from conversations.model import InputRejected
 from storage import StorageError
 from sync.share import SyncError
-from views.common import busy, describe, page_column
+from views.common import busy, describe, icon_button, page_column, said
 
 if TYPE_CHECKING:
     from views.shell import Shell
@@ -26,8 +26,8 @@ async def show_organisation(shell: Shell, notice: str = "") -> None:
     else:
         body.append(ft.Text(t("org.trusted", name=pinned["name"]),
                             theme_style=ft.TextThemeStyle.TITLE_MEDIUM))
-        body.append(ft.Text(t("org.fingerprint", fingerprint=pinned["fingerprint"]),
-                            selectable=True))
+        fingerprint = t("org.fingerprint", fingerprint=pinned["fingerprint"])
+        body.append(ft.Text(fingerprint, selectable=True, semantics_label=fingerprint))
         body.append(ft.Text(t("org.directory", version=session.directory.version,
                               count=len(session.directory.members))))
         if not pinned.get("listed"):
@@ -36,8 +36,7 @@ async def show_organisation(shell: Shell, notice: str = "") -> None:
     shell.show(
         page_column(body),
         ft.AppBar(
-            leading=ft.IconButton(ft.Icons.ARROW_BACK, tooltip=t("common.back"),
-                                  on_click=shell.go_home),
+            leading=icon_button(ft.Icons.ARROW_BACK, t("common.back"), on_click=shell.go_home),
             title=ft.Text(t("org.title")),
         ),
     )
@@ -84,7 +83,8 @@ def join_form(shell: Shell, card: Any, message: ft.Text) -> list[ft.Control]:
     ask.on_click = request
     return [
         ft.Text(t("org.found", name=card.name), theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
-        ft.Text(t("org.compare", fingerprint=card.fingerprint), selectable=True),
+        ft.Text(compare := t("org.compare", fingerprint=card.fingerprint), selectable=True,
+                semantics_label=compare),
         unit,
         team,
         ask,
@@ -129,11 +129,11 @@ async def requests_part(shell: Shell, message: ft.Text) -> list[ft.Control]:
             return handler
 
         buttons.extend([
-            ft.FilledButton(t("org.approve"), icon=ft.Icons.CHECK,
-                            tooltip=t("org.approve_named", name=claim.name),
+            ft.FilledButton(said(t("org.approve"), t("org.approve_named", name=claim.name)),
+                            icon=ft.Icons.CHECK,
                             on_click=decide(request, True, claim.name, buttons)),
-            ft.OutlinedButton(t("org.refuse"), icon=ft.Icons.CLOSE,
-                              tooltip=t("org.refuse_named", name=claim.name),
+            ft.OutlinedButton(said(t("org.refuse"), t("org.refuse_named", name=claim.name)),
+                              icon=ft.Icons.CLOSE,
                               on_click=decide(request, False, claim.name, buttons)),
         ])
         parts.append(ft.Card(ft.Container(ft.Column([

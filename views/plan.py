@@ -11,7 +11,7 @@ import flet as ft
 
 from conversations.model import InputRejected, Kind
 from storage import StorageError
-from views.common import busy, describe, page_column
+from views.common import busy, describe, named, page_column
 from views.shell import Route
 from views.widgets import back_bar, parse_date
 
@@ -106,7 +106,7 @@ async def show_plan(shell: Shell) -> None:
             ft.Text(t("plan.kind"), weight=ft.FontWeight.W_500), kind, sheet,
             ft.Text(t("plan.participants"), weight=ft.FontWeight.W_500),
             ft.Column(boxes, spacing=0) if boxes else ft.Text(t("plan.nobody_to_invite")),
-            ft.Row([date, at], spacing=8), delegate, companion, submit, error,
+            ft.Row([date, at], spacing=8), named(delegate), named(companion), submit, error,
         ]),
         back_bar(shell, t("plan.title")),
     )

@@ -13,7 +13,7 @@ from conversations.model import InputRejected
 from conversations.sheets import Question, QuestionType, Theme
 from services.session import Draft
 from storage import StorageError
-from views.common import WIDE, Debouncer, clock_time, describe, page_column
+from views.common import WIDE, Debouncer, clock_time, describe, icon_button, page_column
 
 if TYPE_CHECKING:
     from views.shell import Shell
@@ -319,8 +319,8 @@ class PrepareScreen:
         self.shell.show(
             content,
             ft.AppBar(
-                leading=ft.IconButton(ft.Icons.ARROW_BACK, tooltip=t("prepare.back_home"),
-                                      on_click=self.back_home),
+                leading=icon_button(ft.Icons.ARROW_BACK, t("prepare.back_home"),
+                                    on_click=self.back_home),
                 title=ft.Text(t("prepare.title", kind=kind)),
             ),
         )

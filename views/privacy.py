@@ -48,8 +48,7 @@ async def show_privacy(shell: Shell, notice: str = "") -> None:
             _say(message, describe(err, t), error=True)
 
     name = f"mine-data-{session.today().isoformat()}.zip"
-    download = ft.FilledButton(t("privacy.export"), icon=ft.Icons.DOWNLOAD,
-                               tooltip=t("privacy.export"))
+    download = ft.FilledButton(t("privacy.export"), icon=ft.Icons.DOWNLOAD)
 
     async def export_mine() -> None:
         with busy(download):
@@ -58,8 +57,7 @@ async def show_privacy(shell: Shell, notice: str = "") -> None:
             await export(shell, name, desk.export_mine, message)
             await refresh_audit()
 
-    erase = ft.OutlinedButton(t("privacy.erase"), icon=ft.Icons.PERSON_REMOVE,
-                              tooltip=t("privacy.erase"))
+    erase = ft.OutlinedButton(t("privacy.erase"), icon=ft.Icons.PERSON_REMOVE)
     download.on_click = export_mine
     erase.on_click = _erasure_opener(shell, desk, message, erase, refresh_audit)
 
@@ -137,8 +135,7 @@ def _erasure_opener(shell: Shell, desk: PrivacyDesk, message: ft.Text, button: f
             except (InputRejected, StorageError) as err:
                 _say(message, describe(err, t), error=True)
                 return
-        send = ft.FilledButton(t("privacy.erase_send"), icon=ft.Icons.SEND,
-                               tooltip=t("privacy.erase_send"))
+        send = ft.FilledButton(t("privacy.erase_send"), icon=ft.Icons.SEND)
 
         async def confirm() -> None:
             with busy(send):
@@ -166,8 +163,7 @@ def _erasure_opener(shell: Shell, desk: PrivacyDesk, message: ft.Text, button: f
                 ft.Text(t("privacy.erase_kept", count=keep), weight=ft.FontWeight.W_500),
                 ft.Text(t("privacy.erase_kept_why")),
             ], tight=True, width=420, scroll=ft.ScrollMode.AUTO),
-            actions=[ft.TextButton(t("common.cancel"), on_click=cancel,
-                                   tooltip=t("common.cancel")), send],
+            actions=[ft.TextButton(t("common.cancel"), on_click=cancel), send],
         ))
 
     return open_dialog
@@ -180,10 +176,8 @@ def _retention_part(shell: Shell, desk: PrivacyDesk, message: ft.Text,
                          value=str(DEFAULT_YEARS), width=260,
                          keyboard_type=ft.KeyboardType.NUMBER)
     found = ft.Column([], spacing=4)
-    show = ft.OutlinedButton(t("retention.preview"), icon=ft.Icons.PREVIEW,
-                             tooltip=t("retention.preview"))
-    delete = ft.FilledButton(t("retention.delete"), icon=ft.Icons.DELETE_FOREVER,
-                             tooltip=t("retention.delete"))
+    show = ft.OutlinedButton(t("retention.preview"), icon=ft.Icons.PREVIEW)
+    delete = ft.FilledButton(t("retention.delete"), icon=ft.Icons.DELETE_FOREVER)
 
     def read_years() -> int | None:
         try:
@@ -217,8 +211,7 @@ def _retention_part(shell: Shell, desk: PrivacyDesk, message: ft.Text,
             items = await load()
         if not items:
             return
-        go = ft.FilledButton(t("retention.delete_confirm"), icon=ft.Icons.DELETE_FOREVER,
-                             tooltip=t("retention.delete_confirm"))
+        go = ft.FilledButton(t("retention.delete_confirm"), icon=ft.Icons.DELETE_FOREVER)
 
         async def confirm() -> None:
             with busy(go):
@@ -244,8 +237,7 @@ def _retention_part(shell: Shell, desk: PrivacyDesk, message: ft.Text,
         shell.page.show_dialog(ft.AlertDialog(
             title=ft.Text(t("retention.delete_title")),
             content=ft.Text(t("retention.delete_question", count=len(items))),
-            actions=[ft.TextButton(t("common.cancel"), on_click=cancel,
-                                   tooltip=t("common.cancel")), go],
+            actions=[ft.TextButton(t("common.cancel"), on_click=cancel), go],
         ))
 
     show.on_click = preview

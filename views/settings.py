@@ -10,7 +10,7 @@ import flet as ft
 from conversations.model import InputRejected
 from conversations.texts import LANGUAGES
 from storage import StorageError
-from views.common import busy, describe, page_column
+from views.common import busy, describe, icon_button, page_column, secret_field
 from views.shell import Route
 
 if TYPE_CHECKING:
@@ -33,10 +33,9 @@ async def show_settings(shell: Shell) -> None:
         value=t.lang,
         on_change=language,
     )
-    old = ft.TextField(label=t("settings.old_pin"), password=True, can_reveal_password=True)
-    new = ft.TextField(label=t("settings.new_pin"), password=True, can_reveal_password=True)
-    again = ft.TextField(label=t("settings.new_pin_again"), password=True,
-                         can_reveal_password=True)
+    old = secret_field(t("settings.old_pin"), t)
+    new = secret_field(t("settings.new_pin"), t)
+    again = secret_field(t("settings.new_pin_again"), t)
     message = ft.Text("")
     change = ft.FilledButton(t("settings.change_pin"), icon=ft.Icons.PASSWORD)
 
@@ -58,8 +57,7 @@ async def show_settings(shell: Shell) -> None:
     current = await asyncio.to_thread(session.share_settings)
     location = ft.TextField(label=t("settings.share_location"), value=current["location"])
     username = ft.TextField(label=t("settings.share_username"), value=current["username"])
-    password = ft.TextField(label=t("settings.share_password"), value=current["password"],
-                            password=True, can_reveal_password=True)
+    password = secret_field(t("settings.share_password"), t, value=current["password"])
     share_message = ft.Text("")
     save_share = ft.FilledButton(t("settings.share_save"), icon=ft.Icons.FOLDER_SHARED)
 
@@ -112,8 +110,7 @@ async def show_settings(shell: Shell) -> None:
             ]
         ),
         ft.AppBar(
-            leading=ft.IconButton(ft.Icons.ARROW_BACK, tooltip=t("common.back"),
-                                  on_click=shell.go_home),
+            leading=icon_button(ft.Icons.ARROW_BACK, t("common.back"), on_click=shell.go_home),
             title=ft.Text(t("settings.title")),
         ),
     )

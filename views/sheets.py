@@ -19,7 +19,7 @@ from conversations.model import InputRejected, Kind
 from conversations.sheet_editor import Document, PathKey, value_at
 from conversations.sheets import QuestionSheet, QuestionType
 from storage import StorageError
-from views.common import busy, describe, page_column
+from views.common import busy, describe, page_column, said
 from views.shell import Route
 from views.widgets import back_bar, export
 
@@ -54,8 +54,7 @@ def named_button(text: str, name: str, icon: ft.IconData,
                  on_click: Callable[[], Awaitable[None]]) -> ft.OutlinedButton:
     """A short word on a button that repeats (*Tilpas* on every sheet), read aloud with
     what it belongs to."""
-    return ft.OutlinedButton(content=ft.Text(text, semantics_label=name), icon=icon,
-                             tooltip=name, on_click=on_click)
+    return ft.OutlinedButton(content=said(text, name), icon=icon, on_click=on_click)
 
 
 def heading(text: str) -> ft.Text:

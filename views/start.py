@@ -12,7 +12,16 @@ from conversations.demo import DEMO_PIN
 from conversations.model import InputRejected
 from services.session import MIN_PIN
 from storage import ProfileInfo, StorageError
-from views.common import SYMBOLS, busy, describe, page_column, symbol
+from views.common import (
+    SYMBOLS,
+    busy,
+    describe,
+    icon_button,
+    page_column,
+    said,
+    secret_field,
+    symbol,
+)
 from views.shell import Route
 
 if TYPE_CHECKING:
@@ -27,9 +36,8 @@ def language_switch(shell: Shell) -> ft.Control:
         await shell.refresh()
 
     return ft.TextButton(
-        t("start.other_language"),
+        said(t("start.other_language"), t("start.other_language_tooltip")),
         icon=ft.Icons.LANGUAGE,
-        tooltip=t("start.other_language_tooltip"),
         on_click=switch,
     )
 
@@ -90,9 +98,8 @@ async def show_create(shell: Shell) -> None:
     t = shell.session.texts
     name = ft.TextField(label=t("create.name"), autofocus=True)
     leader = ft.Switch(label=t("create.is_leader"), value=False)
-    pin = ft.TextField(label=t("create.pin"), password=True, can_reveal_password=True)
-    pin_again = ft.TextField(label=t("create.pin_again"), password=True,
-                             can_reveal_password=True)
+    pin = secret_field(t("create.pin"), t)
+    pin_again = secret_field(t("create.pin_again"), t)
     chosen = {"symbol": await asyncio.to_thread(shell.session.free_symbol)}
     symbols = ft.Row(wrap=True, spacing=4)
 
@@ -107,13 +114,12 @@ async def show_create(shell: Shell) -> None:
         return choose
 
     buttons = [
-        ft.IconButton(
-            icon=icon,
+        icon_button(
+            icon, t("create.symbol_named", symbol=t(key)),
+            on_click=pick(index),
             icon_color=colour,
             selected=index == chosen["symbol"],
             style=ft.ButtonStyle(bgcolor={ft.ControlState.SELECTED: ft.Colors.PRIMARY_CONTAINER}),
-            tooltip=t("create.symbol_named", symbol=t(key)),
-            on_click=pick(index),
         )
         for index, (icon, key, colour) in enumerate(SYMBOLS)
     ]
@@ -165,8 +171,7 @@ async def show_create(shell: Shell) -> None:
             ]
         ),
         ft.AppBar(
-            leading=ft.IconButton(ft.Icons.ARROW_BACK, tooltip=t("common.back"),
-                                  on_click=shell.start),
+            leading=icon_button(ft.Icons.ARROW_BACK, t("common.back"), on_click=shell.start),
             title=ft.Text(t("create.title")),
         ),
     )
@@ -211,7 +216,7 @@ async def show_unlock(shell: Shell, notice: str = "") -> None:
         return
     selected: dict[str, ProfileInfo | None] = {"p": profiles[0] if len(profiles) == 1 else None}
     chooser = ft.Row(wrap=True, spacing=8)
-    pin = ft.TextField(label=t("unlock.pin"), password=True, can_reveal_password=True,
+    pin = secret_field(t("unlock.pin"), t,
                        autofocus=True)
     message = ft.Text(notice, color=ft.Colors.ON_SURFACE_VARIANT)
     unlock_button = ft.FilledButton(t("unlock.submit"), icon=ft.Icons.LOCK_OPEN)
@@ -309,8 +314,8 @@ async def show_recover(shell: Shell, info: ProfileInfo) -> None:
     t = shell.session.texts
     code = ft.TextField(label=t("recover.code"), autofocus=True,
                         capitalization=ft.TextCapitalization.CHARACTERS)
-    pin = ft.TextField(label=t("create.pin"), password=True, can_reveal_password=True)
-    pin_again = ft.TextField(label=t("create.pin_again"), password=True, can_reveal_password=True)
+    pin = secret_field(t("create.pin"), t)
+    pin_again = secret_field(t("create.pin_again"), t)
     message = ft.Text("", color=ft.Colors.ERROR)
     submit = ft.FilledButton(t("recover.submit"), icon=ft.Icons.LOCK_RESET)
 
@@ -332,8 +337,7 @@ async def show_recover(shell: Shell, info: ProfileInfo) -> None:
     shell.show(
         page_column([ft.Text(t("recover.body")), code, pin, pin_again, submit, message]),
         ft.AppBar(
-            leading=ft.IconButton(ft.Icons.ARROW_BACK, tooltip=t("common.back"),
-                                  on_click=shell.start),
+            leading=icon_button(ft.Icons.ARROW_BACK, t("common.back"), on_click=shell.start),
             title=ft.Text(t("recover.title")),
         ),
     )

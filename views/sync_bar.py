@@ -43,8 +43,7 @@ class SyncBar:
         self.text = ft.Text("", size=13)
         self.bar = ft.ProgressBar(value=None, visible=False,
                                   semantics_label=t("sync.progress_label"))
-        self.button = ft.TextButton(t("sync.now"), icon=ft.Icons.SYNC,
-                                    tooltip=t("sync.now_tooltip"), on_click=sync_now)
+        self.button = ft.TextButton(t("sync.now"), icon=ft.Icons.SYNC, on_click=sync_now)
         self.control = ft.Container(
             ft.Column(
                 [

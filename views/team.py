@@ -14,7 +14,7 @@ from conversations.model import InputRejected, Kind
 from conversations.team import Card, exercise_cards, ground_rules, summary_timer
 from services.meeting import Meeting
 from storage import StorageError
-from views.common import Debouncer, describe, page_column, when
+from views.common import Debouncer, describe, icon_button, named, page_column, said, when
 from views.shell import Route
 from views.wheel import WheelBoard, fits
 from views.widgets import back_bar, parse_date, save_meeting
@@ -92,12 +92,12 @@ class TeamScreen:
                 ft.Text(card.text, size=20, weight=ft.FontWeight.W_500),
                 ft.Text(t("team.anonymous") if card.from_answers else "", size=12,
                         color=ft.Colors.ON_SURFACE_VARIANT),
-                ft.FilledButton(t("team.card_is_done") if finished else label,
-                                icon=ft.Icons.CHECK, disabled=finished, tooltip=label,
+                ft.FilledButton(said(t("team.card_is_done") if finished else label, label),
+                                icon=ft.Icons.CHECK, disabled=finished,
                                 on_click=self.mark_done),
             ], spacing=8), padding=16), bgcolor=ft.Colors.TERTIARY_CONTAINER))
         parts.append(ft.FilledButton(t("team.draw"), icon=ft.Icons.STYLE,
-                                     tooltip=t("team.draw"), on_click=self.drawer(None)))
+                                     on_click=self.drawer(None)))
         for field in sheet.wheel:
             prompts = [ft.Text(f"• {t.localize(p)}", size=13) for p in field.prompts]
             left = [c for c in deck if c.field_id == field.id and c.id not in done]
@@ -186,9 +186,9 @@ class TeamScreen:
                     subtitle=ft.Text(" · ".join(x for x in (
                         self.names.get(action.responsible_id, ""),
                         when(action.deadline, t)) if x)),
-                    trailing=ft.IconButton(ft.Icons.DELETE_OUTLINE,
-                                           tooltip=t("team.remove_action", what=action.what),
-                                           on_click=remove)))
+                    trailing=icon_button(ft.Icons.DELETE_OUTLINE,
+                                         t("team.remove_action", what=action.what),
+                                         on_click=remove)))
         what = ft.TextField(label=t("team.action_what"), multiline=True, min_lines=2)
         term = ft.Switch(label=t("team.action_long_term"), value=False)
         responsible = ft.Dropdown(
@@ -211,9 +211,9 @@ class TeamScreen:
             self.render()
 
         parts += [ft.Divider(), ft.Text(t("team.new_action"), weight=ft.FontWeight.W_600),
-                  what, term, responsible, deadline,
-                  ft.FilledButton(t("team.add_action"), icon=ft.Icons.ADD, on_click=add,
-                                  tooltip=t("team.add_action")), add_message]
+                  what, term, named(responsible), deadline,
+                  ft.FilledButton(t("team.add_action"), icon=ft.Icons.ADD, on_click=add),
+                  add_message]
         if self.meeting.conversation.kind is Kind.GRUS:
             parts += self.member_goals()
         return parts
@@ -243,7 +243,7 @@ class TeamScreen:
                     subtitle=ft.Text(t("team.approved") if goal.approved_by_leader
                                      else t("team.not_approved")),
                     trailing=None if goal.approved_by_leader else ft.TextButton(
-                        t("team.approve_short"), tooltip=label, on_click=approve)))
+                        said(t("team.approve_short"), label), on_click=approve)))
             what = ft.TextField(label=t("team.member_goal", name=name))
             deadline = ft.TextField(label=t("team.member_deadline", name=name),
                                     hint_text=t("new.date_hint"))
@@ -261,8 +261,8 @@ class TeamScreen:
                 self.render()
 
             parts += [what, deadline, ft.OutlinedButton(
-                t("team.add_member_goal"), icon=ft.Icons.ADD, on_click=add,
-                tooltip=t("team.add_goal_for", name=name))]
+                said(t("team.add_member_goal"), t("team.add_goal_for", name=name)),
+                icon=ft.Icons.ADD, on_click=add)]
         return parts
 
     def summary(self) -> list[ft.Control]:
@@ -274,8 +274,7 @@ class TeamScreen:
                             value=self.meeting.minutes.notes.get(SUMMARY_NOTE, ""))
         note.on_change = self.noter(SUMMARY_NOTE, note)
         start = ft.OutlinedButton(t("team.start_timer", minutes=timer.minutes),
-                                  icon=ft.Icons.TIMER, on_click=self.start_timer,
-                                  tooltip=t("team.start_timer", minutes=timer.minutes))
+                                  icon=ft.Icons.TIMER, on_click=self.start_timer)
         finish = ft.FilledButton(t("hold.finish"), icon=ft.Icons.CHECK)
 
         async def done() -> None:

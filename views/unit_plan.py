@@ -14,7 +14,7 @@ import flet as ft
 from conversations.model import GoalStatus, InputRejected, SubGoal, UnitPlan
 from conversations.unit_plan import TeamPriority, by_team
 from storage import StorageError
-from views.common import describe, page_column, when
+from views.common import describe, icon_button, page_column, when
 from views.widgets import back_bar, export_button, parse_date, year_switcher
 
 if TYPE_CHECKING:
@@ -115,9 +115,9 @@ class UnitPlanScreen:
             async def remove(e: Any, priority_id: str = priority.id) -> None:
                 await self.change(lambda p: self.plans.remove_priority(p, priority_id))
 
-            parts.append(line(f"{number}. {priority.what}", "", [ft.IconButton(
-                ft.Icons.DELETE_OUTLINE, on_click=remove,
-                tooltip=t("unit.remove_priority", what=priority.what))] if self.keeper else []))
+            parts.append(line(f"{number}. {priority.what}", "", [icon_button(
+                ft.Icons.DELETE_OUTLINE, t("unit.remove_priority", what=priority.what),
+                on_click=remove)] if self.keeper else []))
         if self.keeper:
             what = ft.TextField(label=t("unit.new_priority"), multiline=True, min_lines=1)
 
@@ -157,10 +157,10 @@ class UnitPlanScreen:
                 await self.change(lambda p: self.plans.remove_sub_goal(p, goal_id))
 
             buttons = [
-                ft.IconButton(ft.Icons.EDIT_OUTLINED, on_click=edit,
-                              tooltip=t("unit.edit_sub_goal", what=goal.what)),
-                ft.IconButton(ft.Icons.DELETE_OUTLINE, on_click=remove,
-                              tooltip=t("unit.remove_sub_goal", what=goal.what)),
+                icon_button(ft.Icons.EDIT_OUTLINED, t("unit.edit_sub_goal", what=goal.what),
+                            on_click=edit),
+                icon_button(ft.Icons.DELETE_OUTLINE, t("unit.remove_sub_goal", what=goal.what),
+                            on_click=remove),
             ]
         return line(goal.what, " · ".join(details), buttons)
 
@@ -225,8 +225,8 @@ class UnitPlanScreen:
                        else t("team.short_term"), names.get(priority.responsible_id, ""),
                        when(priority.deadline, t)]
             parts.append(line(priority.what, " · ".join(x for x in details if x), [
-                ft.IconButton(ft.Icons.ADD_TASK, on_click=self.gatherer(priority),
-                              tooltip=t("unit.gather_one", what=priority.what))]))
+                icon_button(ft.Icons.ADD_TASK, t("unit.gather_one", what=priority.what),
+                            on_click=self.gatherer(priority))]))
         return parts
 
     # --- the screen -----------------------------------------------------------------------

@@ -14,7 +14,7 @@ from conversations.model import InputRejected, Kind
 from resources.texts import Texts
 from services.meeting import Meeting
 from storage import StorageError
-from views.common import clock_time, describe
+from views.common import clock_time, describe, icon_button
 
 if TYPE_CHECKING:
     from views.shell import Shell
@@ -35,8 +35,7 @@ def back_bar(shell: Shell, title: str, back: Callable[[], Awaitable[None]] | Non
              actions: list[ft.Control] | None = None) -> ft.AppBar:
     t = shell.session.texts
     return ft.AppBar(
-        leading=ft.IconButton(ft.Icons.ARROW_BACK, tooltip=t("common.back"),
-                              on_click=back or shell.go_home),
+        leading=icon_button(ft.Icons.ARROW_BACK, t("common.back"), on_click=back or shell.go_home),
         title=ft.Text(title),
         actions=actions or [],
     )
@@ -51,11 +50,11 @@ def year_switcher(t: Texts, year: int, go: Callable[[int], Awaitable[None]]) -> 
         await go(year + 1)
 
     return ft.Row([
-        ft.IconButton(ft.Icons.CHEVRON_LEFT, tooltip=t("year.previous", year=year - 1),
-                      on_click=previous),
+        icon_button(ft.Icons.CHEVRON_LEFT, t("year.previous", year=year - 1),
+                    on_click=previous),
         ft.Text(str(year), theme_style=ft.TextThemeStyle.HEADLINE_SMALL),
-        ft.IconButton(ft.Icons.CHEVRON_RIGHT, tooltip=t("year.next", year=year + 1),
-                      on_click=following),
+        icon_button(ft.Icons.CHEVRON_RIGHT, t("year.next", year=year + 1),
+                    on_click=following),
     ], alignment=ft.MainAxisAlignment.CENTER)
 
 

@@ -15,7 +15,7 @@ from conversations.overview import BOARD_COLUMNS, BoardRow, BoardState, board_cs
 from documents.calendar import combined_ics, invitation_ics
 from documents.pdf import table_document
 from storage import StorageError
-from views.common import busy, describe, page_column, when
+from views.common import busy, describe, named, page_column, when
 from views.shell import Route
 from views.widgets import back_bar, export_button, parse_date, year_switcher
 
@@ -187,11 +187,11 @@ class YearScreen:
         if self.window is None:
             return self.no_room()
         show = ft.OutlinedButton(t("year.preview"), icon=ft.Icons.PREVIEW,
-                                 tooltip=t("year.preview"), on_click=self.show_preview)
+                                 on_click=self.show_preview)
         parts: list[ft.Control] = [
             ft.Text(t("year.plan"), theme_style=ft.TextThemeStyle.TITLE_LARGE),
             ft.Text(t("year.plan_help")),
-            self.kind, ft.Row([self.start, self.end], spacing=8), self.per_day, self.busy,
+            named(self.kind), ft.Row([self.start, self.end], spacing=8), self.per_day, self.busy,
             show, self.plan_message,
         ]
         if self.preview:
@@ -226,7 +226,7 @@ class YearScreen:
             async def following() -> None:
                 await show_year(self.shell, later)
 
-            parts.append(ft.OutlinedButton(label, icon=ft.Icons.CHEVRON_RIGHT, tooltip=label,
+            parts.append(ft.OutlinedButton(label, icon=ft.Icons.CHEVRON_RIGHT,
                                            on_click=following))
         return parts
 
