@@ -46,7 +46,7 @@ async def shown(client: FakeClient, pattern: re.Pattern[str], seconds: float = 2
 async def my_devices(data_dir: Path) -> FakeClient:
     client = await started(data_dir)
     await click(client, ft.OutlinedButton, content="Prøv med demodata")
-    await click(client, ft.IconButton, tooltip="Indstillinger")
+    await click(client, ft.IconButton, name="Indstillinger")
     await click(client, ft.OutlinedButton, content="Mine enheder")
     return client
 
@@ -77,7 +77,7 @@ def test_adding_shows_a_code_then_the_same_six_digits_as_the_new_device(
         assert "»Telefon« har meldt sig. Står de samme seks tal på den nye enhed?" in (
             client.texts())
         assert not unlabelled(client)
-        await click(client, ft.FilledButton, content="Tallene er ens – send")
+        await click(client, ft.FilledButton, name="Tallene er ens – send min profil til Telefon")
         await shown(client, re.compile("^Sendt til »Telefon«"))
         assert await asyncio.to_thread(joining.poll)
 
@@ -89,13 +89,13 @@ def test_reporting_a_device_lost_warns_what_it_shuts_out(data_dir: Path, tmp_pat
         client = await my_devices(data_dir)
         session: Any = client.session_of_app()
         await asyncio.to_thread(session.devices.record, "ab" * 16, "Tablet")
-        await click(client, ft.IconButton, tooltip="Tilbage")
+        await click(client, ft.IconButton, name="Tilbage")
         await click(client, ft.OutlinedButton, content="Mine enheder")
-        await click(client, ft.OutlinedButton, tooltip="Meld Tablet tabt")
+        await click(client, ft.OutlinedButton, name="Meld Tablet tabt")
         assert any("Dine øvrige enheder skal tilføjes igen med en kode" in t
                    for t in client.texts())
         assert not unlabelled(client)
-        await click(client, ft.FilledButton, content="Meld tabt")
+        await click(client, ft.FilledButton, name="Meld Tablet tabt")
         await shown(client, re.compile("^»Tablet« er meldt tabt. Kontakt HR"))
         await shown(client, re.compile("^Venter på, at HR godkender"))
 
@@ -173,11 +173,11 @@ def test_hr_is_told_plainly_that_approving_new_keys_shuts_out_the_other_devices(
         session: Any = client.session_of_app()
         await asyncio.to_thread(session.devices.record, "ab" * 16, "Tablet")
         await asyncio.to_thread(session.devices.mark_lost, "ab" * 16)
-        await click(client, ft.IconButton, tooltip="Tilbage")
-        await click(client, ft.IconButton, tooltip="Tilbage")
-        await click(client, ft.IconButton, tooltip="Lås")
+        await click(client, ft.IconButton, name="Tilbage")
+        await click(client, ft.IconButton, name="Tilbage")
+        await click(client, ft.IconButton, name="Lås")
         await unlock_as(client, "Sol")  # Henrik from HR
-        await click(client, ft.IconButton, tooltip="Indstillinger")
+        await click(client, ft.IconButton, name="Indstillinger")
         await click(client, ft.OutlinedButton, content="Organisation")
         texts = client.texts()
         assert any(t.startswith("Anna Sørensen har mistet en enhed") for t in texts)
@@ -197,9 +197,9 @@ def test_hr_may_approve_a_newcomer_as_a_member_who_lost_their_device(
         session: Any = client.session_of_app()
         anna = session.current_person().id
         newcomer = await asyncio.to_thread(new_profile_asking, tmp_path, str(data_dir / "share"))
-        await click(client, ft.IconButton, tooltip="Lås")
+        await click(client, ft.IconButton, name="Lås")
         await unlock_as(client, "Sol")
-        await click(client, ft.IconButton, tooltip="Indstillinger")
+        await click(client, ft.IconButton, name="Indstillinger")
         await click(client, ft.OutlinedButton, content="Organisation")
         same_as = client.find(ft.Dropdown,
                               label="Samme person som (hvis personen har mistet sin enhed)")
@@ -208,7 +208,7 @@ def test_hr_may_approve_a_newcomer_as_a_member_who_lost_their_device(
         assert ("Godkendelse giver Anna Sørensen disse nye nøgler: de ERSTATTER personens "
                 "nøgler og lukker alle personens andre enheder ude. Gør det kun, hvis du har "
                 "talt med personen.") in client.texts()
-        await click(client, ft.FilledButton, content="Godkend")
+        await click(client, ft.FilledButton, name="Godkend Anna Sørensen")
         await asyncio.to_thread(newcomer.sync)
         assert newcomer.current_person().id == anna
 

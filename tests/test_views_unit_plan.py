@@ -38,11 +38,11 @@ def test_a_leader_gathers_a_team_action_words_it_adds_a_priority_and_shares(
         assert "Kladde – kun du kan se den, indtil du deler den med enheden." in client.texts()
         assert not unlabelled(client) and not same_names(client)
 
-        await click(client, ft.IconButton, tooltip=f"Tag »{ACTION}« med i årsplanen")
+        await click(client, ft.IconButton, name=f"Tag »{ACTION}« med i årsplanen")
         assert demo.TEAM in client.texts()
         assert "Alle teamenes handlinger er med i årsplanen." in client.texts()
 
-        await click(client, ft.IconButton, tooltip=f"Ret delmålet »{ACTION}«")
+        await click(client, ft.IconButton, name=f"Ret delmålet »{ACTION}«")
         assert not unlabelled(client) and not same_names(client)
         client.type_into(client.find(ft.TextField, label="Delmålet"), "Sparring hver tirsdag")
         await click(client, ft.FilledButton, content="Gem delmålet")
@@ -88,7 +88,7 @@ def test_a_member_of_the_unit_reads_the_shared_plan_and_cannot_change_it(
         plans.share(plans.add_priority(plans.gather(plans.open(TODAY.year),
                                                     plans.offered()[0]), "Færre sygedage"))
         session.sync()
-        await click(client, ft.IconButton, tooltip="Lås")
+        await click(client, ft.IconButton, name="Lås")
         await unlock_as(client, "Båd")
         session.sync()
         await click(client, ft.OutlinedButton, content="Enhedens årsplan")
@@ -109,8 +109,8 @@ def test_a_sub_goal_dated_in_the_past_is_refused_at_its_date(data_dir: Path) -> 
         client = await as_mette(data_dir)
         hold_tus_with(client, ACTION)
         await click(client, ft.OutlinedButton, content="Enhedens årsplan")
-        await click(client, ft.IconButton, tooltip=f"Tag »{ACTION}« med i årsplanen")
-        await click(client, ft.IconButton, tooltip=f"Ret delmålet »{ACTION}«")
+        await click(client, ft.IconButton, name=f"Tag »{ACTION}« med i årsplanen")
+        await click(client, ft.IconButton, name=f"Ret delmålet »{ACTION}«")
         yesterday = TODAY - dt.timedelta(days=1)
         deadline = client.find(ft.TextField, label="Frist for delmålet")
         client.type_into(deadline, yesterday.strftime("%d-%m-%Y"))

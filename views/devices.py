@@ -19,7 +19,7 @@ from services.devices import POLL_SECONDS, Joining, Recovering
 from services.session import MIN_PIN
 from storage import StorageError
 from sync.share import SyncError
-from views.common import busy, describe, page_column, said, when
+from views.common import busy, describe, page_column, said, secret_field, when
 from views.shell import Route
 from views.widgets import back_bar
 
@@ -243,8 +243,7 @@ async def show_join_device(shell: Shell) -> None:
     joining = Joining(session.device, session.clock)
     location = ft.TextField(label=t("settings.share_location"), autofocus=True)
     username = ft.TextField(label=t("settings.share_username"))
-    password = ft.TextField(label=t("settings.share_password"), password=True,
-                            can_reveal_password=True)
+    password = secret_field(t("settings.share_password"), t)
     code = ft.TextField(label=t("join.code"), capitalization=ft.TextCapitalization.CHARACTERS)
     name = ft.TextField(label=t("join.name"))
     connect = ft.FilledButton(t("join.connect"), icon=ft.Icons.LINK)
@@ -307,8 +306,8 @@ async def wait_for_bundle(shell: Shell, content: ft.Control, joining: Joining, d
 def choose_pin(shell: Shell, joining: Joining | Recovering, area: ft.Column, message: ft.Text,
                *, received: str = "join.received") -> None:
     session, t = shell.session, shell.session.texts
-    pin = ft.TextField(label=t("create.pin"), password=True, can_reveal_password=True)
-    again = ft.TextField(label=t("create.pin_again"), password=True, can_reveal_password=True)
+    pin = secret_field(t("create.pin"), t)
+    again = secret_field(t("create.pin_again"), t)
     finish = ft.FilledButton(t("join.finish"), icon=ft.Icons.LOCK)
 
     async def done() -> None:
@@ -360,8 +359,7 @@ async def show_restore_profile(shell: Shell) -> None:
     recovering = Recovering(session.device)
     location = ft.TextField(label=t("settings.share_location"), autofocus=True)
     username = ft.TextField(label=t("settings.share_username"))
-    password = ft.TextField(label=t("settings.share_password"), password=True,
-                            can_reveal_password=True)
+    password = secret_field(t("settings.share_password"), t)
     code = ft.TextField(label=t("recover.code"),
                         capitalization=ft.TextCapitalization.CHARACTERS)
     connect = ft.FilledButton(t("restore.connect"), icon=ft.Icons.SEARCH)

@@ -10,7 +10,7 @@ import flet as ft
 from conversations.model import InputRejected
 from storage import StorageError
 from sync.share import SyncError
-from views.common import busy, describe, icon_button, page_column, said
+from views.common import busy, describe, icon_button, named, page_column, said
 
 if TYPE_CHECKING:
     from views.shell import Shell
@@ -171,7 +171,7 @@ def new_keys_warning(shell: Shell, request: Any, same_as: ft.Dropdown | None,
                 text.value = t("org.same_as_warning", name=member.name)
 
     same_as.on_select = chosen
-    return [same_as, shown]
+    return [named(same_as), shown]
 
 
 def warning(text: str) -> ft.Container:

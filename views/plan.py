@@ -103,7 +103,7 @@ async def show_plan(shell: Shell) -> None:
     submit.on_click = create
     shell.show(
         page_column([
-            ft.Text(t("plan.kind"), weight=ft.FontWeight.W_500), kind, sheet,
+            ft.Text(t("plan.kind"), weight=ft.FontWeight.W_500), kind, named(sheet),
             ft.Text(t("plan.participants"), weight=ft.FontWeight.W_500),
             ft.Column(boxes, spacing=0) if boxes else ft.Text(t("plan.nobody_to_invite")),
             ft.Row([date, at], spacing=8), named(delegate), named(companion), submit, error,

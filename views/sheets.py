@@ -19,7 +19,7 @@ from conversations.model import InputRejected, Kind
 from conversations.sheet_editor import Document, PathKey, value_at
 from conversations.sheets import QuestionSheet, QuestionType
 from storage import StorageError
-from views.common import busy, describe, page_column, said
+from views.common import busy, describe, named, page_column, said
 from views.shell import Route
 from views.widgets import back_bar, export
 
@@ -190,7 +190,7 @@ def new_sheet_controls(shell: Shell, message: ft.Text) -> list[ft.Control]:
         await shell.go(Route.SHEET_EDITOR)
 
     return [
-        heading(t("sheets.new")), kind, title,
+        heading(t("sheets.new")), named(kind), title,
         ft.Row([ft.FilledButton(t("sheets.new_blank"), icon=ft.Icons.ADD, on_click=blank),
                 ft.OutlinedButton(t("sheets.import"), icon=ft.Icons.UPLOAD_FILE, on_click=pick)],
                wrap=True, spacing=8),
@@ -352,7 +352,7 @@ class SheetEditor:
         kind.on_select = retype
         parts: list[ft.Control] = [
             self.text(t("editor.question", number=n), (*path, "text"), multiline=True),
-            ft.Row([kind, self.remover(t("editor.remove_question", number=n), path)],
+            ft.Row([named(kind), self.remover(t("editor.remove_question", number=n), path)],
                    wrap=True),
             self.text(t("editor.help", number=n), (*path, "help"), multiline=True),
         ]
@@ -388,7 +388,7 @@ class SheetEditor:
             await self.change(lambda: self.desk.set_profile_of(path, choice.value or ""))
 
         choice.on_select = picked
-        return choice
+        return named(choice)
 
     def team_parts(self) -> list[ft.Control]:
         t = self.t
@@ -449,7 +449,7 @@ class SheetEditor:
             await self.change(lambda: self.desk.set_card_field(i, choice.value or ""))
 
         choice.on_select = picked
-        return choice
+        return named(choice)
 
     def actions(self) -> list[ft.Control]:
         t, shell, desk = self.t, self.shell, self.desk
@@ -655,7 +655,7 @@ def competence_card(
         text(t("profile.name", number=n), ("competences", i, "name")),
         text(t("profile.description", number=n), ("competences", i, "description"), True),
         text(t("profile.group", number=n), ("competences", i, "group")),
-        level,
+        named(level),
     ]
     for k, _ in enumerate(competence.get("goals") or []):
         async def drop_goal(e: Any, k: int = k) -> None:

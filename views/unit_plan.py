@@ -14,7 +14,7 @@ import flet as ft
 from conversations.model import GoalStatus, InputRejected, SubGoal, UnitPlan
 from conversations.unit_plan import TeamPriority, by_team
 from storage import StorageError
-from views.common import describe, icon_button, page_column, when
+from views.common import describe, icon_button, named, page_column, when
 from views.widgets import back_bar, export_button, parse_date, year_switcher
 
 if TYPE_CHECKING:
@@ -201,7 +201,7 @@ class UnitPlanScreen:
             self.render()
 
         return ft.Card(ft.Container(ft.Column([
-            what, responsible, deadline, status,
+            what, named(responsible), deadline, named(status),
             ft.Row([ft.FilledButton(t("unit.save_sub_goal"), icon=ft.Icons.CHECK,
                                     on_click=save),
                     ft.TextButton(t("common.cancel"), on_click=cancel)], wrap=True),
