@@ -105,7 +105,7 @@ def test_hr_adapts_the_mus_and_anna_prepares_on_the_new_version_beside_the_old(
         expect(page.get_by_text(re.compile(re.escape(f"4. {NEW_QUESTION}")))).to_be_visible()
         expect(page.get_by_text(re.compile(re.escape(REMOVED)))).to_have_count(0)
         settled_screenshot(page, artifacts / "tablet-62-preview.png")
-        page.get_by_label("Tilbage").click()
+        page.get_by_role("button", name="Tilbage", exact=True).click()
         publish = scrolled_to(page, page.get_by_role("button", name="Udgiv ny version"))
         publish.click()
         expect(page.get_by_text(re.compile("^Den nye version er udgivet"))).to_be_visible(
@@ -121,14 +121,14 @@ def test_hr_adapts_the_mus_and_anna_prepares_on_the_new_version_beside_the_old(
         scrolled_to(page, page.get_by_role("button", name="Udgiv jobprofilen")).click()
         expect(page.get_by_text(re.compile("^Jobprofilen er udgivet"))).to_be_visible(
             timeout=20_000)
-        page.get_by_label("Tilbage").click()
+        page.get_by_role("button", name="Tilbage", exact=True).click()
         synced(page)
         lock(page)
 
         # Mette syncs and plans a MUS with Anna: the sheet offered is the new version.
         unlock(page, "Hjerte", "Mette Holm")
         synced(page)
-        page.get_by_label("Planlæg en samtale").click()
+        page.get_by_role("button", name="Planlæg en samtale", exact=True).click()
         anna = page.get_by_role("checkbox", name="Anna Sørensen")
         anna.click()
         expect(anna).to_be_checked()
@@ -136,7 +136,7 @@ def test_hr_adapts_the_mus_and_anna_prepares_on_the_new_version_beside_the_old(
         type_into(page, "Klokken", "9:30")
         page.get_by_role("button", name="Planlæg og lav invitation").click()
         expect(page.get_by_role("textbox", name="Invitationens tekst")).to_be_visible()
-        page.get_by_label("Tilbage").click()
+        page.get_by_role("button", name="Tilbage", exact=True).click()
         synced(page)
         lock(page)
 
@@ -153,7 +153,7 @@ def test_hr_adapts_the_mus_and_anna_prepares_on_the_new_version_beside_the_old(
             page.get_by_role("button", name="Næste").click()
             expect(page.get_by_text(re.compile(rf"{step} af 4: "))).to_be_visible()
         expect(scrolled_to(page, page.get_by_text(RENAMED, exact=True))).to_be_visible()
-        page.get_by_label("Gem og gå til oversigten").click()
+        page.get_by_role("button", name="Gem og gå til oversigten", exact=True).click()
         expect(page.get_by_text("Hej Anna Sørensen")).to_be_visible()
 
         earlier = re.compile("^" + re.escape(open_label("MUS med Mette Holm", DEMO_MUS_AT)))
@@ -161,7 +161,7 @@ def test_hr_adapts_the_mus_and_anna_prepares_on_the_new_version_beside_the_old(
         expect(page.get_by_text(re.compile(r"1 af 4: "))).to_be_visible()
         expect(page.get_by_text(re.compile(re.escape(f"2. {REMOVED}")))).to_be_visible()
         settled_screenshot(page, artifacts / "phone-65-prepare-old-version.png")
-        page.get_by_label("Gem og gå til oversigten").click()
+        page.get_by_role("button", name="Gem og gå til oversigten", exact=True).click()
         expect(page.get_by_text("Hej Anna Sørensen")).to_be_visible()
         lock(page)
 

@@ -62,18 +62,18 @@ def test_a_leader_lays_a_card_on_the_drawn_wheel_and_gathers_the_unit_year_plan(
         type_into(page, "Hvad vil teamet gøre?", TEAM_ACTION)
         type_into(page, "Frist for handlingen", danish(TODAY + dt.timedelta(days=60)))
         page.get_by_role("button", name="Tilføj handling").click()
-        expect(page.get_by_role("group", name=re.compile(
-            f"^Fjern handlingen »{TEAM_ACTION}«"))).to_be_visible()
+        expect(page.get_by_role("button", name=f"Fjern handlingen »{TEAM_ACTION}«",
+                                exact=True)).to_be_visible()
         page.get_by_role("checkbox", name="Opsummering").click()
         page.get_by_role("button", name="Afslut samtalen").click()
         expect(page.get_by_text("Samtalen er afsluttet og gemt.")).to_be_visible()
-        page.get_by_label("Tilbage").click()
+        page.get_by_role("button", name="Tilbage", exact=True).click()
         expect(page.get_by_text("Hej Mette Holm")).to_be_visible()
 
         # The leader gathers it into the unit's year plan.
         page.get_by_role("button", name="Enhedens årsplan").click()
         expect(page.get_by_text(re.compile("^Kladde – kun du kan se den"))).to_be_visible()
-        page.get_by_label(f"Tag »{TEAM_ACTION}« med i årsplanen").click()
+        page.get_by_role("button", name=f"Tag »{TEAM_ACTION}« med i årsplanen", exact=True).click()
         expect(page.get_by_text("Alle teamenes handlinger er med i årsplanen.")).to_be_visible()
         type_into(page, "Ny prioritet for hele enheden", "Færre sygedage i hele enheden")
         page.get_by_role("button", name="Tilføj prioritet").click()
@@ -103,7 +103,7 @@ def test_on_a_phone_the_year_plan_opens_and_the_wheel_stays_a_list(
         expect(page.get_by_text(
             "Ingen holdte TUS- eller GRUS-samtaler med en teamplan endnu.")).to_be_visible()
         screenshot(page, artifacts / "phone-41-unit-plan-empty.png")
-        page.get_by_label("Tilbage").click()
+        page.get_by_role("button", name="Tilbage", exact=True).click()
         expect(page.get_by_text("Hej Mette Holm")).to_be_visible()
         hold_the_tus(page)
         expect(page.get_by_role("button", name="Træk et kort fra Faglighed")).to_be_visible()
