@@ -841,10 +841,14 @@ class SyncEngine:
                 note, doc = conflict
                 conflicts[doc["id"]] = doc
                 result.conflicts.append(note)
+        by_record: dict[Any, dict[str, Record]] = {}
+        for version_id, version_record in dag.items():  # once per apply, not per record
+            by_record.setdefault(version_record.get("id"), {})[version_id] = version_record
         for table, rid in touched:
             current = records.get(table, {}).get(rid) or tables.get(table, {}).get(rid)
             if current is not None:
-                found = _clash_doc(shard, table, current, dag, tables.get(CONFLICTS_TABLE, {}))
+                found = _clash_doc(shard, table, current, by_record.get(rid, {}),
+                                   tables.get(CONFLICTS_TABLE, {}))
                 if found is not None:
                     fresh, doc = found
                     conflicts[doc["id"]] = doc
@@ -1099,18 +1103,18 @@ def _depth(dag: Mapping[str, Record], record: Record) -> int:
 
 
 def _clash_doc(
-    shard: str, table: str, record: Record, dag: Mapping[str, Record],
+    shard: str, table: str, record: Record, versions: Mapping[str, Record],
     docs: Mapping[str, dict[str, Any]],
 ) -> tuple[ConflictNote | None, dict[str, Any]] | None:
-    """The ``conflicts`` entry for ``record`` as its history has it now
-    (``conversations.clashes``): every clash open at its current version, each side with
-    the version that wrote it. Returns the entry when it changed (with a note when a
-    clash is new to the person), None when nothing changed. Worked out only where the
-    history has more than one line: two first versions, or a merge."""
+    """The ``conflicts`` entry for ``record`` as its history (``versions``: every known
+    version of it) has it now (``conversations.clashes``): every clash open at its
+    current version, each side with the version that wrote it. Returns the entry when it
+    changed (with a note when a clash is new to the person), None when nothing changed.
+    Worked out only where the history has more than one line: two first versions, or a
+    merge."""
     rid = str(record["id"])
     doc_id = f"clashes:{table}:{rid}"
     earlier = docs.get(doc_id)
-    versions = {v: r for v, r in dag.items() if r.get("id") == rid}
     starts = sum(1 for r in versions.values() if not r.get("parents"))
     meets = any(len(set(r.get("parents", ()))) > 1 for r in versions.values())
     if earlier is None and starts < 2 and not meets:
