@@ -477,10 +477,7 @@ class Joining:
 
     def person_name(self) -> str:
         """Whose profile arrived, for the person to see it is theirs before the PIN."""
-        if self.received is None:
-            return ""
-        profile = dict(self.received[1].get("meta", {})).get(PROFILE_KEY)
-        return str(profile.get("name", "")) if isinstance(profile, dict) else ""
+        return name_in(self.received)
 
     def finish(self, session: Session, pin: str, pin_again: str, *, symbol: int) -> str:
         """Blocking (KDF). Makes this device's profile from the bundle with the person's
@@ -537,10 +534,7 @@ class Recovering:
         return self.person_name()
 
     def person_name(self) -> str:
-        if self.received is None:
-            return ""
-        profile = dict(self.received[1].get("meta", {})).get(PROFILE_KEY)
-        return str(profile.get("name", "")) if isinstance(profile, dict) else ""
+        return name_in(self.received)
 
     def finish(self, session: Session, pin: str, pin_again: str, *, symbol: int) -> str:
         """Blocking (KDF). Makes this device's profile with the person's keys and a new
@@ -555,6 +549,14 @@ class Recovering:
         forget(self.share, self.place)
         self.received = None
         return code
+
+
+def name_in(received: tuple[Identity, dict[str, Any]] | None) -> str:
+    """The name in the profile a bundle or the recovery code brought ("" before one)."""
+    if received is None:
+        return ""
+    profile = dict(received[1].get("meta", {})).get(PROFILE_KEY)
+    return str(profile.get("name", "")) if isinstance(profile, dict) else ""
 
 
 def become(device: Device, session: Session, identity: Identity, data: dict[str, Any], *,

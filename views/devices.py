@@ -24,6 +24,7 @@ from views.shell import Route
 from views.widgets import back_bar
 
 if TYPE_CHECKING:
+    from resources.texts import Texts
     from views.shell import Shell
 
 PROBLEMS = (InputRejected, StorageError, SyncError)
@@ -241,9 +242,7 @@ async def show_join_device(shell: Shell) -> None:
     """On a new device: the share, the code from the other device, a name for this one."""
     session, t = shell.session, shell.session.texts
     joining = Joining(session.device, session.clock)
-    location = ft.TextField(label=t("settings.share_location"), autofocus=True)
-    username = ft.TextField(label=t("settings.share_username"))
-    password = secret_field(t("settings.share_password"), t)
+    location, username, password = share_fields(t)
     code = ft.TextField(label=t("join.code"), capitalization=ft.TextCapitalization.CHARACTERS)
     name = ft.TextField(label=t("join.name"))
     connect = ft.FilledButton(t("join.connect"), icon=ft.Icons.LINK)
@@ -275,6 +274,14 @@ async def show_join_device(shell: Shell) -> None:
     connect.on_click = start
     code.on_submit = start
     shell.show(content, back_bar(shell, t("join.title"), shell.start))
+
+
+def share_fields(t: Texts) -> tuple[ft.TextField, ft.TextField, ft.TextField]:
+    """Where the shared drive is, as a newcomer's screens ask for it: the folder or
+    smb:// address, and for SMB the user name and password."""
+    return (ft.TextField(label=t("settings.share_location"), autofocus=True),
+            ft.TextField(label=t("settings.share_username")),
+            secret_field(t("settings.share_password"), t))
 
 
 async def wait_for_bundle(shell: Shell, content: ft.Control, joining: Joining, digits: str,
@@ -357,9 +364,7 @@ async def show_restore_profile(shell: Shell) -> None:
     a PIN for this device."""
     session, t = shell.session, shell.session.texts
     recovering = Recovering(session.device)
-    location = ft.TextField(label=t("settings.share_location"), autofocus=True)
-    username = ft.TextField(label=t("settings.share_username"))
-    password = secret_field(t("settings.share_password"), t)
+    location, username, password = share_fields(t)
     code = ft.TextField(label=t("recover.code"),
                         capitalization=ft.TextCapitalization.CHARACTERS)
     connect = ft.FilledButton(t("restore.connect"), icon=ft.Icons.SEARCH)
