@@ -515,6 +515,31 @@ class Session:
         else:
             refuse(share, request, org)
 
+    def keeps_organisation(self) -> bool:
+        """Whether this profile holds the organisation's key (HR on the founding device):
+        only it signs the directory."""
+        return org_identity_of(self.unlocked_vault()) is not None
+
+    def members_matching(self, text: str, *, most: int = 20) -> list[Member]:
+        """Members whose name holds ``text`` (any case), by name; at most ``most``, so
+        a municipality's directory is searched, never listed whole."""
+        wanted = text.strip().casefold()
+        if not wanted:
+            return []
+        found = (m for m in self.directory.members.values() if wanted in m.name.casefold())
+        return sorted(found, key=lambda m: m.name.casefold())[:most]
+
+    def remove_member(self, person_id: str) -> None:
+        """Blocking (the share). Someone left the organisation: the next directory is
+        signed without them, so nothing new is sealed for them and what they write is
+        refused; what their devices already hold stays there. HR cannot remove
+        themself this way."""
+        if person_id == self.current_person().id:
+            raise InputRejected("error.remove_self")
+        if self.directory.member(person_id) is None:
+            raise InputRejected("error.member_unknown")
+        self.sign_directory(self.directory.without_member(person_id))
+
     def sign_directory(self, directory: Directory) -> None:
         """Blocking. For whoever keeps the organisation's key (HR): ``directory`` becomes
         the next signed version on the share and this device's directory."""

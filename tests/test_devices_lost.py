@@ -19,9 +19,7 @@ from services.session import Session
 from storage.schema import DEVICES_SHARD
 from storage.sealing import Identity
 from sync.envelope import EnvelopeRejected, open_envelope, read_header
-from sync.folder import FolderShare
 from sync.identity import device_id_of, identity_of
-from sync.organisation import org_identity_of, publish_directory
 from sync.share import ShareUnavailable
 from tests.app_fixtures import LIBRARY, paired_device, session_on
 from tests.clock import day_clock
@@ -202,10 +200,8 @@ def test_someone_who_left_reads_nothing_new(tmp_path: Path) -> None:
     anna_keys = identity_of(tablet.unlocked_vault())
     henrik = other_profile(tablet, HENRIK)
     henrik.sync()
-    keeper = org_identity_of(henrik.unlocked_vault())
-    assert keeper is not None
-    left = henrik.directory.without_member(anna)
-    publish_directory(FolderShare(share), left, keeper)
+    henrik.remove_member(anna)  # HR, on the organisation screen
+    assert henrik.directory.member(anna) is None
     seen_before = envelopes(share)
     mette = other_profile(tablet, METTE)
     mette.sync()
@@ -216,6 +212,25 @@ def test_someone_who_left_reads_nothing_new(tmp_path: Path) -> None:
     assert new
     assert opened_by(new, anna, anna_keys, mette, besides_device="") == 0
     assert tablet.directory.member(anna) is not None  # her device keeps what it had
+
+
+def test_hr_removes_nobody_by_mistake_and_only_hr_removes(tmp_path: Path) -> None:
+    tablet = session_on(tmp_path / "tablet")
+    tablet.create_demo()
+    anna = tablet.current_person().id
+    henrik, mette = other_profile(tablet, HENRIK), other_profile(tablet, METTE)
+    henrik.sync()
+    before = henrik.directory.version
+    for who, person, key in ((henrik, henrik.current_person().id, "error.remove_self"),
+                             (henrik, "f" * 32, "error.member_unknown"),
+                             (mette, anna, "error.not_org_keeper")):
+        with pytest.raises(InputRejected) as refused:
+            who.remove_member(person)
+        assert refused.value.key == key
+    assert henrik.directory.version == before
+    assert [m.name for m in henrik.members_matching("SØR")] == ["Anna Sørensen"]
+    assert henrik.members_matching("  ") == []
+    assert len(henrik.members_matching("e", most=3)) == 3
 
 
 def test_without_the_old_device_hr_gives_the_person_new_keys_and_shuts_the_old_out(

@@ -223,3 +223,26 @@ def new_profile_asking(tmp: Path, share: str) -> Any:
     phone.set_share(share, "", "")
     phone.request_to_join(phone.find_organisation(), "", "")
     return phone
+
+
+def test_hr_finds_someone_who_left_by_name_and_removes_them(data_dir: Path) -> None:
+    async def scenario() -> None:
+        client = await started(data_dir)
+        await click(client, ft.OutlinedButton, content="Prøv med demodata")
+        await click(client, ft.IconButton, name="Lås")
+        await unlock_as(client, "Sol")  # Henrik from HR
+        await click(client, ft.IconButton, name="Indstillinger")
+        await click(client, ft.OutlinedButton, content="Organisation")
+        search = client.find(ft.TextField, label="Find en person (skriv en del af navnet)")
+        client.type_into(search, "sørensen")
+        await client.fire(search, "change")
+        assert "Anna Sørensen · Sundhed og Omsorg" in client.texts()
+        assert not unlabelled(client)
+        await click(client, ft.OutlinedButton, name="Fjern Anna Sørensen fra organisationen")
+        assert any(t.startswith("Anna Sørensen kan ikke læse noget nyt") for t in client.texts())
+        await click(client, ft.FilledButton, name="Fjern Anna Sørensen fra organisationen")
+        await shown(client, re.compile("^Anna Sørensen er fjernet fra organisationen"))
+        session: Any = client.session_of_app()
+        assert all(m.name != "Anna Sørensen" for m in session.directory.members.values())
+
+    run(scenario())

@@ -1,8 +1,10 @@
-"""The organisation: which one this profile trusts, asking to join, and HR's decisions."""
+"""The organisation: which one this profile trusts, asking to join, and HR's decisions
+(who joins, and removing someone who left)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -33,6 +35,8 @@ async def show_organisation(shell: Shell, notice: str = "") -> None:
         if not pinned.get("listed"):
             body.append(ft.Text(t("org.waiting"), color=ft.Colors.ON_SURFACE_VARIANT))
     body.extend(await requests_part(shell, message))
+    if pinned is not None and await asyncio.to_thread(session.keeps_organisation):
+        body.extend(leavers_part(shell, message))
     shell.show(
         page_column(body),
         ft.AppBar(
@@ -40,6 +44,61 @@ async def show_organisation(shell: Shell, notice: str = "") -> None:
             title=ft.Text(t("org.title")),
         ),
     )
+
+
+def leavers_part(shell: Shell, message: ft.Text) -> list[ft.Control]:
+    """For HR: find a person by name and remove someone who left the organisation."""
+    session, t = shell.session, shell.session.texts
+    search = ft.TextField(label=t("org.find_member"), prefix_icon=ft.Icons.SEARCH)
+    found = ft.Column([], spacing=8)
+
+    def remove(member: Any) -> Callable[[], Awaitable[None]]:
+        async def open_dialog() -> None:
+            yes = ft.FilledButton(content=said(t("org.remove_yes"),
+                                               t("org.remove_named", name=member.name)),
+                                  icon=ft.Icons.PERSON_REMOVE)
+
+            async def confirmed() -> None:
+                with busy(yes):
+                    try:
+                        await asyncio.to_thread(session.remove_member, member.id)
+                    except (InputRejected, StorageError, SyncError) as err:
+                        shell.page.pop_dialog()
+                        message.value, message.color = describe(err, t), ft.Colors.ERROR
+                        message.update()
+                        return
+                shell.page.pop_dialog()
+                await shell.go(show_organisation, t("org.removed", name=member.name))
+
+            async def cancel() -> None:
+                shell.page.pop_dialog()
+
+            yes.on_click = confirmed
+            shell.page.show_dialog(ft.AlertDialog(
+                title=ft.Text(t("org.remove_title", name=member.name)),
+                content=ft.Container(ft.Text(t("org.remove_body", name=member.name)),
+                                     width=380),
+                actions=[ft.TextButton(t("common.cancel"), on_click=cancel), yes],
+            ))
+
+        return open_dialog
+
+    def look(e: Any = None) -> None:
+        members = session.members_matching(search.value or "")
+        me = session.current_person().id
+        found.controls = [
+            ft.Row([
+                ft.Text(" · ".join(x for x in (m.name, m.unit) if x), expand=True),
+                ft.OutlinedButton(content=said(t("org.remove"),
+                                               t("org.remove_named", name=m.name)),
+                                  icon=ft.Icons.PERSON_REMOVE, on_click=remove(m)),
+            ]) for m in members if m.id != me
+        ] or ([ft.Text(t("org.no_member_found"))] if (search.value or "").strip() else [])
+        found.update()
+
+    search.on_change = look
+    return [ft.Divider(), ft.Text(t("org.leavers"), theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
+            ft.Text(t("org.leavers_help")), search, found]
 
 
 async def find_part(shell: Shell, message: ft.Text) -> list[ft.Control]:
