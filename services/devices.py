@@ -78,6 +78,7 @@ from sync.organisation import (
     publish_directory,
     read_directory,
     request_new_keys,
+    was_refused,
 )
 from sync.pairing import (
     CODE_VALID,
@@ -282,9 +283,10 @@ class Devices:
         card = organisation_card(share)
         if card is None or card.sign_pub != pin["sign_pub"]:
             raise InputRejected("error.no_organisation")
-        request_new_keys(share, card, vault, self._claim(me), new,
-                         lost=lost, until=self._read_up_to(me.id))
-        vault.put_meta(NEW_KEYS_KEY, {"private": identity_text(new), "lost": list(lost)})
+        request = request_new_keys(share, card, vault, self._claim(me), new,
+                                   lost=lost, until=self._read_up_to(me.id))
+        vault.put_meta(NEW_KEYS_KEY, {"private": identity_text(new), "lost": list(lost),
+                                      "request": request})
         session.publish(DEVICES_SHARD, DEVICE_TABLE,
                         entry.revised(lost_at=session.clock.now()).to_dict())
 
@@ -306,6 +308,10 @@ class Devices:
         directory = read_directory(share, pin["sign_pub"], me.id, new)
         listed_me = directory.member(me.id) if directory is not None else None
         if directory is None or listed_me is None or listed_me.sign_key != new.public().sign:
+            if was_refused(share, str(stored.get("request", "")), pin["sign_pub"]):
+                # HR said no: this device goes on with the keys it has, and says so once.
+                vault.put_meta(NEW_KEYS_KEY, {})
+                raise InputRejected("devices.new_keys_refused")
             raise InputRejected("devices.waiting_for_hr")
         replace_identity(vault, new)
         session.directory = directory

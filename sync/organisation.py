@@ -626,6 +626,22 @@ def _is_refused(share: Share, request_id: str, org: Identity) -> bool:
     return False
 
 
+def was_refused(share: Share, request_id: str, org_sign_pub: str) -> bool:
+    """For the device that sent request ``request_id``: whether HR refused it (a
+    refusal marker the pinned organisation signed for exactly this request)."""
+    if not _REQUEST_ID.fullmatch(request_id):
+        return False
+    blob = share.read(f"{REFUSED}/{request_id}")
+    if blob is None:
+        return False
+    try:
+        body = _body(blob, "refused")
+    except ValueError:
+        return False
+    return body.get("request") == request_id and sealing.verify(
+        org_sign_pub, blob[:-_SIG], blob[-_SIG:])
+
+
 def _open_request(blob: bytes, name: str, org: Identity) -> JoinRequest | str:
     """The checked request in ``blob``, or why it is not taken."""
     if not sealing.same_bytes(digest_of(blob).encode(), name.encode()):

@@ -366,3 +366,44 @@ def test_once_new_keys_are_approved_a_second_request_for_the_old_ones_is_refused
     with pytest.raises(InputRejected) as stale:
         henrik.decide_join(theirs, approve=True)
     assert stale.value.key == "error.rekey_stale"
+
+
+def test_a_request_for_new_keys_hr_refuses_is_told_once_and_the_device_goes_on(
+    tmp_path: Path,
+) -> None:
+    tablet = session_on(tmp_path / "tablet")
+    tablet.create_demo()
+    phone = paired_device(tablet, tmp_path / "phone", tablet.default_share())
+    keys = identity_of(tablet.unlocked_vault()).public()
+    tablet.devices.mark_lost(device_id_of(phone.unlocked_vault()))
+    henrik = other_profile(tablet, HENRIK)
+    henrik.sync()
+    [request] = henrik.join_requests()
+    henrik.decide_join(request, approve=False)
+    with pytest.raises(InputRejected) as told:
+        tablet.sync()
+    assert told.value.key == "devices.new_keys_refused"
+    assert not tablet.devices.new_keys_waiting()
+    cid = annas_mus(tablet)
+    answer(tablet, cid, text_questions(tablet, cid)[0], "Skrevet efter afslaget")
+    tablet.sync()  # goes on with the keys it has
+    assert identity_of(tablet.unlocked_vault()).public() == keys
+    phone.sync()
+    assert "Skrevet efter afslaget" in answers(phone, cid).values()
+
+
+def test_a_refusal_nobody_in_hr_signed_changes_nothing(tmp_path: Path) -> None:
+    tablet = session_on(tmp_path / "tablet")
+    tablet.create_demo()
+    phone = paired_device(tablet, tmp_path / "phone", tablet.default_share())
+    tablet.devices.mark_lost(device_id_of(phone.unlocked_vault()))
+    waiting = tablet.unlocked_vault().get_meta("new_keys")
+    assert waiting is not None
+    request = waiting["request"]
+    refused = Path(tablet.default_share()) / "organisation" / "refused"
+    refused.mkdir(parents=True, exist_ok=True)
+    (refused / request).write_bytes(b"a colleague's forged refusal")
+    with pytest.raises(InputRejected) as told:
+        tablet.sync()
+    assert told.value.key == "devices.waiting_for_hr"
+    assert tablet.devices.new_keys_waiting()
