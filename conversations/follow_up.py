@@ -110,15 +110,17 @@ def schedule_follow_up(
     return conversation.revised(author=author, state=State.AGREED, follow_up_due=when)
 
 
-def follow_up_conversation(original: Conversation, *, author: str) -> Conversation:
+def follow_up_conversation(original: Conversation, *, author: str,
+                           sheet_version: int = FOLLOW_UP_SHEET_VERSION) -> Conversation:
     """The follow-up conversation: same leader (and delegate) and participants, on the
-    follow-up sheet, planned on the due date at 10:00. Refused without a due date."""
+    follow-up sheet (``sheet_version``: the newest the organisation has), planned on the
+    due date at 10:00. Refused without a due date."""
     if original.follow_up_due is None:
         raise InputRejected("error.no_follow_up_due")
     return Conversation(
         kind=Kind.FOLLOW_UP,
         sheet_id=FOLLOW_UP_SHEET_ID,
-        sheet_version=FOLLOW_UP_SHEET_VERSION,
+        sheet_version=sheet_version,
         leader_id=original.leader_id,
         delegate_leader_id=original.delegate_leader_id,
         participant_ids=original.participant_ids,

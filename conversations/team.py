@@ -324,12 +324,13 @@ def individual_follow_ups(
     *,
     months: int = 6,
     author: str,
+    sheet_version: int = FOLLOW_UP_SHEET_VERSION,
 ) -> tuple[Conversation, ...]:
     """GRUS: the individual conversation each member has afterwards, one per participant.
 
     Each is planned ``months`` after ``held_on`` at 10:00 with the same leader (and
-    delegate), on the follow-up sheet. Refused for anything but a GRUS; ``plan`` must be
-    that conversation's plan.
+    delegate), on the follow-up sheet (``sheet_version``: the newest the organisation
+    has). Refused for anything but a GRUS; ``plan`` must be that conversation's plan.
     """
     if conversation.kind is not Kind.GRUS:
         raise InputRejected("error.not_team")
@@ -340,7 +341,7 @@ def individual_follow_ups(
         Conversation(
             kind=Kind.FOLLOW_UP,
             sheet_id=FOLLOW_UP_SHEET_ID,
-            sheet_version=FOLLOW_UP_SHEET_VERSION,
+            sheet_version=sheet_version,
             leader_id=conversation.leader_id,
             delegate_leader_id=conversation.delegate_leader_id,
             participant_ids=(member,),

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from conversations.agreements import AgreementStatus, amended, check_goals, with_goals
 from conversations.directory import Member
+from conversations.follow_up import FOLLOW_UP_SHEET_ID, FOLLOW_UP_SHEET_VERSION
 from conversations.identity import (
     agreement_id,
     minutes_id,
@@ -619,8 +620,10 @@ class Meetings:
         planned: list[str] = []
         if conversation.kind is Kind.GRUS and meeting.plan is not None:
             me = self.session.current_person().id
-            for follow_up in individual_follow_ups(conversation, meeting.plan,
-                                                   self.session.today(), author=me):
+            sheet = self.session.library.sheets.get(FOLLOW_UP_SHEET_ID)
+            for follow_up in individual_follow_ups(
+                    conversation, meeting.plan, self.session.today(), author=me,
+                    sheet_version=sheet.version if sheet else FOLLOW_UP_SHEET_VERSION):
                 self.session.store_conversation(follow_up, [])
                 self.session.publish(follow_up.id, CONVERSATION_TABLE, follow_up.to_dict())
                 planned.append(follow_up.id)

@@ -353,3 +353,18 @@ def test_a_grus_member_goal_is_approved_and_everyone_gets_an_individual_follow_u
     again = tablet.meetings.load(cid)
     assert again.plan is not None and again.plan.member_goals[ANNA.id][0].approved_by_leader
     assert again.conversation.state is State.HELD
+
+
+def test_individual_follow_ups_after_a_grus_use_the_newest_follow_up_sheet(
+    tablet: AppSession,
+) -> None:
+    """An organisation that published its own follow-up sheet (version 2) gets it for
+    the follow-ups a GRUS leaves behind."""
+    library = tablet.library
+    own = dataclasses.replace(library.sheets["follow_up"], version=2)
+    tablet.library = dataclasses.replace(library, sheets={**library.sheets, "follow_up": own})
+    team = [e.id for e in demo.organisation().employees]
+    cid = tablet.meetings.plan(Kind.GRUS, team, TODAY + dt.timedelta(days=2)).conversation_id
+    tablet.meetings.load(cid)
+    follow_ups = tablet.meetings.finish_team(cid)
+    assert {tablet.meetings.conversation(f).sheet_version for f in follow_ups} == {2}
