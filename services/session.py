@@ -56,7 +56,6 @@ from storage.schema import (
     CONFLICTS_TABLE,
     CONVERSATION_TABLE,
     CURSORS_KEY,
-    DIRECTORY_CHAIN_KEY,
     DIRECTORY_KEY,
     LIBRARY_SHARD,
     ORG_PIN_KEY,
@@ -471,13 +470,14 @@ class Session:
     def _held_chain(self, vault: Vault) -> DirectoryChain | None:
         """The directory keys kept with this device's directory; None when they were
         kept with another version (the next read starts from a snapshot)."""
-        return DirectoryChain.from_dict(vault.get_meta(DIRECTORY_CHAIN_KEY) or {},
-                                        self.directory)
+        stored = vault.get_meta(DIRECTORY_KEY) or {}
+        return DirectoryChain.from_dict(stored.get("chain") or {}, self.directory)
 
     def _keep_directory(self, vault: Vault, chain: DirectoryChain) -> None:
+        """The directory and its keys in one meta write: at 45,000 members each write of
+        the vault's meta costs about a second (README, known limits)."""
         self.directory = chain.directory
-        vault.put_meta(DIRECTORY_KEY, chain.directory.to_dict())
-        vault.put_meta(DIRECTORY_CHAIN_KEY, chain.to_dict())
+        vault.put_meta(DIRECTORY_KEY, {**chain.directory.to_dict(), "chain": chain.to_dict()})
 
     def find_organisation(self) -> OrgCard:
         """Blocking. The organisation's public card on the share, for the person to

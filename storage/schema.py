@@ -33,8 +33,7 @@ DEVICE_TABLE = "devices"
 
 # --- meta keys ---------------------------------------------------------------------------
 PROFILE_KEY = "profile"
-DIRECTORY_KEY = "directory"
-DIRECTORY_CHAIN_KEY = "directory_chain"  # the directory keys granted, and its snapshot
+DIRECTORY_KEY = "directory"  # with "chain": the directory keys granted, its snapshot
 SETTINGS_KEY = "settings"
 SHARE_KEY = "share"
 CONFLICTS_KEY = "open_conflicts"

@@ -386,7 +386,7 @@ class DirectoryChain:
         return {k: key for k, key in self.keys.items() if k >= since}
 
     def to_dict(self) -> dict[str, Any]:
-        """For the vault (the directory itself is kept on its own)."""
+        """For the vault, beside the directory's own dict."""
         return {"version": self.directory.version, "snapshot": self.snapshot,
                 "keys": {str(k): base64.b64encode(key).decode()
                          for k, key in sorted(self.keys.items())}}

@@ -35,7 +35,7 @@ def test_quick_directory_bench_passes_and_prints_hire_and_leaver_numbers(
 ) -> None:
     out = quick_bench("sync", "--org", "3000", "--dir", str(tmp_path))
     for where in ("folder", "Samba"):
-        assert re.search(rf"{where}: whole directory of 3,000 read and kept \(before\) +\| "
+        assert re.search(rf"{where}: whole directory of 3,000 read \(before\) +\| "
                          rf"{NUMBER} ms", out), where
         for kind in ("hire", "leaver"):
             assert re.search(rf"{where}: one {kind} reaches the device, 3,000 +\| {NUMBER} ms "
