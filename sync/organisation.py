@@ -52,6 +52,12 @@ one bucket, not 45,000 wraps. The change is sealed with the new key: whoever lef
 holds keys replaced since, reads nothing from that version on. Keys are kept in the
 vault beside the directory (``DirectoryChain``).
 
+One thing this widens, plainly: a newcomer opens the newest snapshot and the changes
+after it, so they read the entries of people who left (and earlier values of people
+who changed) since that snapshot — at most ``SNAPSHOT_EVERY`` versions back — which a
+one-file directory of before would not have shown them. Nothing reaches anyone who
+was never a member, and a leaver reads nothing new.
+
 A change is taken only when it verifies under the pinned org key, names the version of
 the slot it sits in (a replayed change is ``misplaced``), opens with a key granted to
 this device and leaves a whole directory. Otherwise it is logged (never its content)
