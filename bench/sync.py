@@ -1,4 +1,4 @@
-"""``python main.py bench sync [--quick]``: what a sync costs, against rsync and cp.
+"""``python main.py bench sync [--quick] [--org N]``: what a sync costs, against rsync and cp.
 
 Measured in one run, so every ratio compares like with like (1 and 2 on a local-folder
 share, 3 over SMB):
@@ -19,6 +19,21 @@ share, 3 over SMB):
    ``sync.smb.SmbShare`` (so connecting, logging in and SMB3 encryption are paid for).
    p50 over a few repetitions, each on a new share folder with new vaults.
    Budget: push + pull ≤ 3 s. Without Samba it is skipped, but FAILs under ``CI=true``.
+
+4. **The directory of a whole municipality** (``--org N``, e.g. ``--org 45000``; only
+   this section runs then): HR publishes a directory of N members (a snapshot, see
+   ``sync.organisation``), a member's device reads it once, then one hire and one
+   leaver are published and the device takes each in (``follow_directory`` from the
+   chain it holds: read, checked, applied). Bytes are counted in a wrapper around the
+   share (every file read, and the names listed); time is the device's, from opening
+   the share to the new directory in memory. Keeping it in the vault's meta shard
+   afterwards, as a sync does today, is timed and shown apart: it grows with the
+   directory, not the change (README, known limits). Reference, same run: reading the
+   whole directory, which is what each change cost before (the one-file directory was
+   the size of the snapshot). On the folder share and over loopback Samba (a fresh ``SmbShare`` per
+   step, so connecting and logging in are paid for). Budgets: hire and leaver each
+   ≤ 1 MB read and ≤ 1 s (p50 over the rounds, the worst shown). Without Samba the SMB
+   rows are skipped, but FAIL under ``CI=true``.
 
 The shares are built fast and apart from the measurements (their time is printed as
 set-up): envelopes and journal segments are made by the real ``sync.envelope`` and
@@ -42,20 +57,24 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conversations.directory import Directory, Member
+from conversations.directory import Directory, Member, Policy
 from conversations.merge import version_of
 from conversations.model import Conversation, Kind, Preparation, Role, State
 from storage import Device, KdfParams, Vault
-from storage.sealing import Identity, new_identity
+from storage.schema import DIRECTORY_KEY
+from storage.sealing import Identity, PublicKeys, new_identity
 from sync.engine import SyncEngine
 from sync.envelope import object_path, seal_envelope
 from sync.folder import FolderShare
 from sync.identity import identity_of, install_identity
 from sync.journal import head_path, make_head, make_segment, segment_path
+from sync.organisation import DirectoryChain, follow_directory, publish_directory
+from sync.share import Share
 from tests.samba_server import SambaServer, missing, started
 
 DEVICES = 500
@@ -67,6 +86,8 @@ FIRST_SYNC_BUDGET = 2.0
 SAMBA_BUDGET_S = 3.0
 SAMBA_RECORDS = 100
 SAMBA_CONVERSATIONS = 5
+DIRECTORY_BYTES_BUDGET = 1_000_000
+DIRECTORY_TIME_BUDGET_S = 1.0
 PIN = "246813"
 _NOTE = (
     "Vi talte om arbejdsmiljøet, om faglig sparring hver fjortende dag og om et kursus i "
@@ -112,11 +133,14 @@ class Office:
 
 
 def main(argv: list[str]) -> int:
-    """``[--quick] [--dir DIR]``: DIR is where the shares and vaults are built (a temp
-    folder inside it, removed afterwards); the system's temp folder by default."""
+    """``[--quick] [--dir DIR] [--org N]``: DIR is where the shares and vaults are built
+    (a temp folder inside it, removed afterwards); the system's temp folder by default.
+    With ``--org N`` only the directory of N members is measured (section 4)."""
     settings = QUICK if "--quick" in argv else FULL
     where = argv[argv.index("--dir") + 1] if "--dir" in argv[:-1] else None
     logging.getLogger("samtale.sync").setLevel(logging.ERROR)
+    if "--org" in argv[:-1]:
+        return _directory_bench(int(argv[argv.index("--org") + 1]), settings, where)
     if shutil.which("rsync") is None or shutil.which("cp") is None:
         print("rsync and cp are needed for the references (python3 main.py test installs them)")
         print("bench sync: FAIL")
@@ -355,6 +379,205 @@ def _preparation(shard: str, rng: random.Random) -> tuple[str, dict[str, Any]]:
     record = Preparation(id=f"{rng.getrandbits(128):032x}", conversation_id=shard,
                          answers=answers, shared_with_leader=True, author="emma").to_dict()
     return shard, record
+
+
+# -- 4. the directory of a whole municipality -----------------------------------------------
+
+
+class _Counted:
+    """A share that counts what a device reads from it: bytes of files read, files
+    read (present or not) and names listed."""
+
+    def __init__(self, share: Share) -> None:
+        self.share = share
+        self.bytes = self.reads = self.listed = 0
+
+    def read(self, path: str) -> bytes | None:
+        data = self.share.read(path)
+        self.reads += 1
+        self.bytes += len(data or b"")
+        return data
+
+    def write_once(self, path: str, data: bytes) -> bool:
+        return self.share.write_once(path, data)
+
+    def list(self, folder: str) -> list[str]:
+        names = self.share.list(folder)
+        self.listed += len(names)
+        return names
+
+    def sweep_temps(self) -> int:
+        return self.share.sweep_temps()
+
+
+@dataclass
+class _Step:
+    seconds: float  # read, checked and applied: the directory is the device's
+    bytes: int
+    reads: int
+    listed: int
+    kept: float  # then written into the vault's meta shard, as a sync does today
+
+
+def _directory_bench(members: int, settings: Settings, where: str | None) -> int:
+    rounds = 2 if settings is QUICK else 3
+    print(f"bench sync ({settings.label}): the directory of {members:,} members, "
+          f"{rounds} rounds of one hire and one leaver")
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="samtale-bench-org-", dir=where) as tmp:
+        root = Path(tmp)
+        (root / "folder").mkdir()
+        rows += _directory_rows("folder", members, rounds, root / "device-folder",
+                                open_share=lambda: FolderShare(root / "folder"),
+                                close=lambda _share: None)
+        reason = missing()
+        if reason:
+            required = os.environ.get("CI", "").lower() == "true"
+            print(f"  Samba: {reason}" + (" -- required under CI=true" if required
+                                          else "; skipped"))
+            rows.append(Row("directory over loopback Samba", "not measured",
+                            budget="≤ 1 MB, ≤ 1 s", ok=False if required else None))
+        else:
+            # needs smbprotocol, which ``missing`` checked
+            from sync.smb import SmbShare  # noqa: PLC0415
+
+            with (
+                tempfile.TemporaryDirectory(prefix="samtale-smbd-") as state,
+                started(Path(state), share_dir=root / "smb") as server,
+            ):
+                (server.share_dir / "org").mkdir()
+
+                def smb() -> Share:
+                    return SmbShare(server.location("org"), username=server.username,
+                                    password=server.password)
+
+                def close(share: Share) -> None:
+                    if isinstance(share, SmbShare):
+                        share.close()
+
+                rows += _directory_rows("Samba", members, rounds, root / "device-smb",
+                                        open_share=smb, close=close)
+    _print(rows)
+    passed = all(row.ok is not False for row in rows)
+    print(f"bench sync: {'PASS' if passed else 'FAIL'}")
+    return 0 if passed else 1
+
+
+def _directory_rows(where: str, members: int, rounds: int, device_root: Path, *,
+                    open_share: Callable[[], Share],
+                    close: Callable[[Share], None]) -> list[Row]:
+    """HR publishes the directory, the member's device reads it whole once, then
+    ``rounds`` hires and leavers, each taken in by the device from its chain."""
+    rng = random.Random(members)
+    org = new_identity()
+    reader_identity = new_identity()
+    identities = [new_identity().public() for _ in range(PEOPLE)]
+    directory = _municipality(members, identities, reader_identity, rng)
+    vault = _vault(device_root)
+    began = time.perf_counter()
+    share = open_share()
+    hr_chain = publish_directory(share, directory, org)
+    close(share)
+    published = time.perf_counter() - began
+    whole, chain = _device_reads(open_share, close, org=org, me=reader_identity,
+                                 held=None, vault=vault)
+    print(f"  set-up {where}: {members:,} members; HR wrote the snapshot in "
+          f"{published:.1f} s; the member's device read it whole: {whole.bytes:,} bytes "
+          f"in {whole.seconds:.2f} s")
+    hires: list[_Step] = []
+    leavers: list[_Step] = []
+    hr_times: list[float] = []
+    for n in range(rounds):
+        for kind in ("hire", "leaver"):
+            began = time.perf_counter()
+            share = open_share()
+            current = hr_chain.directory
+            if kind == "hire":
+                keys = identities[n % len(identities)]
+                newcomer = Member(id=f"{rng.getrandbits(128):032x}", name=f"Ny Medarbejder {n}",
+                                  unit="Ældre og Sundhed", team="Team Nord 3",
+                                  enc_key=keys.enc, sign_key=keys.sign,
+                                  devices=(f"{rng.getrandbits(128):032x}",))
+                updated = current.with_member(newcomer)
+            else:
+                leaving = next(pid for pid, m in sorted(current.members.items())
+                               if pid != "reader" and Role.LEADER not in m.roles)
+                updated = current.without_member(leaving)
+            hr_chain = publish_directory(share, updated, org, hr_chain)
+            close(share)
+            hr_times.append(time.perf_counter() - began)
+            step, chain = _device_reads(open_share, close, org=org, me=reader_identity,
+                                        held=chain, vault=vault)
+            if chain is None or chain.directory != updated:
+                raise RuntimeError(f"the device did not take the {kind} on the {where} share")
+            (hires if kind == "hire" else leavers).append(step)
+    vault.lock()
+    rows = [Row(f"{where}: whole directory of {members:,} read (before)", _ms(whole.seconds),
+                budget=f"{whole.bytes:,} bytes read")]
+    for kind, steps in (("hire", hires), ("leaver", leavers)):
+        p50 = statistics.median(s.seconds for s in steps)
+        worst = max(s.seconds for s in steps)
+        most = max(s.bytes for s in steps)
+        ok = p50 <= DIRECTORY_TIME_BUDGET_S and most <= DIRECTORY_BYTES_BUDGET
+        rows.append(Row(f"{where}: one {kind} reaches the device, {members:,}", _ms(p50),
+                        _ms(worst), "≤ 1 s, ≤ 1 MB", ok))
+        rows.append(Row(f"{where}: bytes read for one {kind}", f"{most:,} bytes",
+                        budget=f"{max(s.reads for s in steps)} files read, "
+                               f"{max(s.listed for s in steps)} names listed"))
+        rows.append(Row(f"{where}: whole read / {kind} (bytes)", f"{whole.bytes / most:,.0f}×"))
+        rows.append(Row(f"{where}: then kept in the vault's meta (shown)",
+                        _ms(statistics.median(s.kept for s in steps)),
+                        _ms(max(s.kept for s in steps)), "(not in the budget)"))
+    rows.append(Row(f"{where}: HR publishes a hire or leaver (shown)",
+                    _ms(statistics.median(hr_times)), _ms(max(hr_times))))
+    return rows
+
+
+def _device_reads(open_share: Callable[[], Share], close: Callable[[Share], None], *,
+                  org: Identity, me: Identity, held: DirectoryChain | None,
+                  vault: Vault) -> tuple[_Step, DirectoryChain]:
+    """What a sync does with the directory, timed: follow it from ``held`` (read,
+    checked, applied), then keep it (directory and keys) in the vault."""
+    _settle()
+    began = time.perf_counter()
+    share = _Counted(open_share())
+    chain = follow_directory(share, org.public().sign, "reader", me, held)
+    if chain is None:
+        raise RuntimeError("the member's device read no directory")
+    seconds = time.perf_counter() - began
+    began = time.perf_counter()
+    vault.put_meta(DIRECTORY_KEY, {**chain.directory.to_dict(), "chain": chain.to_dict()})
+    kept = time.perf_counter() - began
+    close(share.share)
+    return _Step(seconds, share.bytes, share.reads, share.listed, kept), chain
+
+
+def _municipality(members: int, keys: list[PublicKeys], reader: Identity,
+                  rng: random.Random) -> Directory:
+    """``members`` people in units of teams of 20 under a leader each, with public keys
+    (a few hundred pairs, shared), a device or two and a job profile; one is the reader."""
+    people: dict[str, Member] = {}
+    leader = ""
+    for i in range(members - 1):
+        pid = f"{rng.getrandbits(128):032x}"
+        pair = keys[i % len(keys)]
+        unit, team = f"Område {i // 2000 + 1}", f"Team {i // 20 + 1}"
+        devices = tuple(f"{rng.getrandbits(128):032x}" for _ in range(1 + i % 2))
+        if i % 20 == 0:
+            leader = pid
+            people[pid] = Member(id=pid, name=f"Leder {i // 20 + 1} Sørensen",
+                                 roles=frozenset({Role.LEADER}), unit=unit, team=team,
+                                 job_profile="leader", enc_key=pair.enc, sign_key=pair.sign,
+                                 devices=devices)
+        else:
+            people[pid] = Member(id=pid, name=f"Medarbejder {i} Ærø-Hansen", unit=unit,
+                                 team=team, leader_id=leader, job_profile="therapist",
+                                 enc_key=pair.enc, sign_key=pair.sign, devices=devices)
+    mine = reader.public()
+    people["reader"] = Member(id="reader", name="Anna Sørensen", unit="Område 1",
+                              team="Team 1", leader_id=next(iter(people)), enc_key=mine.enc,
+                              sign_key=mine.sign, devices=("0" * 32,))
+    return Directory(1, people, Policy())
 
 
 # -- building the share --------------------------------------------------------------------

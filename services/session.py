@@ -75,14 +75,15 @@ from sync.engine import SyncEngine
 from sync.identity import device_id_of, identity_of
 from sync.locations import open_share
 from sync.organisation import (
+    DirectoryChain,
     JoinClaim,
+    follow_directory,
     found_organisation,
     org_identity_of,
     organisation_card,
     pending_requests,
     publish_card,
     publish_directory,
-    read_directory,
     refuse,
     request_to_join,
 )
@@ -449,22 +450,37 @@ class Session:
 
     def _take_directory(self, share: Share) -> None:
         """A newer directory signed by the pinned organisation key replaces ours, once it
-        lists this person with their own keys (until HR approves, ours stays)."""
+        lists this person with their own keys (until HR approves, ours stays). Once
+        listed, only the changes after the version held are read."""
         pin = self.organisation()
         if pin is None:
             return
 
         vault, me = self.unlocked_vault(), self.current_person()
         mine = identity_of(vault)
-        newer = read_directory(share, pin["sign_pub"], me.id, mine)
-        if newer is None or (newer.version <= self.directory.version and pin.get("listed")):
+        held = self._held_chain(vault) if pin.get("listed") else None
+        newer = follow_directory(share, pin["sign_pub"], me.id, mine, held)
+        if newer is None or (
+            newer.directory.version <= self.directory.version and pin.get("listed")
+        ):
             return
-        listed = newer.member(me.id)
+        listed = newer.directory.member(me.id)
         if listed is None or listed.enc_key != mine.public().enc:
             return
-        self.directory = newer
-        vault.put_meta(DIRECTORY_KEY, newer.to_dict())
+        self._keep_directory(vault, newer)
         vault.put_meta(ORG_PIN_KEY, {**pin, "listed": True})
+
+    def _held_chain(self, vault: Vault) -> DirectoryChain | None:
+        """The directory keys kept with this device's directory; None when they were
+        kept with another version (the next read starts from a snapshot)."""
+        stored = vault.get_meta(DIRECTORY_KEY) or {}
+        return DirectoryChain.from_dict(stored.get("chain") or {}, self.directory)
+
+    def _keep_directory(self, vault: Vault, chain: DirectoryChain) -> None:
+        """The directory and its keys in one meta write: at 45,000 members each write of
+        the vault's meta costs about a second (README, known limits)."""
+        self.directory = chain.directory
+        vault.put_meta(DIRECTORY_KEY, {**chain.directory.to_dict(), "chain": chain.to_dict()})
 
     def find_organisation(self) -> OrgCard:
         """Blocking. The organisation's public card on the share, for the person to
@@ -509,9 +525,8 @@ class Session:
             directory = approve_request(request, self.directory,
                                         retired_at=self.clock.now().isoformat(),
                                         until=self.read_up_to(request))
-            publish_directory(share, directory, org)
-            self.directory = directory
-            vault.put_meta(DIRECTORY_KEY, directory.to_dict())
+            self._keep_directory(
+                vault, publish_directory(share, directory, org, self._held_chain(vault)))
         else:
             refuse(share, request, org)
 
@@ -549,9 +564,8 @@ class Session:
             raise InputRejected("error.not_org_keeper")
         if directory.version <= self.directory.version:
             raise InputRejected("error.directory_invalid", field="version")
-        publish_directory(self._open_share(), directory, org)
-        self.directory = directory
-        vault.put_meta(DIRECTORY_KEY, directory.to_dict())
+        self._keep_directory(vault, publish_directory(self._open_share(), directory, org,
+                                                      self._held_chain(vault)))
 
     def open_share(self) -> Share:
         """The share this profile syncs with (``services.devices`` pairs over it)."""

@@ -33,7 +33,7 @@ DEVICE_TABLE = "devices"
 
 # --- meta keys ---------------------------------------------------------------------------
 PROFILE_KEY = "profile"
-DIRECTORY_KEY = "directory"
+DIRECTORY_KEY = "directory"  # with "chain": the directory keys granted, its snapshot
 SETTINGS_KEY = "settings"
 SHARE_KEY = "share"
 CONFLICTS_KEY = "open_conflicts"

@@ -7,23 +7,69 @@ directory *says*; this module owns how one travels and why it can be believed.
 
 **On the share** (every file write-once, see ``sync.share``)::
 
-    organisation/card                   b"SMTO" | 1 | card body      | org signature
-    organisation/directory/<v:010d>     b"SMTO" | 1 | directory body | org signature
-    organisation/requests/<request id>  b"SMTR" | 1 | header length (4, big-endian)
-                                        | header | ciphertext
-    organisation/refused/<request id>   b"SMTO" | 1 | refusal body   | org signature
+    organisation/card                        b"SMTO" | 1 | card body     | org signature
+    organisation/directory/<v:010d>          b"SMTO" | 1 | snapshot body | org signature
+    organisation/directory/changes/<v:010d>  b"SMTO" | 1 | change body   | org signature
+    organisation/directory/grants/<v:010d>/<bucket:04d>
+                                             b"SMTO" | 1 | grant body    | org signature
+    organisation/requests/<request id>       b"SMTR" | 1 | header length (4, big-endian)
+                                             | header | ciphertext
+    organisation/refused/<request id>        b"SMTO" | 1 | refusal body  | org signature
 
 Bodies are canonical JSON (sorted keys, no spaces), each naming its ``kind`` so that no
 org signature can be passed off as another kind of file::
 
     card:      {"format": 1, "kind": "card", "name": ..., "org": {"enc": ..., "sign": ...}}
-    directory: {"format": 1, "kind": "directory", "org": {...}, "version": n,
-                "ciphertext": ..., "wrapped": {member id: ...}}
-
-The card is the one file on the share that names the organisation: a directory version
-names neither it nor anybody in it (older versions carried the organisation's name in
-clear; readers never needed it).
+    snapshot:  {"format": 1, "kind": "directory", "org": {...}, "version": v, "key": k,
+                "ciphertext": ..., "grant": {"ciphertext": ..., "wrapped": {id: ...}}}
+    change:    {"format": 1, "kind": "directory-change", "org": {...}, "version": v,
+                "key": k, "ciphertext": ..., "grant": null | {...}, "buckets": n}
+    grant:     {"format": 1, "kind": "directory-grant", "org": {...}, "version": v,
+                "bucket": b, "ciphertext": ..., "wrapped": {id: ...}}
     refused:   {"format": 1, "kind": "refused", "request": request id}
+
+**The directory at scale: a snapshot and a chain of changes.** A whole municipality
+(45,000 members) makes a directory of tens of megabytes, and wrapping a key for every
+member alone is 45,000 X25519 agreements. So a directory version is not rewritten
+whole: HR writes the *change* that makes version ``v`` (``DirectoryChange``: the
+members added or changed, the ids removed, the policy) as one small file, and a device
+that holds version ``v - 1`` reads ``changes/v``, ``changes/v+1``, … until one is
+missing — in proportion to what changed, never to the directory's size. A *snapshot*
+(the whole directory) is written at founding, every ``SNAPSHOT_EVERY`` versions, after
+new keys for a member, and whenever a change's slot is taken by something else; a
+device without a chain (a newcomer, a new vault) reads the newest snapshot it can open
+and the changes after it.
+
+Who may read stays as it was — the members, and the organisation: changes and
+snapshots are sealed (AES-GCM, ``sealing.seal``) with a *directory key*, and a key
+reaches people only in *grants* (``sealing.seal_for`` of the keys, wrapped for each
+recipient): in a snapshot, for every member and the organisation; in a hire's change,
+for the newcomers alone (the keys since the newest snapshot, so they open it); and when
+someone leaves or gets new keys, HR makes a new key (its id is that version) and grants
+it to every member left, in buckets of ``GRANT_BUCKET`` members
+(``grants/<v>/<bucket>``, the bucket from a hash of the member id), so a device reads
+one bucket, not 45,000 wraps. The change is sealed with the new key: whoever left, or
+holds keys replaced since, reads nothing from that version on. Keys are kept in the
+vault beside the directory (``DirectoryChain``).
+
+One thing this widens, plainly: a newcomer opens the newest snapshot and the changes
+after it, so they read the entries of people who left (and earlier values of people
+who changed) since that snapshot — at most ``SNAPSHOT_EVERY`` versions back — which a
+one-file directory of before would not have shown them. Nothing reaches anyone who
+was never a member, and a leaver reads nothing new.
+
+A change is taken only when it verifies under the pinned org key, names the version of
+the slot it sits in (a replayed change is ``misplaced``), opens with a key granted to
+this device and leaves a whole directory. Otherwise it is logged (never its content)
+and the chain stops there — nothing after a change that is not taken is applied, since
+each builds on the one before; the device keeps the version it held, and a snapshot HR
+writes over a taken slot carries everyone on. Migration: a directory of before (one
+file, sealed for every member, ``"wrapped"`` instead of ``"grant"``) is read as a
+snapshot without a key; the first version HR publishes after it is a snapshot.
+
+The card is the one file on the share that names the organisation: no directory file
+names it or anybody in it (older versions carried the organisation's name in clear;
+readers never needed it).
 
 A join request's header is ``{"format": 1, "org": org signing key, "wrap": base64}``;
 its ciphertext is ``storage.sealing.seal_for`` for the org's encryption key alone
@@ -70,8 +116,9 @@ A person who leaves is removed from the directory (``Directory.without_member``)
 nothing new is sealed for them, and their device never takes a directory that does not
 list them.
 
-Not covered here: the share may *withhold* the newest directory (delete it); a reader
-that must never go back should remember the highest version it has seen.
+Not covered here: the share may *withhold* the newest directory (delete it, or a
+change, which stops the chain until the next snapshot); a reader that must never go
+back should remember the highest version it has seen.
 
 Must not touch: Flet, cryptography (through ``storage.sealing`` only).
 """
@@ -88,7 +135,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from conversations.directory import Directory, Member, Policy, RetiredKey
+from conversations.directory import (
+    Directory,
+    DirectoryChange,
+    Member,
+    Policy,
+    RetiredKey,
+    change_between,
+)
 from conversations.model import InputRejected, Role
 from conversations.records import canonical_json
 from storage import Vault, sealing
@@ -110,6 +164,12 @@ _SIG = sealing.SIGNATURE_SIZE
 ROOT = "organisation"
 CARD_PATH = f"{ROOT}/card"
 DIRECTORIES = f"{ROOT}/directory"
+CHANGES = f"{DIRECTORIES}/changes"
+GRANTS = f"{DIRECTORIES}/grants"
+SNAPSHOT_EVERY = 256
+"""Versions between two snapshots: what a newcomer reads after the newest snapshot."""
+GRANT_BUCKET = 256
+"""Members per bucket of grants when a new directory key is made."""
 REQUESTS = f"{ROOT}/requests"
 REFUSED = f"{ROOT}/refused"
 ORG_RECIPIENT = "organisation"
@@ -311,158 +371,527 @@ def organisation_card(share: Share) -> OrgCard | None:
         return None
 
 
-# -- the signed directory ------------------------------------------------------------------
+# -- the signed directory: snapshots, changes, grants ----------------------------------
+
+
+@dataclass(frozen=True)
+class DirectoryChain:
+    """What a device holds of the signed directory: the directory, the directory keys
+    granted to it (key id -> 256-bit key; a key's id is the version that made it) and
+    the version of the snapshot its chain starts from. A chain read from a one-file
+    directory of before has no keys: it follows no changes, only newer snapshots."""
+
+    directory: Directory
+    keys: Mapping[int, bytes] = dataclasses.field(default_factory=dict)
+    snapshot: int = 0
+
+    def granted(self) -> dict[int, bytes]:
+        """The keys a newcomer needs: the one that sealed the newest snapshot this chain
+        knows and every later one."""
+        since = max((k for k in self.keys if k <= self.snapshot), default=0)
+        return {k: key for k, key in self.keys.items() if k >= since}
+
+    def to_dict(self) -> dict[str, Any]:
+        """For the vault, beside the directory's own dict."""
+        return {"version": self.directory.version, "snapshot": self.snapshot,
+                "keys": {str(k): base64.b64encode(key).decode()
+                         for k, key in sorted(self.keys.items())}}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], directory: Directory) -> DirectoryChain | None:
+        """The chain kept with ``directory``; None when it was kept with another version
+        (the directory changed without it) or is not whole: then read from a snapshot."""
+        try:
+            if data.get("version") != directory.version:
+                return None
+            keys = {int(k): base64.b64decode(v, validate=True)
+                    for k, v in data["keys"].items()}
+            return cls(directory, keys, int(data["snapshot"]))
+        except (KeyError, TypeError, ValueError, AttributeError, binascii.Error):
+            return None
 
 
 def directory_path(version: int) -> str:
+    """Where the snapshot (or one-file directory of before) of ``version`` lives."""
+    return f"{DIRECTORIES}/{_number(version)}"
+
+
+def change_path(version: int) -> str:
+    """Where the change that makes ``version`` lives."""
+    return f"{CHANGES}/{_number(version)}"
+
+
+def grant_path(version: int, bucket: int) -> str:
+    """Where one bucket of the grants of the key that ``version`` made lives."""
+    return f"{GRANTS}/{_number(version)}/{bucket:04d}"
+
+
+def grant_bucket(member_id: str, buckets: int) -> int:
+    """Which of ``buckets`` grant files holds ``member_id``'s wrap."""
+    return int(digest_of(member_id.encode())[:8], 16) % buckets
+
+
+def _number(version: int) -> str:
     if not 0 < version < 10**10:
         raise ValueError(f"directory version out of range: {version}")
-    return f"{DIRECTORIES}/{version:010d}"
+    return f"{version:010d}"
 
 
-def publish_directory(share: Share, directory: Directory, org: Identity) -> None:
-    """Writes ``directory`` once under its version: sealed for its members (and the
-    organisation, which HR holds) so colleagues' names never sit on the share in clear,
-    and signed by the org. Publishing the same version again is harmless;
-    AlreadyPublished when another directory holds it."""
-    keys = org.public()
-    recipients = {m.id: m.enc_key for m in directory.members.values() if m.enc_key}
-    recipients[ORG_RECIPIENT] = keys.enc
-    sealed = sealing.seal_for(
-        canonical_json(directory.to_dict()),
-        _directory_associated(directory.version, keys.sign),
-        recipients,
-    )
-    blob = _signed(
-        org,
-        {"kind": "directory", "org": _keys_dict(keys),
-         "version": directory.version,
-         "ciphertext": base64.b64encode(sealed.ciphertext).decode(),
-         "wrapped": {rid: base64.b64encode(w).decode() for rid, w in sealed.wrapped.items()}},
-    )
-    path = directory_path(directory.version)
+def publish_directory(share: Share, directory: Directory, org: Identity,
+                      held: DirectoryChain | None = None) -> DirectoryChain:
+    """Publishes ``directory`` as the next version and returns the organisation's chain
+    with it. ``held`` is the chain this device kept (it is brought up to date from the
+    share first); without one the chain is read from the newest snapshot.
+
+    The next version after the chain's is written as a change (see the module
+    docstring): a leaver or new keys for a member make a new directory key, granted to
+    every member left; a hire grants the newcomer the keys since the snapshot. Every
+    ``SNAPSHOT_EVERY`` versions, after new keys for a member, on a share with only
+    one-file directories, and when the change's slot is taken, a snapshot is written.
+    Publishing the same version again is harmless; AlreadyPublished when another
+    directory holds it."""
+    pub = org.public().sign
+    chain = follow_directory(share, pub, ORG_RECIPIENT, org, held)
+    if chain is not None and directory.version <= chain.directory.version:
+        if chain.directory == directory:
+            return chain
+        path = change_path(directory.version) if directory.version > chain.snapshot else (
+            directory_path(directory.version))
+        raise AlreadyPublished(f"{path} already holds something else", path=path)
+    if chain is None or not chain.keys or directory.version != chain.directory.version + 1:
+        key_id = directory.version
+        return _write_snapshot(share, directory, org, key_id, {key_id: sealing.new_key()})
+    return _write_change(share, chain, directory, org)
+
+
+def _write_change(share: Share, chain: DirectoryChain, directory: Directory,
+                  org: Identity) -> DirectoryChain:
+    pub, version = org.public().sign, directory.version
+    old = chain.directory.members
+    change = change_between(chain.directory, directory)
+    rekeyed = any(m.id in old and old[m.id].enc_key not in ("", m.enc_key) for m in change.put)
+    keys = dict(chain.keys)
+    if change.remove or rekeyed:
+        keys[version] = sealing.new_key()  # what was granted before opens nothing new
+    key_id = max(keys)
+    after = DirectoryChain(directory, keys, chain.snapshot)
+    grant: dict[str, Any] | None = None
+    buckets = 0
+    if key_id == version:
+        recipients = _recipients(directory)
+        buckets = max(1, -(-len(recipients) // GRANT_BUCKET))
+        if not _write_grants(share, version, buckets=buckets, recipients=recipients,
+                             keys=after.granted(), org=org):
+            return _write_snapshot(share, directory, org, key_id, keys)
+    else:
+        newcomers = {m.id: m.enc_key for m in change.put
+                     if m.enc_key and (m.id not in old or not old[m.id].enc_key)}
+        if newcomers:
+            grant = _sealed_dict(sealing.seal_for(
+                _keys_json(after.granted()), _grant_associated(version, "change", pub),
+                newcomers))
+    sealed = sealing.seal(keys[key_id], canonical_json(change.to_dict()),
+                          _change_associated(version, key_id, pub))
+    blob = _signed(org, {"kind": "directory-change", "org": _keys_dict(org.public()),
+                         "version": version, "key": key_id,
+                         "ciphertext": base64.b64encode(sealed).decode(),
+                         "grant": grant, "buckets": buckets})
+    if not share.write_once(change_path(version), blob):
+        # Taken by something no reader takes (the chain did not reach it): a snapshot
+        # carries the version instead.
+        return _write_snapshot(share, directory, org, key_id, keys)
+    if rekeyed or version - chain.snapshot >= SNAPSHOT_EVERY:
+        return _write_snapshot(share, directory, org, key_id, keys)
+    return after
+
+
+def _recipients(directory: Directory) -> dict[str, str]:
+    """Every member with keys."""
+    return {m.id: m.enc_key for m in directory.members.values() if m.enc_key}
+
+
+def _write_grants(share: Share, version: int, *, buckets: int, recipients: Mapping[str, str],
+                  keys: Mapping[int, bytes], org: Identity) -> bool:
+    """The grants of the new key, in ``buckets`` files; False when one is taken."""
+    pub = org.public()
+    split: list[dict[str, str]] = [{} for _ in range(buckets)]
+    for rid, enc in recipients.items():
+        split[grant_bucket(rid, buckets)][rid] = enc
+    split[grant_bucket(ORG_RECIPIENT, buckets)][ORG_RECIPIENT] = pub.enc
+    plain = _keys_json(keys)
+    for bucket, members in enumerate(split):
+        sealed = sealing.seal_for(plain, _grant_associated(version, f"bucket-{bucket}", pub.sign),
+                                  members)
+        blob = _signed(org, {"kind": "directory-grant", "org": _keys_dict(pub),
+                             "version": version, "bucket": bucket, **_sealed_dict(sealed)})
+        if not share.write_once(grant_path(version, bucket), blob):
+            return False
+    return True
+
+
+def _write_snapshot(share: Share, directory: Directory, org: Identity, key_id: int,
+                    keys: Mapping[int, bytes]) -> DirectoryChain:
+    """The whole directory, sealed with the key ``key_id`` that is granted in the same
+    file to every member and the organisation."""
+    pub = org.public()
+    version = directory.version
+    chain = DirectoryChain(directory, dict(keys), version)
+    recipients = _recipients(directory)
+    recipients[ORG_RECIPIENT] = pub.enc
+    grant = sealing.seal_for(_keys_json(chain.granted()),
+                             _grant_associated(version, "snapshot", pub.sign), recipients)
+    sealed = sealing.seal(keys[key_id], canonical_json(directory.to_dict()),
+                          _snapshot_associated(version, key_id, pub.sign))
+    blob = _signed(org, {"kind": "directory", "org": _keys_dict(pub), "version": version,
+                         "key": key_id, "ciphertext": base64.b64encode(sealed).decode(),
+                         "grant": _sealed_dict(grant)})
+    path = directory_path(version)
     if share.write_once(path, blob):
-        return
-    existing = share.read(path) or b""
+        return chain
     # Sealing is randomised: the same directory published twice differs in its bytes,
     # so compare what the version already there holds.
-    held = _directory_problem(existing, directory.version, keys.sign, ORG_RECIPIENT, org)
-    if held != directory:
+    held = _open_snapshot(_Reader(None, pub.sign, ORG_RECIPIENT, org), share.read(path) or b"",
+                          version)
+    if not isinstance(held, DirectoryChain) or held.directory != directory:
         raise AlreadyPublished(f"{path} already holds something else", path=path)
+    return held
+
+
+def _keys_json(keys: Mapping[int, bytes]) -> bytes:
+    return canonical_json({"keys": {str(k): base64.b64encode(key).decode()
+                                    for k, key in sorted(keys.items())}})
+
+
+def _keys_from_json(plain: bytes) -> dict[int, bytes]:
+    """ValueError (binascii.Error, KeyError, TypeError) for anything but granted keys."""
+    data = json.loads(plain)
+    keys = {int(k): base64.b64decode(v, validate=True) for k, v in data["keys"].items()}
+    if not all(len(key) == sealing.KEY_SIZE for key in keys.values()):
+        raise ValueError("a directory key has 32 bytes")
+    return keys
+
+
+def _sealed_dict(sealed: Sealed) -> dict[str, Any]:
+    return {"ciphertext": base64.b64encode(sealed.ciphertext).decode(),
+            "wrapped": {rid: base64.b64encode(w).decode() for rid, w in sealed.wrapped.items()}}
+
+
+def _sealed_from(data: Any) -> Sealed:
+    return Sealed(
+        base64.b64decode(data["ciphertext"], validate=True),
+        {rid: base64.b64decode(w, validate=True) for rid, w in data["wrapped"].items()},
+    )
 
 
 def _directory_associated(version: int, org_sign_pub: str) -> bytes:
     return f"samtale-directory|{version}|{org_sign_pub}".encode()
 
 
-def read_directory(
-    share: Share, org_sign_pub: str, me_id: str, identity: Identity
-) -> Directory | None:
-    """The highest directory version on the share that the pinned org key signed, that
-    sits under its own number and that ``me_id`` can open; None when there is none.
-    Others are logged (never their content) and skipped. The organisation itself reads
-    as ``ORG_RECIPIENT`` with its own identity."""
+def _snapshot_associated(version: int, key_id: int, org_sign_pub: str) -> bytes:
+    return f"samtale-directory-snapshot|{version}|{key_id}|{org_sign_pub}".encode()
+
+
+def _change_associated(version: int, key_id: int, org_sign_pub: str) -> bytes:
+    return f"samtale-directory-change|{version}|{key_id}|{org_sign_pub}".encode()
+
+
+def _grant_associated(version: int, where: str, org_sign_pub: str) -> bytes:
+    return f"samtale-directory-grant|{version}|{where}|{org_sign_pub}".encode()
+
+
+@dataclass(frozen=True)
+class _Reader:
+    """Who reads the directory, from where: the share (None: only the file in hand),
+    the pinned org key, the id to read as and its keys."""
+
+    share: Share | None
+    org_sign_pub: str
+    me_id: str
+    identity: Identity
+
+    def read(self, path: str) -> bytes | None:
+        return None if self.share is None else self.share.read(path)
+
+
+def follow_directory(share: Share, org_sign_pub: str, me_id: str, identity: Identity,
+                     held: DirectoryChain | None = None) -> DirectoryChain | None:
+    """The newest directory ``me_id`` can read, as a chain: from ``held`` through the
+    changes after it (one small file each, and for a new key one bucket of grants),
+    and from a snapshot only when a newer one is there that the changes did not reach
+    (a device without a chain, a one-file directory of before, a change slot taken).
+    A change that is not genuine, not the next one or not for me stops the chain there:
+    it is logged (never its content) and nothing after it is taken. None when nothing
+    is readable. The organisation itself reads as ``ORG_RECIPIENT``."""
+    reader = _Reader(share, org_sign_pub, me_id, identity)
+    chain = held
+    if chain is not None and chain.keys:
+        chain = _follow_changes(reader, chain)
+    reached = chain.directory.version if chain is not None else 0
     versions = sorted(
         (int(name) for name in share.list(DIRECTORIES) if _VERSION.fullmatch(name)),
         reverse=True,
     )
     for version in versions:
-        if version == 0:
-            continue
+        if version <= reached:
+            break
         blob = share.read(directory_path(version))
         if blob is None:
             continue
-        reason = _directory_problem(blob, version, org_sign_pub, me_id, identity)
-        if isinstance(reason, Directory):
-            return reason
-        _log.warning("rejected directory %010d: %s", version, reason)
-    return None
+        found = _open_snapshot(reader, blob, version)
+        if isinstance(found, DirectoryChain):
+            if found.keys:
+                found = _follow_changes(reader, found)
+            return found
+        _log.warning("rejected directory %010d: %s", version, found)
+    return chain
 
 
-def find_listing(share: Share, org_sign_pub: str,
-                 identity: Identity) -> tuple[str, Directory] | None:
-    """The member id and directory when the newest directory lists ``identity``'s keys
-    under some member — a person whose lost device HR replaced with this one: their
-    id was only known to HR. One X25519 agreement per member; None when not listed."""
-    versions = sorted(
-        (int(name) for name in share.list(DIRECTORIES) if _VERSION.fullmatch(name)),
-        reverse=True,
-    )
-    for version in versions[:1]:
-        blob = share.read(directory_path(version)) if version else None
+def read_directory(
+    share: Share, org_sign_pub: str, me_id: str, identity: Identity
+) -> Directory | None:
+    """The newest directory the pinned org key signed that ``me_id`` can read, from the
+    newest snapshot it can open and the changes after it (``follow_directory`` without
+    a chain); None when there is none."""
+    chain = follow_directory(share, org_sign_pub, me_id, identity)
+    return None if chain is None else chain.directory
+
+
+def _follow_changes(reader: _Reader, chain: DirectoryChain) -> DirectoryChain:
+    while True:
+        version = chain.directory.version + 1
+        blob = reader.read(change_path(version))
         if blob is None:
-            return None
-        try:
-            ids = list(_body(blob, "directory")["wrapped"])
-        except (ValueError, KeyError, TypeError):
-            return None
-        for rid in ids:
-            found = _directory_problem(blob, version, org_sign_pub, rid, identity)
-            if not isinstance(found, Directory):
-                continue
-            member = found.member(rid)
-            if member is not None and member.enc_key == identity.public().enc:
-                return rid, found
-    return None
+            return chain
+        step = _change_problem(reader, blob, version, chain)
+        if isinstance(step, str):
+            _log.warning("rejected directory change %010d: %s", version, step)
+            return chain
+        chain = step
 
 
-def keys_replaced(share: Share, org_sign_pub: str, me_id: str, identity: Identity) -> bool:
-    """Whether the newest genuine directory is sealed for ``me_id`` but not for these
-    keys: HR gave the person new keys (a lost device), and this device holds the old
-    ones — it is shut out and must be added again with a code."""
-    versions = sorted(
-        (int(name) for name in share.list(DIRECTORIES) if _VERSION.fullmatch(name)),
-        reverse=True,
-    )
-    for version in versions:
-        blob = share.read(directory_path(version)) if version else None
-        if blob is None:
-            continue
-        try:
-            sealed_for = _body(blob, "directory")["wrapped"]
-        except (ValueError, KeyError, TypeError):
-            continue
-        problem = _directory_problem(blob, version, org_sign_pub, me_id, identity)
-        if problem in ("bad_format", "bad_signature", "misplaced"):
-            continue  # not a genuine directory: look at the one before
-        return problem == "undecryptable" and me_id in sealed_for
-    return False
+def _change_problem(reader: _Reader, blob: bytes, version: int,
+                    chain: DirectoryChain) -> DirectoryChain | str:
+    """The chain one change further, or why the change in ``blob`` is not taken."""
+    data = _change_data(blob, version, reader.org_sign_pub)
+    if isinstance(data, str):
+        return data
+    try:
+        key_id = data["key"]
+        keys = dict(chain.keys)
+        if key_id not in keys:
+            keys.update(_change_grants(reader, data, version))
+        if key_id not in keys:
+            return "not_for_me"  # removed, or this device holds keys replaced since
+        plain = sealing.open_sealed(keys[key_id], base64.b64decode(data["ciphertext"],
+                                                                   validate=True),
+                                    _change_associated(version, key_id, reader.org_sign_pub))
+        change = DirectoryChange.from_dict(json.loads(plain))
+        if change.version != version:
+            return "misplaced"
+        return DirectoryChain(chain.directory.with_change(change), keys, chain.snapshot)
+    except (InvalidSealError, NotARecipient):
+        return "undecryptable"
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
+        return "bad_format"  # InputRejected is a ValueError
 
 
-def _directory_problem(
-    blob: bytes, version: int, org_sign_pub: str, me_id: str, identity: Identity
-) -> Directory | str:
-    """The directory in ``blob``, or why it is not taken."""
+def _change_data(blob: bytes, version: int, org_sign_pub: str) -> dict[str, Any] | str:
+    """The body of the change in ``blob``, signed by the org and for ``version``, or why
+    it is not taken."""
     if len(blob) < len(_PREFIX) + _SIG or not blob.startswith(_PREFIX):
         return "bad_format"
     if not sealing.verify(org_sign_pub, blob[:-_SIG], blob[-_SIG:]):
         return "bad_signature"
     try:
-        data = _body(blob, "directory")
+        data = _body(blob, "directory-change")
         if _keys_from(data["org"]).sign != org_sign_pub:
+            return "bad_format"
+    except (ValueError, KeyError, TypeError):
+        return "bad_format"
+    if data.get("version") != version:
+        return "misplaced"
+    key_id, buckets = data.get("key"), data.get("buckets")
+    if (not isinstance(key_id, int) or not isinstance(buckets, int) or buckets < 0
+            or not isinstance(data.get("grant"), (dict, type(None)))):
+        return "bad_format"
+    return data
+
+
+def _change_grants(reader: _Reader, data: Mapping[str, Any], version: int) -> dict[int, bytes]:
+    """The keys a change grants ``me_id``: inline (a newcomer) or in its bucket (a new
+    key); none when it grants them nothing. ValueError, InvalidSealError or
+    binascii.Error when a grant is not genuine."""
+    grant = data["grant"]
+    if grant is not None and reader.me_id in grant["wrapped"]:
+        return _keys_from_json(sealing.open_for(
+            _sealed_from(grant), _grant_associated(version, "change", reader.org_sign_pub),
+            reader.me_id, reader.identity))
+    if data["buckets"]:
+        return _bucket_keys(reader, version, data["buckets"])
+    return {}
+
+
+def _bucket_keys(reader: _Reader, version: int, buckets: int) -> dict[int, bytes]:
+    """The keys granted to ``me_id`` in its bucket of ``version``'s grants; none when
+    the bucket does not name me. ValueError (InvalidSealError) when it is not genuine."""
+    bucket = grant_bucket(reader.me_id, buckets)
+    blob = reader.read(grant_path(version, bucket))
+    if blob is None:
+        raise ValueError("grant missing")
+    if not sealing.verify(reader.org_sign_pub, blob[:-_SIG], blob[-_SIG:]):
+        raise ValueError("grant not signed by the organisation")
+    data = _body(blob, "directory-grant")
+    if data["version"] != version or data["bucket"] != bucket:
+        raise ValueError("grant misplaced")
+    if reader.me_id not in data["wrapped"]:
+        return {}
+    return _keys_from_json(sealing.open_for(
+        _sealed_from(data), _grant_associated(version, f"bucket-{bucket}", reader.org_sign_pub),
+        reader.me_id, reader.identity))
+
+
+def _open_snapshot(reader: _Reader, blob: bytes, version: int) -> DirectoryChain | str:
+    """The chain a snapshot (or a one-file directory of before) starts, or why it is not
+    taken. A snapshot that does not name ``me_id`` opens with keys granted to them by a
+    change after it (a newcomer) when ``share`` is given to look for one."""
+    if len(blob) < len(_PREFIX) + _SIG or not blob.startswith(_PREFIX):
+        return "bad_format"
+    if not sealing.verify(reader.org_sign_pub, blob[:-_SIG], blob[-_SIG:]):
+        return "bad_signature"
+    try:
+        data = _body(blob, "directory")
+        if _keys_from(data["org"]).sign != reader.org_sign_pub:
             return "bad_format"
         if data["version"] != version:
             return "misplaced"
-        sealed = Sealed(
-            base64.b64decode(data["ciphertext"], validate=True),
-            {rid: base64.b64decode(w, validate=True) for rid, w in data["wrapped"].items()},
-        )
-    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
-        return "bad_format"
-    try:
-        plain = sealing.open_for(sealed, _directory_associated(version, org_sign_pub), me_id,
-                                 identity)
-    except NotARecipient:
-        return "not_for_me"
-    except InvalidSealError:
-        return "undecryptable"
-    try:
+        if "grant" not in data:
+            return _open_one_file(reader, data, version)
+        key_id = data["key"]
+        if not isinstance(key_id, int):
+            return "bad_format"
+        ciphertext = base64.b64decode(data["ciphertext"], validate=True)
+        grant = data["grant"]
+        if reader.me_id in grant["wrapped"]:
+            keys = _keys_from_json(sealing.open_for(
+                _sealed_from(grant), _grant_associated(version, "snapshot", reader.org_sign_pub),
+                reader.me_id, reader.identity))
+        elif reader.share is not None:
+            keys = _granted_after(reader, version)
+        else:
+            return "not_for_me"
+        if key_id not in keys:
+            return "not_for_me"
+        plain = sealing.open_sealed(keys[key_id], ciphertext,
+                                    _snapshot_associated(version, key_id, reader.org_sign_pub))
         directory = Directory.from_dict(json.loads(plain))
-    except (ValueError, KeyError, TypeError):  # InputRejected is a ValueError
-        return "bad_format"
+    except (InvalidSealError, NotARecipient):
+        return "undecryptable"
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
+        return "bad_format"  # InputRejected is a ValueError
     if directory.version != version:
         return "misplaced"
-    return directory
+    return DirectoryChain(directory, keys, version)
+
+
+def _granted_after(reader: _Reader, version: int) -> dict[int, bytes]:
+    """For a newcomer: the keys granted to ``me_id`` by the first change after the
+    snapshot ``version`` that grants them any; none when no change does."""
+    while True:
+        version += 1
+        blob = reader.read(change_path(version))
+        if blob is None:
+            return {}
+        data = _change_data(blob, version, reader.org_sign_pub)
+        if isinstance(data, str):
+            return {}
+        try:
+            keys = _change_grants(reader, data, version)
+        except (InvalidSealError, NotARecipient, ValueError, KeyError, TypeError,
+                binascii.Error):
+            return {}
+        if keys:
+            return keys
+
+
+def _open_one_file(reader: _Reader, data: Mapping[str, Any],
+                   version: int) -> DirectoryChain | str:
+    """A directory of before: one file sealed for every member, no directory key."""
+    sealed = _sealed_from(data)
+    try:
+        plain = sealing.open_for(sealed, _directory_associated(version, reader.org_sign_pub),
+                                 reader.me_id, reader.identity)
+    except NotARecipient:
+        return "not_for_me"
+    directory = Directory.from_dict(json.loads(plain))
+    if directory.version != version:
+        return "misplaced"
+    return DirectoryChain(directory)
+
+
+def _sealed_for(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Who a snapshot's (or a one-file directory's) key is wrapped for."""
+    wrapped: Mapping[str, Any] = data["grant"]["wrapped"] if "grant" in data else data["wrapped"]
+    return wrapped
+
+
+def _newest_snapshot(share: Share) -> tuple[int, bytes] | None:
+    versions = sorted(
+        (int(name) for name in share.list(DIRECTORIES) if _VERSION.fullmatch(name)),
+        reverse=True,
+    )
+    for version in versions[:1]:
+        blob = share.read(directory_path(version))
+        if blob is not None:
+            return version, blob
+    return None
+
+
+def find_listing(share: Share, org_sign_pub: str,
+                 identity: Identity) -> tuple[str, Directory] | None:
+    """The member id and directory when the newest snapshot lists ``identity``'s keys
+    under some member — a person whose lost device HR replaced with this one: their
+    id was only known to HR (new keys for a member always write a snapshot). One X25519
+    agreement per member; None when not listed."""
+    newest = _newest_snapshot(share)
+    if newest is None:
+        return None
+    version, blob = newest
+    try:
+        ids = list(_sealed_for(_body(blob, "directory")))
+    except (ValueError, KeyError, TypeError):
+        return None
+    for rid in ids:
+        found = _open_snapshot(_Reader(None, org_sign_pub, rid, identity), blob, version)
+        if not isinstance(found, DirectoryChain):
+            continue
+        member = found.directory.member(rid)
+        if member is not None and member.enc_key == identity.public().enc:
+            return rid, found.directory
+    return None
+
+
+def keys_replaced(share: Share, org_sign_pub: str, me_id: str, identity: Identity) -> bool:
+    """Whether the newest genuine snapshot is sealed for ``me_id`` but not for these
+    keys: HR gave the person new keys (a lost device; that always writes a snapshot),
+    and this device holds the old ones — it is shut out and must be added again with
+    a code."""
+    versions = sorted(
+        (int(name) for name in share.list(DIRECTORIES) if _VERSION.fullmatch(name)),
+        reverse=True,
+    )
+    for version in versions:
+        blob = share.read(directory_path(version))
+        if blob is None:
+            continue
+        try:
+            sealed_for = _sealed_for(_body(blob, "directory"))
+        except (ValueError, KeyError, TypeError):
+            continue
+        problem = _open_snapshot(_Reader(None, org_sign_pub, me_id, identity), blob, version)
+        if problem in ("bad_format", "bad_signature", "misplaced"):
+            continue  # not a genuine directory: look at the one before
+        return problem == "undecryptable" and me_id in sealed_for
+    return False
 
 
 # -- join requests ----------------------------------------------------------------------------

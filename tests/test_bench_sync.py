@@ -28,3 +28,18 @@ def test_quick_sync_bench_passes_and_prints_its_numbers(tmp_path: Path) -> None:
         rf"+\| {NUMBER} ms +\| ≤ 3 s +\| ok", out)
     assert "MISSED" not in out
     assert list(tmp_path.iterdir()) == []  # the bench cleans up after itself
+
+
+def test_quick_directory_bench_passes_and_prints_hire_and_leaver_numbers(
+    tmp_path: Path,
+) -> None:
+    out = quick_bench("sync", "--org", "3000", "--dir", str(tmp_path))
+    for where in ("folder", "Samba"):
+        assert re.search(rf"{where}: whole directory of 3,000 read \(before\) +\| "
+                         rf"{NUMBER} ms", out), where
+        for kind in ("hire", "leaver"):
+            assert re.search(rf"{where}: one {kind} reaches the device, 3,000 +\| {NUMBER} ms "
+                             rf"+\| {NUMBER} ms +\| ≤ 1 s, ≤ 1 MB +\| ok", out), (where, kind)
+            assert re.search(rf"{where}: bytes read for one {kind} +\| {NUMBER} bytes", out)
+    assert "MISSED" not in out
+    assert list(tmp_path.iterdir()) == []

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conversations.directory import Directory, Member, Policy
+from conversations.directory import (
+    Directory,
+    DirectoryChange,
+    Member,
+    Policy,
+    RetiredKey,
+    change_between,
+)
 from conversations.model import InputRejected, Role
+from conversations.records import encode
 
 NO_DATABASE = settings(database=None)  # nothing written into the working tree
 
@@ -155,3 +164,43 @@ def directories(draw: st.DrawFn) -> Directory:
 @given(directories())
 def test_every_directory_survives_a_round_trip(directory: Directory) -> None:
     assert Directory.from_dict(directory.to_dict()) == directory
+
+
+@NO_DATABASE
+@given(directories())
+def test_a_members_dict_is_the_generic_encoding_of_it(directory: Directory) -> None:
+    retired = RetiredKey(sign_key="c2ln", until={"d1": 4}, lost=("d1",), retired_at="2027")
+    for member in directory.members.values():
+        for each in (member, dataclasses.replace(member, retired=(retired,))):
+            expected = encode(each)
+            if not each.retired:
+                del expected["retired"]
+            assert each.to_dict() == expected
+
+
+# -- changes between versions ---------------------------------------------------------------
+
+
+def test_a_change_between_two_versions_makes_the_one_from_the_other() -> None:
+    old = Directory(4, {"a": Member(id="a", name="A"), "b": Member(id="b", name="B",
+                                                                   leader_id="a")})
+    new = Directory(5, {"a": Member(id="a", name="A"), "c": Member(id="c", name="C")},
+                    Policy(med_min_group=6))
+    change = change_between(old, new)
+    assert [m.id for m in change.put] == ["c"] and change.remove == ("b",)
+    assert old.with_change(change) == new
+    assert old.with_change(DirectoryChange.from_dict(change.to_dict())) == new
+
+
+def test_a_change_that_is_not_the_next_version_is_refused() -> None:
+    old = Directory(4, {"a": Member(id="a", name="A")})
+    with pytest.raises(InputRejected):
+        old.with_change(DirectoryChange(6))
+    with pytest.raises(ValueError, match="next"):
+        change_between(old, Directory(7))
+
+
+def test_a_change_that_leaves_a_leader_out_is_refused() -> None:
+    old = Directory(1, {"a": Member(id="a", name="A")})
+    with pytest.raises(InputRejected):
+        old.with_change(DirectoryChange(2, put=(Member(id="b", name="B", leader_id="x"),)))

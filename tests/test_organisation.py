@@ -26,6 +26,7 @@ from sync.organisation import (
     AlreadyPublished,
     JoinClaim,
     approve,
+    change_path,
     directory_path,
     found_organisation,
     is_org_keeper,
@@ -65,6 +66,9 @@ class Org:
 
     def file(self, version: int) -> Path:
         return self.share.root / directory_path(version)
+
+    def change(self, version: int) -> Path:
+        return self.share.root / change_path(version)
 
 
 def _founded(tmp: Path) -> Org:
@@ -335,18 +339,20 @@ def test_a_directory_signed_by_another_key_is_rejected(
     assert "Mallory" not in caplog.text
 
 
-def test_a_flipped_byte_falls_back_to_the_previous_directory(founded: Org) -> None:
+def test_a_flipped_byte_in_a_change_falls_back_to_the_previous_directory(
+    founded: Org,
+) -> None:
     _v2(founded)
-    path = founded.file(2)
+    path = founded.change(2)
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x20
     path.write_bytes(bytes(data))
     assert read_directory(founded.share, founded.pinned, ORG_RECIPIENT, founded.org) == founded.v1
 
 
-def test_a_truncated_directory_falls_back_to_the_previous_one(founded: Org) -> None:
+def test_a_truncated_change_falls_back_to_the_previous_directory(founded: Org) -> None:
     _v2(founded)
-    path = founded.file(2)
+    path = founded.change(2)
     path.write_bytes(path.read_bytes()[:-10])
     assert read_directory(founded.share, founded.pinned, ORG_RECIPIENT, founded.org) == founded.v1
 
@@ -361,14 +367,26 @@ def test_an_old_directory_replayed_under_a_new_number_is_rejected(
     assert "rejected directory 0000000003: misplaced" in caplog.text
 
 
+def test_an_old_change_replayed_under_a_new_number_is_rejected(
+    founded: Org, caplog: pytest.LogCaptureFixture
+) -> None:
+    v2 = _v2(founded)
+    founded.share.write_once(change_path(3), founded.change(2).read_bytes())
+    with caplog.at_level(logging.WARNING, LOG):
+        assert read_directory(founded.share, founded.pinned, ORG_RECIPIENT, founded.org) == v2
+    assert "rejected directory change 0000000003: misplaced" in caplog.text
+
+
 def test_colleagues_names_in_the_directory_never_sit_on_the_share_in_clear(
     founded: Org,
 ) -> None:
-    _v2(founded)
-    for version in (1, 2):
-        blob = founded.file(version).read_bytes()
-        assert b"Hanne" not in blob and NEW_NAME.encode() not in blob
-        assert b"Team Syd" not in blob
+    v2 = _v2(founded)
+    publish_directory(founded.share, v2.without_member("ole"), founded.org)
+    files = [p for p in (founded.share.root / org_mod.DIRECTORIES).rglob("*") if p.is_file()]
+    assert len(files) >= 4  # the snapshot, two changes and the new key's grants
+    for path in files:
+        blob = path.read_bytes()
+        assert b"Hanne" not in blob and b"Ole" not in blob
 
 
 def test_no_directory_on_an_empty_share(tmp_path: Path) -> None:
@@ -385,14 +403,14 @@ _V2 = _V1.with_member(Member(id="ole", name="Ole Ølund", team="Team Nord"))
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(position=st.floats(0, 1, exclude_max=True), flip=st.integers(1, 255))
-def test_any_flipped_byte_in_a_directory_leaves_the_previous_one(
+def test_any_flipped_byte_in_a_directory_change_leaves_the_previous_directory(
     position: float, flip: int
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         share = FolderShare(tmp)
         publish_directory(share, _V1, _ORG)
         publish_directory(share, _V2, _ORG)
-        path = Path(tmp) / directory_path(2)
+        path = Path(tmp) / change_path(2)
         data = bytearray(path.read_bytes())
         data[int(position * len(data))] ^= flip
         path.write_bytes(bytes(data))

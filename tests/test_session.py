@@ -340,3 +340,33 @@ def test_a_new_person_asks_to_join_and_hr_approves_through_the_share(tmp_path: P
     for path in Path(share).rglob("*"):
         if path.is_file():
             assert b"Birgitte" not in path.read_bytes()
+
+
+def test_a_member_takes_a_hire_and_a_leaver_from_the_change_files_and_keeps_the_keys(
+    tmp_path: Path,
+) -> None:
+    from conversations.demo import DEMO_PIN
+    from conversations.directory import Member
+    from storage.schema import DIRECTORY_KEY
+    from sync.organisation import change_path, directory_path
+
+    anna = session_on(tmp_path / "tablet")
+    anna.create_demo()
+    share = Path(anna.share_settings()["location"])
+    anna.sync()
+    hr = session_on(tmp_path / "tablet")
+    henrik = next(info for info in hr.profiles() if info.symbol == 2)
+    hr.unlock(henrik.id, DEMO_PIN)
+    hired = hr.directory.with_member(Member(id="e9" * 16, name="Ny Kollega"))
+    hr.sign_directory(hired)
+    anna.sync()
+    assert anna.directory == hired
+    left = hired.without_member("e9" * 16)
+    hr.sign_directory(left)
+    anna.sync()
+    assert anna.directory == left
+    for version in (hired.version, left.version):
+        assert (share / change_path(version)).is_file()
+        assert not (share / directory_path(version)).exists()
+    kept = anna.unlocked_vault().get_meta(DIRECTORY_KEY)
+    assert kept is not None and kept["chain"]["version"] == left.version
