@@ -33,9 +33,12 @@ recipient inbox (the sender's own included, so the person's other devices get th
 at the first free number the sender finds: its own guess for that inbox (the number
 after its last entry there), else the end the folder listing shows. Each entry is
 created with ``write_once`` (temp + rename), so it is whole or absent; the number is
-signed into the entry, so a copy in another slot is told apart. A sender that is cut off
-before its outbox is updated sends the same objects again: at worst an inbox names them
-twice, and reading them twice changes nothing.
+signed into the entry, so a copy in another slot is told apart. A sender cut off before
+its outbox is updated sends the same chunk again; signatures are deterministic, so the
+entry it wrote before is found byte-for-byte at its guessed number or at the end of the
+listing and nothing is written twice (tested: a push repeated writes no file). Only
+where others wrote past it in between is it written again under a new number — and
+reading an entry twice changes nothing.
 
 **Reading**: the reader keeps one cursor per inbox (the last number read) and reads the
 slots after it until the first empty one: a sync with nothing new costs one look, with
