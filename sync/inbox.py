@@ -49,9 +49,8 @@ for the journal segments up to its device's recorded number, as in ``sync.journa
 ``foreign`` (a device the directory gives to someone else). An entry only a retired key
 vouches for is taken only when the journal segment it names lists its objects (whoever
 holds the old key could otherwise sign any number into an entry). A genuine entry of this
-inbox found in another slot is ``moved`` — still read when its number is beyond what
-the reader had read before the sync (two swapped entries), ``replayed`` and passed when
-not. Envelopes are then opened and verified as always (``sync.envelope``; the entry's
+inbox found in another slot is ``replayed`` and passed when its own slot, already read,
+holds the very same bytes (a copy), and ``moved`` but read otherwise (swapped entries). Envelopes are then opened and verified as always (``sync.envelope``; the entry's
 signature vouches for their bytes, like a journal segment's): a forged or replayed entry
 costs a look and is reported once, never applied. An entry from someone not yet in the
 directory is looked at again on later syncs (a few of them are kept). An empty slot with
