@@ -278,6 +278,7 @@ _WRAP_INFO = b"samtale wrap v1"
 _WRAP_SIZE = PUBLIC_KEY_SIZE + SEAL_OVERHEAD + KEY_SIZE
 _CONTENT_AD = b"samtale content v1|"
 _FINGERPRINT_AD = b"samtale fingerprint v1|"
+_INBOX_KEY = b"samtale inbox v1"
 
 
 class NotARecipient(Exception):
@@ -379,6 +380,15 @@ def fingerprint(pub: str) -> str:
     enough to read aloud and compare with the one on a colleague's screen."""
     digest = hashlib.sha256(_FINGERPRINT_AD + _public_bytes(pub)).hexdigest()[:16]
     return " ".join(digest[i : i + 4] for i in range(0, 16, 4))
+
+
+def inbox_name(enc_pub: str) -> str:
+    """The name of the share folder where what is sealed for the holder of ``enc_pub``
+    is announced (``sync.inbox``): HMAC-SHA256 of the public key, 128 bits as hex. The
+    key itself is never on the share in clear (it travels in the sealed directory and
+    in join requests sealed for the organisation), so only members can tell whose inbox
+    a name is; new keys give a new inbox."""
+    return hmac.new(_INBOX_KEY, _public_bytes(enc_pub), hashlib.sha256).hexdigest()[:32]
 
 
 def _wrap(content_key: bytes, rid: str, recipient: X25519PublicKey, associated: bytes) -> bytes:

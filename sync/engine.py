@@ -9,15 +9,20 @@ whenever the share is reachable) pushes, then pulls:
   plus the author (so their other devices get it) and the sealed envelope is kept in
   the outbox *before* it goes out, so a cut connection or a crash re-sends the very
   same bytes (``write_once`` says False, nothing changes). Then the objects, then ONE
-  journal segment listing them, then a hint naming that segment (``sync.journal``), and
-  only then are the items dropped from the outbox.
-- **Pull**: the hints since the last sync name the journals with something new (on a
-  first sync, and about once a day, every journal is looked at instead); each is read
-  from this vault's cursor on. Each segment is checked, each envelope opened
-  (``sync.envelope``); envelopes for others are passed over, rejected ones are logged
-  (``rejected envelope <hash>: <reason>`` — never their content) and the rest goes on.
-  Whatever in a journal is not a genuine segment of its device, and every gap, is
-  passed and reported once (``SyncReport.journal_problems``; see ``sync.journal``).
+  journal segment listing them (the history, ``sync.journal``), then one entry in the
+  inbox of each person the chunk is sealed for, the author's own included
+  (``sync.inbox``), and only then are the items dropped from the outbox.
+- **Pull** (share format 3): this person's inbox is read from this vault's cursor on —
+  what is new *for me*, never what the organisation did: nothing new costs one look,
+  k new entries k + 1 looks and the envelopes they name. Each entry is checked, each
+  envelope opened (``sync.envelope``); rejected ones are logged (``rejected envelope
+  <hash>: <reason>`` — never their content) and the rest goes on. A forged, replayed or
+  misplaced entry is passed and reported once (``SyncReport.inbox_problems``). A vault
+  that has not synced in format 3 yet first reads, once, what was pushed before it:
+  the hints since its cursor and the journals they name, or — a new vault on a share
+  that has hints — every journal (``_pull_journals``); a share without hints has
+  nothing from before. Whatever in a journal is not a genuine segment of its device is
+  then reported as before (``SyncReport.journal_problems``).
 - **Authorise**: before a version is applied, ``conversations.rights`` decides whether
   its signer may write it, from the shard as it stands (per shard the conversation's
   own versions first, in the order of their history). Refused: ``not_authorised``,
@@ -47,10 +52,14 @@ note wherever it arrives. A signed
 agreement is never merged (``AgreementSigned``): both versions are kept, and the table
 holds the one deepest in the version DAG (ties: the higher version id).
 
-Vault meta this engine keeps: ``sync.outbox`` (next journal seq, next hint number and
-the unsent items, one document so they change together), ``sync.cursors`` (last seq
-read per device, last hint read) and ``sync.maintained`` (when the share was last swept
-of stale temp files and every journal looked at). ``ShareUnavailable`` and
+Vault meta this engine keeps: ``sync.outbox`` (next journal seq, the next free number
+guessed per inbox written to, and the unsent items with the inboxes they go to, one
+document so they change together), ``sync.cursors`` (the share format this vault syncs
+in, the last entry read per inbox, entries waiting for their sender to join the
+directory; from before format 3 the last seq read per device and the last hint read)
+and ``sync.maintained`` (when the daily look last ran, and the folders where a write of
+this device was cut: that look sweeps their stale temp files — never the whole share —
+and lists this person's inbox for entries beyond an empty slot). ``ShareUnavailable`` and
 ``ShareFull`` propagate after everything is left consistent: unsent items stay in the
 outbox, cursors cover only what was applied.
 """
@@ -102,21 +111,37 @@ from sync.envelope import (
     Opened,
     object_path,
     open_envelope,
+    read_header,
     seal_envelope,
 )
 from sync.identity import device_id_of, identity_of
+from sync.inbox import (
+    FORMAT as SHARE_FORMAT,
+)
+from sync.inbox import (
+    LAST_ENTRY,
+    Entry,
+    EntryRejected,
+    end_of,
+    entry_path,
+    inbox_of,
+    listed_after,
+    make_entry,
+    read_entry,
+)
 from sync.journal import (
     FIRST_HEAD,
     FIRST_SEQ,
+    HEADS,
     JOURNALS,
     SegmentRejected,
     head_path,
     is_device_id,
-    make_head,
     make_segment,
     owners_of,
     read_any_segment,
     read_head,
+    read_segment,
     segment_path,
     seq_of,
 )
@@ -135,7 +160,10 @@ MAINTAIN_EVERY = 24 * 3600.0
 PUSH_CHUNK = 500  # items per journal segment
 PULL_BATCH = 5000  # envelopes applied per round of vault writes (~10 MB at most)
 _TABLE = re.compile(r"[A-Za-z0-9_]{1,64}")
-_MAX_HEAD_TRIES = 1_000_000
+_MAX_ENTRY_TRIES = 64
+_GUESSES = 256  # inboxes whose next free number a writer remembers
+_LATER = 32  # entries from senders not in the directory yet, looked at again
+CUT_SWEEP_AFTER = 3600.0  # a folder where a write was cut is swept until this long after
 
 
 @dataclass(frozen=True)
@@ -181,6 +209,19 @@ class JournalProblem:
     reason: str
 
 
+@dataclass(frozen=True)
+class InboxProblem:
+    """Something wrong in this person's inbox (``sync.inbox``), reported once: entries
+    ``first``..``last`` and ``reason`` — ``missing`` (empty slots with entries after
+    them), ``moved``, ``replayed``, or why an entry is not taken (``bad_format``,
+    ``misplaced``, ``bad_signature``, ``retired_key``, ``foreign``)."""
+
+    inbox: str
+    first: int
+    last: int
+    reason: str
+
+
 @dataclass
 class SyncReport:
     pushed: int = 0
@@ -189,6 +230,7 @@ class SyncReport:
     conflicts: list[ConflictNote] = field(default_factory=list)
     refused: list[Refused] = field(default_factory=list)
     journal_problems: list[JournalProblem] = field(default_factory=list)
+    inbox_problems: list[InboxProblem] = field(default_factory=list)
     """Versions not authorised, each reported once (a replay of one is not reported again)."""
     changed: list[str] = field(default_factory=list)
     """Conversation shards whose records changed: the app refreshes those summaries."""
@@ -279,16 +321,13 @@ class SyncEngine:
         report = SyncReport()
         with self._syncing:
             maintain = self._maintenance_due()
-            if maintain:
-                removed = self.share.sweep_temps()
-                if removed:
-                    self._log.info("removed %d stale temp files from the share", removed)
+            cut = self._sweep_cut() if maintain else None
             waiting = self._push(report, progress)
             self._pull(report, progress, everywhere=maintain)
             if waiting and report.changed:  # their conversation may have come in
                 self._push(report, progress)
-            if maintain:
-                self.vault.put_meta(MAINTAINED_KEY, {"at": self._clock()})
+            if cut is not None:  # (a write cut in this sync raised: nothing is lost)
+                self.vault.put_meta(MAINTAINED_KEY, {"at": self._clock(), "cut": cut})
         report.synced_at = self._clock()
         self._log.info(
             "synced: %d pushed, %d pulled, %d rejected, %d conflicts",
@@ -311,10 +350,10 @@ class SyncEngine:
             if not chunk:
                 continue
             for item in chunk:
-                self.share.write_once(object_path(item["hash"]), _unb64(item["envelope"]))
+                self._write(object_path(item["hash"]), _unb64(item["envelope"]))
             seq, again = self._write_segment([item["hash"] for item in chunk])
-            head = self._announce(seq, again=again)
-            self._sent(chunk, seq, head)
+            guesses = self._deliver(chunk, seq, again=again)
+            self._sent(chunk, seq, guesses)
             report.pushed += len(chunk)
             if progress:
                 progress("push", report.pushed)
@@ -351,6 +390,7 @@ class SyncEngine:
                 if conversations[shard] is None and item["record"].get("conversation_id"):
                     waiting.add(item["version"])
                     continue
+                recipients = self._recipients(item["record"], conversations[shard])
                 digest, blob = seal_envelope(
                     item["record"],
                     shard=shard,
@@ -358,10 +398,11 @@ class SyncEngine:
                     sender=self.me_id,
                     device=self.device,
                     identity=self._identity,
-                    recipients=self._recipients(item["record"], conversations[shard]),
+                    recipients=recipients,
                     links=item.get("links", ()),
                 )
                 item["hash"], item["envelope"] = digest, _b64(blob)
+                item["inboxes"] = sorted({inbox_of(key) for key in recipients.values()})
             if len(waiting) < len(wanted):
                 self.vault.put_meta(OUTBOX_KEY, outbox)
             ready = wanted - waiting
@@ -406,7 +447,7 @@ class SyncEngine:
                 objects=hashes, previous=previous,
             )
             path = segment_path(self.device, seq)
-            if self.share.write_once(path, blob):
+            if self._write(path, blob):
                 return seq, False
             if self.share.read(path) == blob:
                 return seq, True
@@ -418,26 +459,99 @@ class SyncEngine:
             while seq in taken:
                 seq += 1
 
-    def _announce(self, seq: int, *, again: bool) -> int:
-        """Writes the hint for segment ``seq`` at the first free number; returns it.
+    def _deliver(self, chunk: list[dict[str, Any]], seq: int, *, again: bool
+                 ) -> dict[str, int]:
+        """Announces the chunk's envelopes in each recipient's inbox (``sync.inbox``),
+        one entry per inbox, mine included; returns the next number guessed per inbox.
+        ``again``: the segment was on the share already (a retry after a cut or a crash),
+        so an entry may be there too."""
+        by_inbox: dict[str, list[str]] = {}
+        for item in chunk:
+            for inbox in self._inboxes_of(item):
+                by_inbox.setdefault(inbox, []).append(item["hash"])
+        guesses = {str(k): int(v) for k, v in self._outbox().get("inbox_next", {}).items()}
+        posted: dict[str, int] = {}
+        for inbox, hashes in sorted(by_inbox.items()):
+            posted[inbox] = self._post(inbox, hashes, seq, guess=guesses.get(inbox),
+                                       again=again) + 1
+        return posted
 
-        Numbers others took since this vault last read the hints are skipped. ``again``
-        (the segment was on the share already: this is a retry after a cut or a crash):
-        look from this device's last own hint on instead, to find a hint it may have
-        written then — byte-for-byte ours — rather than write a second one."""
-        hint = make_head(self.device, seq)
-        n = int(self._outbox().get("next_head", FIRST_HEAD))
-        if not again:
-            read_up_to = (self.vault.get_meta(CURSORS_KEY) or {}).get("heads") or 0
-            n = max(n, int(read_up_to) + 1)
-        for _ in range(_MAX_HEAD_TRIES):
-            path = head_path(n)
-            if self.share.write_once(path, hint) or (again and self.share.read(path) == hint):
+    def _post(self, inbox: str, hashes: list[str], seq: int, *, guess: int | None,
+              again: bool) -> int:
+        """Writes one entry into ``inbox`` at the first free number from ``guess`` (or
+        after what the listing shows); returns its number. Taken slots are passed by
+        one listing, so squatters cannot hold the writer up. On a retry the entry found
+        byte-for-byte at the guess or at the listing's end is the one written before
+        (signatures are deterministic): nothing is written twice."""
+
+        def entry(n: int) -> bytes:
+            return make_entry(self._identity, inbox=inbox, n=n, sender=self.me_id,
+                              device=self.device, seq=seq, objects=hashes)
+
+        def listed_end() -> int:
+            end = end_of(self.share, inbox)
+            if again and end and self.share.read(entry_path(inbox, end)) == entry(end):
+                return end - 1  # ours, from before the cut: found again below
+            return end
+
+        listed = guess is None
+        n = guess if guess is not None else listed_end() + 1
+        for _ in range(_MAX_ENTRY_TRIES):
+            if n > LAST_ENTRY:
+                break
+            blob = entry(n)
+            path = entry_path(inbox, n)
+            if self._write(path, blob) or self.share.read(path) == blob:
                 return n
-            n += 1
-        raise SyncError("no free hint number on the share", device=self.device)
+            if listed:
+                n += 1
+            else:
+                n = max(n, listed_end()) + 1
+                listed = True
+        raise SyncError("no free entry number in an inbox on the share", inbox=inbox)
 
-    def _sent(self, chunk: list[dict[str, Any]], seq: int, head: int) -> None:
+    def _inboxes_of(self, item: Mapping[str, Any]) -> list[str]:
+        """The inboxes an outbox item goes to: kept when it was sealed; for an item
+        sealed before inboxes existed, from its envelope's recipients."""
+        if "inboxes" in item:
+            return [str(i) for i in item["inboxes"]]
+        mine = self._identity.public().enc
+        found = set()
+        for person in read_header(_unb64(item["envelope"])).recipients:
+            member = self.directory.members.get(person)
+            key = mine if person == self.me_id else (member.enc_key if member else "")
+            if key:
+                found.add(inbox_of(key))
+        return sorted(found)
+
+    def _write(self, path: str, data: bytes) -> bool:
+        """``write_once``, noting the folder where a cut write may have left a temp file
+        (swept on the daily maintenance: never the whole share)."""
+        try:
+            return self.share.write_once(path, data)
+        except SyncError:
+            folder = path.rsplit("/", 1)[0]
+            with self._state:
+                doc = self.vault.get_meta(MAINTAINED_KEY) or {}
+                doc["cut"] = {**doc.get("cut", {}), folder: self._clock()}
+                self.vault.put_meta(MAINTAINED_KEY, doc)
+            raise
+
+    def _sweep_cut(self) -> dict[str, float]:
+        """Sweeps stale temp files from the folders where this device's writes were cut;
+        returns those to sweep again (cut too recently for their temps to count as
+        stale)."""
+        cut = {str(k): float(v) for k, v in
+               (self.vault.get_meta(MAINTAINED_KEY) or {}).get("cut", {}).items()}
+        removed = 0
+        for folder in sorted(cut):
+            removed += self.share.sweep_temps(under=folder)
+        if removed:
+            self._log.info("removed %d stale temp files from the share", removed)
+        now = self._clock()
+        return {k: v for k, v in cut.items() if now - v < CUT_SWEEP_AFTER}
+
+    def _sent(self, chunk: list[dict[str, Any]], seq: int, guesses: Mapping[str, int]) -> None:
         sent = {item["version"] for item in chunk}
         with self._state:
             outbox = self._outbox()
@@ -445,7 +559,9 @@ class SyncEngine:
             if seq + 1 > int(outbox["next_seq"]):
                 outbox["next_seq"] = seq + 1
                 outbox["last_objects"] = [item["hash"] for item in chunk]
-            outbox["next_head"] = max(int(outbox.get("next_head", FIRST_HEAD)), head + 1)
+            known = {k: v for k, v in outbox.get("inbox_next", {}).items() if k not in guesses}
+            known.update(guesses)  # the newest last; the oldest go first
+            outbox["inbox_next"] = dict(list(known.items())[-_GUESSES:])
             self.vault.put_meta(OUTBOX_KEY, outbox)
 
     def _outbox(self) -> dict[str, Any]:
@@ -470,14 +586,18 @@ class SyncEngine:
     # -- pull --------------------------------------------------------------------------
 
     def _pull(self, report: SyncReport, progress: Progress | None, *, everywhere: bool) -> None:
-        """Reads the hints since the last sync, then the journals they name — or every
-        journal on a first sync and when ``everywhere`` — each from its cursor on.
-        Envelopes are applied in batches that may span devices (one write per shard and
-        table per batch, not per device); cursors move only past what was applied, and
-        the hint cursor only once every journal it named was read."""
+        """Reads this person's inbox from its cursor on (``sync.inbox``) and opens the
+        envelopes its entries name — never the organisation's journals or hints. Only a
+        vault that has not synced in share format 3 yet first reads what came before it
+        (``_pull_journals``), once. Envelopes are applied in batches; cursors move only
+        past what was applied. ``everywhere``: the daily look — this inbox's own folder is
+        listed for entries beyond an empty slot, and held versions are tried again."""
         state = self.vault.get_meta(CURSORS_KEY) or {}
         intake = _Intake(dict(state.get("devices", {})), state.get("heads"))
         intake.waiting = set(state.get("waiting", ()))
+        intake.format = state.get("format")
+        intake.inboxes = {str(k): int(v) for k, v in state.get("inboxes", {}).items()}
+        intake.later = {int(n) for n in state.get("later", ())}
         if state.get("holding", True):  # only read when something may wait
             intake.held = {
                 digest: (str(signer), str(shard))
@@ -485,28 +605,126 @@ class SyncEngine:
                 (self.vault.get_meta(HELD_KEY) or {}).get("envelopes", {}).items()
             }
         intake.held_saved = dict(intake.held)
-        named, heads = self._hints(intake.heads or FIRST_HEAD - 1)
-        if everywhere or intake.heads is None:
-            devices = [d for d in self.share.list(JOURNALS) if is_device_id(d)]
-        else:
-            devices = list(dict.fromkeys([*named, *sorted(intake.waiting)]))
+        intake.saved_state = intake.state() if state else None
         try:
-            for device in devices:
-                if device == self.device:
-                    continue
-                self._pull_device(device, intake, report, hinted=named.get(device, 0),
-                                  listing=everywhere or intake.heads is None)
-                if len(intake.batch) >= PULL_BATCH:
-                    self._take(intake, report)
-                if progress:
-                    progress("pull", report.pulled + len(intake.batch))
+            if intake.format != SHARE_FORMAT:
+                self._pull_journals(intake, report, progress)
+                intake.format = SHARE_FORMAT
+            self._pull_inbox(intake, report, progress, look=everywhere)
             self._take(intake, report)
             self._retake_held(intake, report, everywhere=everywhere)
         finally:  # also when the share goes away: keep what was read in full
             self._take(intake, report)
-        if heads != intake.heads or intake.waiting != set(state.get("waiting", ())):
-            intake.heads = heads
-            self.vault.put_meta(CURSORS_KEY, intake.state())
+
+    def _pull_journals(self, intake: _Intake, report: SyncReport, progress: Progress | None
+                       ) -> None:
+        """What was pushed before share format 3, read once per vault: a vault that
+        synced with hints before reads the hints since its cursor and the journals they
+        name; a new vault on a share that has hints reads every journal (what a first
+        sync cost before); on a share without hints there is nothing to read. From then
+        on journals are the history only."""
+        legacy = intake.heads is not None
+        if legacy:
+            named, intake.heads = self._hints(int(intake.heads or FIRST_HEAD - 1))
+            devices = list(dict.fromkeys([*named, *sorted(intake.waiting)]))
+        elif self.share.list(HEADS):
+            named = {}
+            devices = [d for d in self.share.list(JOURNALS) if is_device_id(d)]
+        else:
+            return
+        for device in devices:
+            if device == self.device:
+                continue
+            self._pull_device(device, intake, report, hinted=named.get(device, 0),
+                              listing=not legacy)
+            if len(intake.batch) >= PULL_BATCH:
+                self._take(intake, report)
+            if progress:
+                progress("pull", report.pulled + len(intake.batch))
+        self._take(intake, report)
+
+    def _pull_inbox(self, intake: _Intake, report: SyncReport, progress: Progress | None,
+                    *, look: bool) -> None:
+        inbox = inbox_of(self._identity.public().enc)
+        before = intake.inboxes.get(inbox, 0)
+        for slot in sorted(intake.later):  # their senders may be in the directory now
+            blob = self.share.read(entry_path(inbox, slot))
+            if blob is None or self._take_entry(inbox, slot, blob, before=before,
+                                                intake=intake, report=report):
+                intake.later.discard(slot)
+        n, looked = before, not look
+        while n < LAST_ENTRY:
+            slot = n + 1
+            blob = self.share.read(entry_path(inbox, slot))
+            if blob is None:
+                if looked:
+                    return
+                looked = True
+                beyond = listed_after(self.share, inbox, n)
+                if not beyond:
+                    return
+                if beyond[0] > slot:
+                    self._inbox_problem(report, inbox, slot, beyond[0] - 1, "missing")
+                n = beyond[0] - 1
+                continue
+            taken = self._take_entry(inbox, slot, blob, before=before, intake=intake,
+                                     report=report)
+            if not taken and len(intake.later) < _LATER:
+                intake.later.add(slot)
+            n = intake.inboxes[inbox] = slot
+            if len(intake.batch) >= PULL_BATCH:
+                self._take(intake, report)
+            if progress:
+                progress("pull", report.pulled + len(intake.batch))
+
+    def _take_entry(self, inbox: str, slot: int, blob: bytes, *, before: int,
+                    intake: _Intake, report: SyncReport) -> bool:
+        """Checks the entry in ``slot`` and adds the envelopes it names to the batch
+        (except my own device's); False when its sender is not in the directory (yet)."""
+        try:
+            entry = read_entry(blob, inbox=inbox, directory=self.directory,
+                               owner_of=lambda device: self._owners().get(device))
+        except EntryRejected as exc:
+            if exc.reason == "unknown_sender":
+                if slot not in intake.later:
+                    self._rejected(report, f"inbox entry {entry_path(inbox, slot)}", exc.reason)
+                return False
+            self._inbox_problem(report, inbox, slot, slot, exc.reason)
+            return True
+        if entry.by_retired_key and not self._in_segment(entry):
+            self._inbox_problem(report, inbox, slot, slot, "retired_key")
+            return True
+        if entry.n != slot:
+            if entry.n <= before and self.share.read(entry_path(inbox, entry.n)) == blob:
+                # a copy of one read before: costs nothing more
+                self._inbox_problem(report, inbox, slot, slot, "replayed")
+                return True
+            self._inbox_problem(report, inbox, slot, slot, "moved")
+        if entry.device != self.device:
+            intake.batch.extend(self._opened(entry.objects, entry.sender, report))
+            # how far this device has read that device's journal (what a retired key of
+            # its owner is to vouch for, ``services.devices``)
+            intake.read[entry.device] = max(intake.read.get(entry.device, 0), entry.seq)
+        return True
+
+    def _in_segment(self, entry: Entry) -> bool:
+        """Whether the journal segment an entry names is genuine and lists its objects."""
+        blob = self.share.read(segment_path(entry.device, entry.seq))
+        if blob is None:
+            return False
+        try:
+            segment = read_segment(blob, device=entry.device, seq=entry.seq,
+                                   directory=self.directory)
+        except SegmentRejected:
+            return False
+        return segment.sender == entry.sender and set(entry.objects) <= set(segment.objects)
+
+    def _inbox_problem(self, report: SyncReport, inbox: str, first: int, last: int,
+                       reason: str) -> None:
+        numbers = str(first) if first == last else f"{first}-{last}"
+        self._log.warning("inbox entry %s/%s: %s", inbox, numbers, reason)
+        report.rejected.append(f"inbox entry {inbox}/{numbers}: {reason}")
+        report.inbox_problems.append(InboxProblem(inbox, first, last, reason))
 
     def _retake_held(self, intake: _Intake, report: SyncReport, *, everywhere: bool) -> None:
         """Versions that arrived before their conversation are tried again once it came
@@ -680,9 +898,10 @@ class SyncEngine:
                 HELD_KEY, {"envelopes": {d: list(v) for d, v in intake.held.items()}}
             )
             intake.held_saved = dict(intake.held)
-        if intake.read != intake.saved:
-            self.vault.put_meta(CURSORS_KEY, intake.state())
-            intake.saved = dict(intake.read)
+        state = intake.state()
+        if state != intake.saved_state:
+            self.vault.put_meta(CURSORS_KEY, state)
+            intake.saved_state = state
 
     # -- write rights ----------------------------------------------------------------
 
@@ -905,9 +1124,10 @@ class SyncEngine:
         return (None if version == our_version else record), None
 
     def _maintenance_due(self) -> bool:
-        """About once a day a sync also sweeps temp files that cut connections left on
-        the share and looks at every journal, not only those hints name: both walk the
-        whole share, which a sync otherwise never does."""
+        """About once a day a sync also sweeps stale temp files from the folders where
+        this device's writes were cut and lists this person's own inbox (for entries
+        beyond an empty slot), and tries held versions again. Nothing in it grows with
+        the organisation."""
         last = (self.vault.get_meta(MAINTAINED_KEY) or {}).get("at")
         return not (isinstance(last, int | float) and abs(self._clock() - last) < MAINTAIN_EVERY)
 
@@ -930,10 +1150,13 @@ class _Intake:
     (``waiting``: their sender is not in the directory yet)."""
 
     def __init__(self, saved: dict[str, int], heads: int | None) -> None:
-        self.saved = saved
         self.read = dict(saved)
         self.heads = heads
         self.waiting: set[str] = set()
+        self.format: int | None = None  # the share format this vault has synced in
+        self.inboxes: dict[str, int] = {}  # inbox -> last entry read
+        self.later: set[int] = set()  # entries whose sender is not in the directory yet
+        self.saved_state: dict[str, Any] | None = None
         self.batch: list[Opened] = []
         # envelope hash -> (signer, shard), waiting for their conversation
         self.held: dict[str, tuple[str, str]] = {}
@@ -946,8 +1169,10 @@ class _Intake:
         return self.read.get(device, FIRST_SEQ - 1)
 
     def state(self) -> dict[str, Any]:
-        return {"devices": self.read, "heads": self.heads, "waiting": sorted(self.waiting),
-                "holding": bool(self.held)}
+        return {"devices": dict(self.read), "heads": self.heads,
+                "waiting": sorted(self.waiting), "holding": bool(self.held),
+                "format": self.format, "inboxes": dict(self.inboxes),
+                "later": sorted(self.later)}
 
 
 def _conversation_in(tables: Mapping[str, Mapping[str, Record]], shard: str) -> Record | None:

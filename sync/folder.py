@@ -175,13 +175,15 @@ class FolderShare:
             _fsync_dir(os.path.dirname(target))
             return True
 
-    def sweep_temps(self, older_than: float = SWEEP_AGE) -> int:
-        """Remove temp files untouched for ``older_than`` seconds; returns how many."""
+    def sweep_temps(self, under: str = "", older_than: float = SWEEP_AGE) -> int:
+        """Remove temp files untouched for ``older_than`` seconds in ``under`` (a folder
+        of the share; all of it when empty) and below; returns how many."""
         cutoff = time.time() - older_than
         removed = 0
+        top = self._target(under) if under else str(self.root)
         with self._errors("sweep"):
             self._check_root()
-            for entry in _walk(str(self.root)):
+            for entry in _walk(top):
                 if not is_temp(entry.name):
                     continue
                 try:

@@ -48,7 +48,13 @@ it. Neither writer nor reader ever waits on a slot:
 A reader remembers, per device, the last slot it has passed (the cursor, kept in its
 vault by the engine) and asks only for what follows.
 
-**Heads**: asking each device's journal for its next segment still costs one look per
+**Heads (share format 2, read only to migrate)**: since share format 3 a reader learns
+what is new for its person from its inbox (``sync.inbox``) and never reads journals or
+hints; writers no longer write hints, and journals stay as the history (the audit trail
+of what each device pushed, which ``RetiredKey.until`` counts). What follows is how
+format 2 worked, kept because a vault that synced before the upgrade reads the hints
+since its cursor once, and a new vault on a share that has hints reads every journal
+once. Asking each device's journal for its next segment still costs one look per
 device (500 devices: 500 file look-ups per sync, and over SMB 500 round trips). So after
 each segment a writer also claims the next free number of one shared, write-once
 sequence of hints::

@@ -10,7 +10,9 @@ secrets nor to order writes, so the engine only ever asks for four things:
   content twice is harmless;
 - ``list(folder)``: the names directly inside ``folder`` (no temp files), sorted;
   an empty list when the folder does not exist;
-- ``sweep_temps()``: remove temp files left behind by a cut connection or a crash.
+- ``sweep_temps(under="")``: remove temp files left behind by a cut connection or a
+  crash, in the folder ``under`` and below it (the whole share when empty; the engine
+  only ever names the folders where its own writes were cut).
 
 A share that can also ``remove(path)`` one file (``Erasable``: both real backends) lets
 short-lived files be cleaned up — a pairing's rendezvous (``sync.pairing``). Nothing
@@ -71,7 +73,7 @@ class Share(Protocol):
 
     def list(self, folder: str) -> list[str]: ...
 
-    def sweep_temps(self) -> int: ...
+    def sweep_temps(self, under: str = "") -> int: ...
 
 
 @runtime_checkable

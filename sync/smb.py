@@ -187,11 +187,13 @@ class SmbShare:
         unc = self._unc(check_path(path))
         return self._call("remove", lambda: self._remove(unc))
 
-    def sweep_temps(self, older_than: float | None = None) -> int:
-        """Remove temp files untouched for ``older_than`` seconds (default ``sweep_age``)."""
+    def sweep_temps(self, under: str = "", older_than: float | None = None) -> int:
+        """Remove temp files untouched for ``older_than`` seconds (default ``sweep_age``)
+        in the folder ``under`` (all of the share when empty) and below it."""
         age = self.sweep_age if older_than is None else older_than
         cutoff = time.time() - age  # file ages on the server, not the app's day
-        return self._call("sweep", lambda: self._sweep(self._unc([]), cutoff))
+        parts = check_path(under) if under else []
+        return self._call("sweep", lambda: self._sweep(self._unc(parts), cutoff))
 
     def close(self) -> None:
         """Log off and drop the connection (the next call connects again)."""

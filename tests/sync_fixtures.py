@@ -18,9 +18,10 @@ from conversations.records import new_id
 from storage import Device, KdfParams, Vault
 from storage.sealing import Identity
 from sync.engine import SyncEngine
-from sync.envelope import digest_of, is_object_hash
+from sync.envelope import digest_of, is_object_hash, read_header
 from sync.folder import FolderShare
 from sync.identity import device_id_of, identity_of
+from sync.inbox import end_of, entry_path, inbox_of, make_entry
 from sync.share import TEMP_PREFIX, Share, ShareUnavailable, check_path, is_temp
 from tests.vault_fixtures import PIN, FakeClock
 
@@ -164,7 +165,8 @@ def share_files(root: Path) -> list[Path]:
 def unverifiable_files(root: Path) -> list[str]:
     """Non-temp files on the share that are not whole: an object whose bytes do not hash
     to its name, a journal file that is not a segment, a hint that is not one."""
-    from sync.envelope import EnvelopeRejected, read_header
+    from sync.envelope import EnvelopeRejected
+    from sync.inbox import number_of
     from sync.journal import read_head, seq_of
 
     bad = []
@@ -187,9 +189,55 @@ def unverifiable_files(root: Path) -> list[str]:
         elif rel.startswith("heads/"):
             if read_head(data) is None:
                 bad.append(rel)
+        elif rel.startswith("inboxes/"):
+            if number_of(path.name) is None or not data.startswith(b"SMTI"):
+                bad.append(rel)
         else:
             bad.append(rel)
     return bad
+
+
+def announce(share: Share, person: Person, directory: Directory, seq: int,
+             blobs: Iterable[bytes]) -> None:
+    """Writes an entry naming ``blobs`` (envelopes) into the inbox of each recipient
+    their headers name, as ``person``'s device with its own code might (``seq``: the
+    journal segment that lists them)."""
+    addressed: dict[str, list[str]] = {}
+    for blob in blobs:
+        for recipient in read_header(blob).recipients:
+            member = directory.members.get(recipient)
+            key = member.enc_key if member else person.identity.public().enc
+            addressed.setdefault(inbox_of(key), []).append(digest_of(blob))
+    for inbox, hashes in addressed.items():
+        n = end_of(share, inbox) + 1
+        while not share.write_once(entry_path(inbox, n), make_entry(
+                person.identity, inbox=inbox, n=n, sender=person.id, device=person.device,
+                seq=seq, objects=hashes)):
+            n += 1
+
+
+class CountingShare:
+    """A share that notes every call (operation, path) before passing it on."""
+
+    def __init__(self, share: Share) -> None:
+        self.share = share
+        self.calls: list[tuple[str, str]] = []
+
+    def read(self, path: str) -> bytes | None:
+        self.calls.append(("read", path))
+        return self.share.read(path)
+
+    def write_once(self, path: str, data: bytes) -> bool:
+        self.calls.append(("write_once", path))
+        return self.share.write_once(path, data)
+
+    def list(self, folder: str) -> list[str]:
+        self.calls.append(("list", folder))
+        return self.share.list(folder)
+
+    def sweep_temps(self, under: str = "") -> int:
+        self.calls.append(("sweep_temps", under))
+        return self.share.sweep_temps(under)
 
 
 class CutShare:
@@ -224,8 +272,8 @@ class CutShare:
     def list(self, folder: str) -> list[str]:
         return self._op(lambda: self.share.list(folder))
 
-    def sweep_temps(self) -> int:
-        return self._op(self.share.sweep_temps)
+    def sweep_temps(self, under: str = "") -> int:
+        return self._op(lambda: self.share.sweep_temps(under))
 
     def _op(self, run: Callable[[], T], partial: Callable[[], None] | None = None) -> T:
         if not self.up:

@@ -26,6 +26,13 @@ def test_quick_sync_bench_passes_and_prints_its_numbers(tmp_path: Path) -> None:
     assert re.search(
         rf"100 changed records over loopback Samba \(push \+ pull\) +\| {NUMBER} ms "
         rf"+\| {NUMBER} ms +\| ≤ 3 s +\| ok", out)
+    for pushes in ("200", "2,000"):
+        for where in ("folder share", "loopback Samba"):
+            assert re.search(rf"2,000 people, {pushes} pushes, 5 for me: sync, {where} "
+                             rf"+\| {NUMBER} ms +\| {NUMBER} ms +\| ≤ [\d,]+ ms +\| ok", out)
+    for where in ("folder share", "loopback Samba"):
+        assert re.search(rf"2,000 people: 2,000 / 200 pushes, {where} \(p50s\) +\| {NUMBER}× "
+                         rf".*\| ok", out)
     assert "MISSED" not in out
     assert list(tmp_path.iterdir()) == []  # the bench cleans up after itself
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,15 @@ from sync.engine import SyncEngine
 from sync.envelope import EnvelopeRejected, digest_of, object_path, open_envelope, seal_envelope
 from sync.folder import FolderShare
 from sync.identity import device_id_of, identity_of, install_identity
-from sync.journal import FIRST_HEAD, head_path, make_head, make_segment, segment_path
+from sync.inbox import entry_path, inbox_folder, inbox_of
+from sync.journal import make_segment, segment_path
 from sync.share import ShareUnavailable
 from tests.sync_fixtures import (
     LOG,
+    CountingShare,
+    CutShare,
     Person,
+    announce,
     anyone_writes,
     conversation,
     directory_of,
@@ -386,9 +391,7 @@ def outsider_write(share: FolderShare, person: Person, directory_for_me: Any, se
         share.write_once(object_path(digest), blob)
     share.write_once(segment_path(person.device, seq), make_segment(
         person.identity, sender=person.id, device=person.device, seq=seq, objects=hashes))
-    n = FIRST_HEAD
-    while not share.write_once(head_path(n), make_head(person.device, seq)):
-        n += 1
+    announce(share, person, directory_for_me, seq, blobs)
     return hashes
 
 
@@ -441,15 +444,18 @@ def test_damaged_and_forged_envelopes_are_rejected_with_a_log_line_and_the_rest_
     assert f"rejected envelope {truncated}: hash_mismatch" in lines
     assert f"rejected envelope {olga_hashes[1]}: bad_signature" in lines
     assert f"rejected envelope {olga_hashes[2]}: unknown_sender" in lines
-    assert f"rejected journal segment {segment_path(eve.device, 1)}: unknown_sender" in lines
+    from_outsider = [line for line in lines if line.startswith("rejected inbox entry")]
+    lars_inbox = inbox_folder(inbox_of(org.people["lars"].identity.public().enc))
+    assert [line.split(": ")[1] for line in from_outsider] == ["unknown_sender"]
+    assert from_outsider[0].startswith(f"rejected inbox entry {lars_inbox}/")
     assert len(report.rejected) == 5
     assert not any("v1" in line or "v2" in line for line in lines)  # never the content
     prep = org.table("lars", "preparations")["p" * 32]
     assert prep == first  # v2 was damaged; the replayed v1 changes nothing
     got = org.table("lars", "minutes")
     assert set(got) == {records[1]["id"], records[2]["id"], late["id"]}  # the rest arrived
-    report = org["lars"].sync()  # nothing is read twice
-    assert report.rejected == [f"journal segment {segment_path(eve.device, 1)}: unknown_sender"]
+    report = org["lars"].sync()  # nothing is read twice, nor reported twice
+    assert report.rejected == []
 
 
 def test_a_replayed_old_version_never_takes_back_a_newer_one(org: Org) -> None:
@@ -500,29 +506,7 @@ def test_pushing_the_same_versions_again_writes_nothing_new(org: Org) -> None:
     assert unverifiable_files(org.share.root) == []
 
 
-class CountingShare:
-    def __init__(self, share: FolderShare) -> None:
-        self.share = share
-        self.calls: list[tuple[str, str]] = []
-
-    def read(self, path: str) -> bytes | None:
-        self.calls.append(("read", path))
-        return self.share.read(path)
-
-    def write_once(self, path: str, data: bytes) -> bool:
-        self.calls.append(("write_once", path))
-        return self.share.write_once(path, data)
-
-    def list(self, folder: str) -> list[str]:
-        self.calls.append(("list", folder))
-        return self.share.list(folder)
-
-    def sweep_temps(self) -> int:
-        self.calls.append(("sweep_temps", ""))
-        return self.share.sweep_temps()
-
-
-def test_a_sync_reads_only_what_is_new(org: Org) -> None:
+def test_a_sync_reads_only_this_persons_inbox_and_what_it_names(org: Org) -> None:
     start_conversation(org)
     for i in range(5):
         org["emma"].publish(CONVERSATION, "preparations",
@@ -531,21 +515,26 @@ def test_a_sync_reads_only_what_is_new(org: Org) -> None:
     counting = CountingShare(org.share)
     lars = org.people["lars"].engine(counting, org.directory, clock=FakeClock())
     lars.sync()
-    assert counting.calls == [("read", head_path(3))]  # nothing new: one look
+    inbox = inbox_of(org.people["lars"].identity.public().enc)
+    assert len(counting.calls) == 1  # nothing new: one look, at the next slot of his inbox
+    op, next_slot = counting.calls[0]
+    assert op == "read" and next_slot.startswith(inbox_folder(inbox) + "/")
+    n = int(next_slot.rsplit("/", 1)[1])
     org["emma"].publish(CONVERSATION, "preparations",
                         preparation(CONVERSATION, "emma", {"t": "ny"}))
+    org["olga"].publish(CONVERSATION, "preparations",
+                        preparation(CONVERSATION, "olga", {"t": "til mig selv"}, shared=False))
     org["emma"].sync()
+    org["olga"].sync()  # for Olga alone: costs Lars nothing
     counting.calls.clear()
     assert lars.sync().pulled == 1
-    emma = org.people["emma"].device
     assert [c for c in counting.calls if not c[1].startswith("objects/")] == [
-        ("read", head_path(3)), ("read", head_path(4)),
-        ("read", segment_path(emma, 2)), ("read", segment_path(emma, 3)),
+        ("read", entry_path(inbox, n)), ("read", entry_path(inbox, n + 1)),
     ]
     assert len([c for c in counting.calls if c[1].startswith("objects/")]) == 1
 
 
-def test_about_once_a_day_a_sync_also_looks_at_every_journal(org: Org) -> None:
+def test_the_daily_look_lists_only_this_persons_inbox_never_the_whole_share(org: Org) -> None:
     start_conversation(org)
     clock = FakeClock()
     counting = CountingShare(org.share)
@@ -554,26 +543,63 @@ def test_about_once_a_day_a_sync_also_looks_at_every_journal(org: Org) -> None:
     counting.calls.clear()
     clock.advance(25 * 3600)
     lars.sync()
-    assert ("sweep_temps", "") in counting.calls and ("list", "journals") in counting.calls
+    inbox = inbox_folder(inbox_of(org.people["lars"].identity.public().enc))
+    assert {c[1] for c in counting.calls if c[0] == "list"} <= {
+        inbox, *(f"{inbox}/{f:07d}" for f in range(10))}
+    assert ("list", inbox) in counting.calls
+    assert not any(c[0] == "sweep_temps" for c in counting.calls)  # no write of his was cut
+    assert not any(c[1].startswith(("journals", "heads")) for c in counting.calls)
     counting.calls.clear()
     lars.sync()
-    assert ("list", "journals") not in counting.calls
+    assert not any(c[0] == "list" for c in counting.calls)
 
 
-def test_a_segment_whose_hint_was_lost_arrives_with_the_daily_look(org: Org) -> None:
+def test_temp_files_of_a_cut_write_are_swept_in_that_folder_alone(org: Org) -> None:
+    start_conversation(org)
+    clock = FakeClock()
+    cut = CutShare(org.share, mode="partial")
+    emma = org.people["emma"].engine(cut, org.directory, clock=clock)
+    emma.publish(CONVERSATION, "preparations", preparation(CONVERSATION, "emma", {"q": "a"}))
+    cut.cut_at = cut.count + 1  # her first write: an envelope
+    with pytest.raises(ShareUnavailable):
+        emma.sync()
+    cut.reconnect()
+    assert emma.sync().pushed == 1
+    temps = [p for p in org.share.root.rglob(".tmp-*")]
+    assert len(temps) == 1
+    old = temps[0].stat().st_mtime - 3600
+    os.utime(temps[0], (old, old))
+    counting = CountingShare(org.share)
+    emma.share = counting
+    clock.advance(25 * 3600)
+    emma.sync()
+    folder = temps[0].parent.relative_to(org.share.root).as_posix()
+    assert [c for c in counting.calls if c[0] == "sweep_temps"] == [("sweep_temps", folder)]
+    assert not temps[0].exists()
+
+
+def test_an_inbox_entry_emptied_before_it_was_read_is_passed_on_the_daily_look(
+    org: Org,
+) -> None:
     start_conversation(org)
     clock = FakeClock()
     lars = org.people["lars"].engine(org.share, org.directory, clock=clock)
-    notes = preparation(CONVERSATION, "emma", {"t": "uden hint"})
-    org["emma"].publish(CONVERSATION, "preparations", notes)
+    lars.sync()
+    lost = preparation(CONVERSATION, "emma", {"t": "slettet"})
+    org["emma"].publish(CONVERSATION, "preparations", lost)
     org["emma"].sync()
-    last_hint = max((org.share.root / "heads").rglob("0*"), key=lambda p: p.name)
-    last_hint.unlink()  # as if a backend without exclusive create let another writer win
-    lars.sync()
-    assert notes["id"] not in org.table("lars", "preparations")
+    kept = preparation(CONVERSATION, "emma", {"t": "efter"})
+    org["emma"].publish(CONVERSATION, "preparations", kept)
+    org["emma"].sync()
+    inbox = inbox_of(org.people["lars"].identity.public().enc)
+    entries = sorted((org.share.root / inbox_folder(inbox)).rglob("0*[0-9]"))
+    entries[-2].unlink()  # someone with write access deleted it
+    assert lars.sync().pulled == 0  # an empty slot ends the read
     clock.advance(25 * 3600)
-    lars.sync()
-    assert org.table("lars", "preparations")[notes["id"]] == notes
+    report = lars.sync()
+    assert org.table("lars", "preparations").keys() >= {kept["id"]}
+    n = int(entries[-2].name)
+    assert [(p.first, p.last, p.reason) for p in report.inbox_problems] == [(n, n, "missing")]
 
 
 def test_an_unreachable_share_keeps_the_outbox(tmp_path: Path) -> None:

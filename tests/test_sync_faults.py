@@ -153,7 +153,7 @@ class FullShare(CutShare):
         return self.share.write_once(path, data)
 
 
-@pytest.mark.parametrize("only", ["", "journals/"])
+@pytest.mark.parametrize("only", ["", "journals/", "inboxes/"])
 def test_a_full_share_keeps_the_outbox_and_a_later_sync_delivers(
     tmp_path: Path, only: str
 ) -> None:

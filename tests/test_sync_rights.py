@@ -12,6 +12,7 @@ that the rules do not give him, and report every forged version — each once.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -39,7 +40,8 @@ from storage import sealing
 from sync.engine import SyncEngine, SyncReport
 from sync.envelope import object_path, read_header, seal_envelope
 from sync.identity import install_identity
-from sync.journal import FIRST_HEAD, head_path, make_head, make_segment, segment_path
+from sync.inbox import end_of, entry_path, inbox_folder, inbox_of, make_entry
+from sync.journal import make_segment, segment_path
 from sync.signing import sign_agreement
 from tests.sync_fixtures import Person, directory_of, make_person, records_of, revised, share_in
 from tests.vault_fixtures import FakeClock
@@ -208,9 +210,13 @@ class World:
         self.share.write_once(segment_path(kim.device, self._kim_seq), make_segment(
             IDENTITIES["kim"], sender="kim", device=kim.device, seq=self._kim_seq,
             objects=hashes))
-        n = FIRST_HEAD
-        while not self.share.write_once(head_path(n), make_head(kim.device, self._kim_seq)):
-            n += 1
+        for pid in ROLES:  # and announces them in everyone's inbox
+            inbox = inbox_of(IDENTITIES[pid].public().enc)
+            n = end_of(self.share, inbox) + 1
+            while not self.share.write_once(entry_path(inbox, n), make_entry(
+                    IDENTITIES["kim"], inbox=inbox, n=n, sender="kim", device=kim.device,
+                    seq=self._kim_seq, objects=hashes)):
+                n += 1
 
     # -- what the test compares -------------------------------------------------------------
 
@@ -370,36 +376,40 @@ def test_a_preparation_forged_in_anna_s_name_never_reaches_mette(tmp_path: Path)
 
 def test_a_version_that_arrives_before_its_conversation_waits_for_it(tmp_path: Path) -> None:
     """Who may write a preparation depends on its conversation: a device that reads
-    Anna's journal before it has Mette's conversation keeps her preparation back (neither
-    taken nor refused) and takes it once the conversation is there."""
+    Anna's entry before Mette's conversation (someone swapped the two in Mette's inbox,
+    and the conversation's slot was not there yet when it looked) keeps her preparation
+    back (neither taken nor refused) and takes it once the conversation is there."""
     world = World(tmp_path)
     mette = world.people["mette"]
     late = make_person(tmp_path, "mette", Role.LEADER, device="-laptop")
     install_identity(late.vault, IDENTITIES["mette"])
     world.honest(("answer", ("svar", True)))
     world.sync("anna")
+    inbox = world.share.root / inbox_folder(inbox_of(IDENTITIES["mette"].public().enc))
+    by_device = {json.loads(p.read_bytes()[5:-64])["device"]: p
+                 for p in inbox.rglob("0*") if p.is_file()}
+    planned, answered = by_device[mette.device], by_device[world.people["anna"].device]
+    assert int(planned.name) < int(answered.name)
+    one, two = planned.read_bytes(), answered.read_bytes()
+    planned.write_bytes(two)
+    answered.write_bytes(one)
+    hidden = answered.name
 
-    class WithoutMettesJournal:
-        def __init__(self, hide: str) -> None:
-            self.hide = hide
-
+    class NotThereYet:
         def __getattr__(self, name: str) -> Any:
             return getattr(world.share, name)
 
         def read(self, path: str) -> bytes | None:
-            return None if path.startswith(f"journals/{self.hide}") else world.share.read(path)
+            return None if path.endswith(hidden) else world.share.read(path)
 
         def list(self, folder: str) -> list[str]:
-            return [n for n in world.share.list(folder) if n != self.hide]
+            return [n for n in world.share.list(folder) if n != hidden]
 
-    engine = SyncEngine(late.vault, WithoutMettesJournal(mette.device), world.directory,
-                        "mette", clock=FakeClock())
+    engine = SyncEngine(late.vault, NotThereYet(), world.directory, "mette", clock=FakeClock())
     first = engine.sync()
     assert first.pulled == 0 and not first.refused
     assert late.vault.read_shard(CONVERSATION) == {}
-    a_day_later = FakeClock()
-    a_day_later.advance(25 * 3600)  # the daily look at every journal finds Mette's
-    engine = SyncEngine(late.vault, world.share, world.directory, "mette", clock=a_day_later)
+    engine = SyncEngine(late.vault, world.share, world.directory, "mette", clock=FakeClock())
     engine.sync()
     shard = late.vault.read_shard(CONVERSATION)
     assert set(shard["preparations"]) == {PREP} and set(shard["conversation"]) == {CONVERSATION}
