@@ -54,8 +54,8 @@ class CountingShare:
     def list(self, folder: str) -> list[str]:
         return self.share.list(folder)
 
-    def sweep_temps(self) -> int:
-        return self.share.sweep_temps()
+    def sweep_temps(self, under: str = "") -> int:
+        return self.share.sweep_temps(under)
 
 
 @dataclass
