@@ -7,15 +7,18 @@ whenever the share is reachable) pushes, then pulls:
 
 - **Push**: each outbox item is sealed for ``readers(record, conversation, directory)``
   plus the author (so their other devices get it) and the sealed envelope is kept in
-  the outbox *before* it goes out, so a cut connection or a crash re-sends the very
-  same bytes (``write_once`` says False, nothing changes). Then the objects, then ONE
-  journal segment listing them, then a hint naming that segment (``sync.journal``), and
-  only then are the items dropped from the outbox.
+  the outbox *before* it goes out, with the coarse month it is kept on the share
+  through (``conversations.retention.share_keep_until``), so a cut connection or a
+  crash re-sends the very same bytes (``write_once`` says False, nothing changes).
+  Then the objects, then ONE journal segment listing them, then a hint naming that
+  segment (``sync.journal``), and only then are the items dropped from the outbox.
 - **Pull**: the hints since the last sync name the journals with something new (on a
   first sync, and about once a day, every journal is looked at instead); each is read
   from this vault's cursor on. Each segment is checked, each envelope opened
   (``sync.envelope``); envelopes for others are passed over, rejected ones are logged
   (``rejected envelope <hash>: <reason>`` — never their content) and the rest goes on.
+  A missing envelope with HR's tombstone was removed on purpose (``sync.housekeeping``)
+  and is passed in silence.
   Whatever in a journal is not a genuine segment of its device, and every gap, is
   passed and reported once (``SyncReport.journal_problems``; see ``sync.journal``).
 - **Authorise**: before a version is applied, ``conversations.rights`` decides whether
@@ -58,6 +61,7 @@ outbox, cursors cover only what was applied.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import enum
 import logging
 import re
@@ -82,6 +86,7 @@ from conversations.merge import (
 from conversations.merge import merge as merge_versions
 from conversations.model import Agreement
 from conversations.records import canonical_json
+from conversations.retention import share_keep_until
 from conversations.rights import CONVERSATION_UNKNOWN, needs_conversation
 from conversations.rights import refusal as refusal_of
 from conversations.visibility import readers as readers_of
@@ -104,6 +109,7 @@ from sync.envelope import (
     open_envelope,
     seal_envelope,
 )
+from sync.housekeeping import removed_by_hr
 from sync.identity import device_id_of, identity_of
 from sync.journal import (
     FIRST_HEAD,
@@ -360,12 +366,16 @@ class SyncEngine:
                     identity=self._identity,
                     recipients=self._recipients(item["record"], conversations[shard]),
                     links=item.get("links", ()),
+                    keep_until=share_keep_until(conversations[shard], self._today()),
                 )
                 item["hash"], item["envelope"] = digest, _b64(blob)
             if len(waiting) < len(wanted):
                 self.vault.put_meta(OUTBOX_KEY, outbox)
             ready = wanted - waiting
             return [item for item in outbox["items"] if item["version"] in ready]
+
+    def _today(self) -> dt.date:
+        return dt.datetime.fromtimestamp(self._clock(), tz=dt.UTC).date()
 
     def _recipients(self, record: Record, conversation: Record | None) -> dict[str, str]:
         """Person id -> public encryption key: the record's readers, and always me."""
@@ -627,6 +637,8 @@ class SyncEngine:
         for digest in hashes:
             blob = self.share.read(object_path(digest))
             if blob is None:
+                if removed_by_hr(self.share, digest, self.directory):
+                    continue  # HR's maintenance run removed it (sync.housekeeping)
                 self._rejected(report, f"envelope {digest}", "missing")
                 continue
             try:

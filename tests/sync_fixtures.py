@@ -187,6 +187,9 @@ def unverifiable_files(root: Path) -> list[str]:
         elif rel.startswith("heads/"):
             if read_head(data) is None:
                 bad.append(rel)
+        elif rel.startswith("removed/"):
+            if not is_object_hash(path.name) or not data.startswith(b"SMTX"):
+                bad.append(rel)
         else:
             bad.append(rel)
     return bad
