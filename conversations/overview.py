@@ -6,8 +6,12 @@ competence overview (mean level and gap against the job profile per organisation
 team or person, with a heatmap bucket per gap).
 
 Must not touch: Flet, storage, sync, cryptography. Everything here is a pure function of
-plain data, fast enough to recompute on every screen refresh (5,000 people × 30
-competences × 3 years in well under half a second, see ``overview_bench``).
+plain data, fast enough to recompute on every screen refresh (45,000 people × 30
+competences × 3 years in well under a second, see ``bench/overview.py``). The HR
+overview is fastest over a :class:`RatingBook` — the ratings kept as the records hold
+them, one :class:`Assessment` per person, year and rater — where it sums each group's
+levels column by column in C instead of walking one :class:`Rating` object per
+competence in Python.
 
 Anonymous MED figures live in :mod:`conversations.trends`, never here: these overviews
 show individuals and small groups and are only for the leader and HR.
@@ -20,7 +24,8 @@ import dataclasses
 import datetime as dt
 import enum
 import io
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from typing import overload
 
 from conversations.competence import JobProfile, Level
 from conversations.directory import Directory, Member
@@ -308,6 +313,75 @@ class Cell:
     count: int
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Assessment:
+    """One person's levels in one year, as one ``competence_ratings`` record holds them:
+    their own (or, ``by_leader``, their leader's), competence id -> level."""
+
+    person_id: str
+    year: int
+    levels: Mapping[str, int]
+    by_leader: bool = False
+
+
+class RatingBook(Sequence[Rating]):
+    """Ratings kept per year and person — own levels and the leader's apart — in the
+    order given (a later level for the same competence wins, as in
+    :func:`chosen_levels`). Reads as a sequence of :class:`Rating` too, so everything
+    that takes ratings takes a book; :func:`competence_overview` reads it directly."""
+
+    def __init__(self, assessments: Iterable[Assessment] = ()) -> None:
+        self._years: dict[int, dict[str, tuple[dict[str, int], dict[str, int]]]] = {}
+        for item in assessments:
+            people = self._years.setdefault(item.year, {})
+            person = people.get(item.person_id)
+            if person is None:
+                person = people[item.person_id] = ({}, {})
+            person[1 if item.by_leader else 0].update(item.levels)
+        self._flat: tuple[Rating, ...] | None = None
+
+    @classmethod
+    def of(cls, ratings: Iterable[Rating]) -> RatingBook:
+        return cls(Assessment(r.person_id, r.year, {r.competence_id: int(r.level)},
+                              r.by_leader) for r in ratings)
+
+    def people(self, year: int, *, prefer_leader: bool = False
+               ) -> Iterator[tuple[str, Mapping[str, int]]]:
+        """Each person rated in ``year`` with the levels that speak for them (see
+        :func:`chosen_levels`; NOT_RELEVANT kept)."""
+        for person_id, (own, leaders) in self._years.get(year, {}).items():
+            if prefer_leader and leaders:
+                yield person_id, {**own, **leaders}
+            elif own:
+                yield person_id, own
+
+    def _ratings(self) -> tuple[Rating, ...]:
+        if self._flat is None:
+            self._flat = tuple(
+                Rating(person_id, competence, Level(level), year, by_leader)
+                for year, people in self._years.items()
+                for person_id, sides in people.items()
+                for by_leader, levels in ((False, sides[0]), (True, sides[1]))
+                for competence, level in levels.items()
+            )
+        return self._flat
+
+    def __len__(self) -> int:
+        return len(self._ratings())
+
+    @overload
+    def __getitem__(self, index: int) -> Rating: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Rating]: ...
+
+    def __getitem__(self, index: int | slice) -> Rating | Sequence[Rating]:
+        return self._ratings()[index]
+
+    def __iter__(self) -> Iterator[Rating]:
+        return iter(self._ratings())
+
+
 class Grouping(enum.StrEnum):
     ORGANISATION = "organisation"
     UNIT = "unit"
@@ -368,7 +442,11 @@ def competence_overview(
     Group keys: ``""`` for the organisation, the unit's or team's name (``""`` for people
     without one), or the person's id. People not in ``members`` are left out;
     NOT_RELEVANT never counts. The expected level comes from each person's job profile.
+    A :class:`RatingBook` gives the same cells, much faster.
     """
+    if isinstance(ratings, RatingBook):
+        return _overview_of_book(ratings, members, profiles, grouping=grouping, year=year,
+                                 prefer_leader=prefer_leader)
     levels = chosen_levels(ratings, year=year, prefer_leader=prefer_leader)
     expected_by_profile = _expectations(profiles)
     no_expectations: dict[str, int] = {}
@@ -401,12 +479,66 @@ def competence_overview(
         if wanted is not None:
             total[2] += wanted - level
             total[3] += 1
+    return _cells(totals)
+
+
+def _cells(totals: Mapping[tuple[str, str], list[int]]) -> dict[str, dict[str, Cell]]:
     overview: dict[str, dict[str, Cell]] = {}
     for (group, competence_id), (level_sum, count, gap_sum, gap_count) in totals.items():
         overview.setdefault(group, {})[competence_id] = Cell(
             level_sum / count, gap_sum / gap_count if gap_count else None, count
         )
     return overview
+
+
+def _overview_of_book(
+    book: RatingBook,
+    members: Mapping[str, Member],
+    profiles: Mapping[str, JobProfile],
+    *,
+    grouping: Grouping,
+    year: int,
+    prefer_leader: bool,
+) -> dict[str, dict[str, Cell]]:
+    """:func:`competence_overview` over a book. People are gathered per group and job
+    profile; each gathering becomes a table (a row of levels per person, 0 where a
+    competence is missing) whose columns are summed and counted in C — so Python loops
+    once per person and once per group, profile and competence, never per rating. A
+    profile's gap sum is ``expected × count − level sum``."""
+    gathered: dict[tuple[str, str], list[Mapping[str, int]]] = {}
+    competences: set[str] = set()
+    for person_id, levels in book.people(year, prefer_leader=prefer_leader):
+        member = members.get(person_id)
+        if member is None:
+            continue
+        key = (_group_key(member, grouping), member.job_profile or "")
+        found = gathered.get(key)
+        if found is None:
+            found = gathered[key] = []
+        found.append(levels)
+        competences.update(levels)
+    columns = sorted(competences)
+    zeros = (0,) * len(columns)
+    expected_by_profile = _expectations(profiles)
+    totals: dict[tuple[str, str], list[int]] = {}
+    for (group, profile_id), people in gathered.items():
+        rows = [tuple(map(levels.get, columns, zeros)) for levels in people]
+        expected = expected_by_profile.get(profile_id, {})
+        for competence_id, column in zip(columns, zip(*rows, strict=True), strict=True):
+            count = len(column) - column.count(0)
+            if not count:
+                continue
+            level_sum = sum(column)
+            total = totals.get((group, competence_id))
+            if total is None:
+                total = totals[group, competence_id] = [0, 0, 0, 0]
+            total[0] += level_sum
+            total[1] += count
+            wanted = expected.get(competence_id)
+            if wanted is not None:
+                total[2] += wanted * count - level_sum
+                total[3] += count
+    return _cells(totals)
 
 
 def year_trend(
@@ -419,7 +551,7 @@ def year_trend(
 ) -> dict[int, dict[str, Cell]]:
     """Year → competence → the organisation's :class:`Cell` (years with no ratings map
     to an empty dict)."""
-    kept = ratings if isinstance(ratings, Sequence) else tuple(ratings)
+    kept = ratings if isinstance(ratings, Sequence) else tuple(ratings)  # a book is one
     return {
         year: competence_overview(
             kept, members, profiles, grouping=Grouping.ORGANISATION, year=year,

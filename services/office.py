@@ -41,10 +41,12 @@ from conversations.model import (
 )
 from conversations.overview import (
     HELD_OR_LATER,
+    Assessment,
     BoardRow,
     Cell,
     Grouping,
     Rating,
+    RatingBook,
     competence_overview,
     leader_board,
     may_see_individual,
@@ -108,20 +110,21 @@ class Office:
         return self.session.library.job_profiles
 
 
-    def ratings(self) -> list[Rating]:
-        """Blocking. Every competence rating this person may read."""
+    def ratings(self) -> RatingBook:
+        """Blocking. Every competence rating this person may read, kept per record (a
+        book reads as a sequence of ``Rating`` and makes the overview fast)."""
         vault = self.session.unlocked_vault()
-        found: list[Rating] = []
+        found: list[Assessment] = []
         for shard_id in vault.shard_ids():
             table = vault.read_shard(shard_id).get(RATINGS_TABLE, {})
             for raw in table.values():
                 record = CompetenceRatings.from_dict(raw)
-                found.extend(
-                    Rating(person_id=record.person_id, competence_id=competence,
-                           level=Level(level), year=record.year, by_leader=record.by_leader)
-                    for competence, level in record.ratings.items()
-                )
-        return found
+                found.append(Assessment(
+                    person_id=record.person_id, year=record.year, by_leader=record.by_leader,
+                    levels={competence: int(Level(level))
+                            for competence, level in record.ratings.items()},
+                ))
+        return RatingBook(found)
 
     def overview(self, grouping: Grouping, year: int,
                  ratings: Sequence[Rating] | None = None) -> dict[str, dict[str, Cell]]:

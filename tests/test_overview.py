@@ -20,6 +20,7 @@ from conversations.overview import (
     Cell,
     Grouping,
     Rating,
+    RatingBook,
     board_csv,
     board_state,
     competence_overview,
@@ -319,6 +320,26 @@ def test_overview_matches_a_plain_recount(
                 assert got.gap == (pytest.approx(sum(gaps) / len(gaps)) if gaps else None)
         counted = sum(c.count for g in cells.values() for c in g.values())
         assert counted == sum(1 for lvl in chosen.values() if lvl.counts)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c", "d", "ghost"]),
+                          st.sampled_from(["k1", "k2", "k9"]), st.sampled_from(list(Level)),
+                          st.sampled_from([YEAR - 1, YEAR]), st.booleans()), max_size=40),
+       st.booleans())
+def test_a_rating_book_gives_the_same_overview_as_the_list_it_was_made_from(
+    raw: list[tuple[str, str, Level, int, bool]], prefer_leader: bool
+) -> None:
+    given_ratings = [Rating(p, k, lvl, year, by_leader) for p, k, lvl, year, by_leader in raw]
+    book = RatingBook.of(given_ratings)
+    assert sorted(map(repr, book)) == sorted(map(repr, {
+        (r.person_id, r.competence_id, r.year, r.by_leader): r for r in given_ratings
+    }.values()))
+    for grouping in Grouping:
+        assert competence_overview(book, org(), {"care": CARE}, grouping=grouping, year=YEAR,
+                                   prefer_leader=prefer_leader) == competence_overview(
+            given_ratings, org(), {"care": CARE}, grouping=grouping, year=YEAR,
+            prefer_leader=prefer_leader)
 
 
 def _key(member: Member, grouping: Grouping) -> str:

@@ -96,7 +96,7 @@ class Loaded:
         self.allowed = self.hr or office.is_leader()
         self.members = office.members()
         self.profiles = office.profiles()
-        self.ratings: list[Rating] = office.ratings() if self.allowed else []
+        self.ratings: Sequence[Rating] = office.ratings() if self.allowed else []
         if year is None:
             # The newest year with ratings, so the map is not empty early in a year.
             rated = {r.year for r in self.ratings}
