@@ -7,11 +7,12 @@ whenever the share is reachable) pushes, then pulls:
 
 - **Push**: each outbox item is sealed for ``readers(record, conversation, directory)``
   plus the author (so their other devices get it) and the sealed envelope is kept in
-  the outbox *before* it goes out, with the coarse month it is kept on the share
-  through (``conversations.retention.share_keep_until``), so a cut connection or a
-  crash re-sends the very same bytes (``write_once`` says False, nothing changes).
-  Then the objects, then ONE journal segment listing them, then a hint naming that
-  segment (``sync.journal``), and only then are the items dropped from the outbox.
+  the outbox *before* it goes out, so a cut connection or a crash re-sends the very
+  same bytes (``write_once`` says False, nothing changes). Then the objects, then ONE
+  journal segment listing them, then a hint naming that segment (``sync.journal``), and
+  only then are the items dropped from the outbox.
+  Each envelope's header names the month it is kept on the share through
+  (``conversations.retention.share_keep_until``).
 - **Pull**: the hints since the last sync name the journals with something new (on a
   first sync, and about once a day, every journal is looked at instead); each is read
   from this vault's cursor on. Each segment is checked, each envelope opened
