@@ -11,15 +11,11 @@ whenever the share is reachable) pushes, then pulls:
   same bytes (``write_once`` says False, nothing changes). Then the objects, then ONE
   journal segment listing them, then a hint naming that segment (``sync.journal``), and
   only then are the items dropped from the outbox.
-  Each envelope's header names the month it is kept on the share through
-  (``conversations.retention.share_keep_until``).
 - **Pull**: the hints since the last sync name the journals with something new (on a
   first sync, and about once a day, every journal is looked at instead); each is read
   from this vault's cursor on. Each segment is checked, each envelope opened
   (``sync.envelope``); envelopes for others are passed over, rejected ones are logged
   (``rejected envelope <hash>: <reason>`` — never their content) and the rest goes on.
-  A missing envelope with HR's tombstone was removed on purpose (``sync.housekeeping``)
-  and is passed in silence.
   Whatever in a journal is not a genuine segment of its device, and every gap, is
   passed and reported once (``SyncReport.journal_problems``; see ``sync.journal``).
 - **Authorise**: before a version is applied, ``conversations.rights`` decides whether
