@@ -202,12 +202,18 @@ def test_readers_pass_what_hr_removed_in_silence_but_report_what_someone_else_de
     office.maintain(RUN_DAY)
     assert office.sync(office.sofie) == []  # a first sync, over every journal
     assert office.sync(office.mette) == []
-    (stolen,) = hashes(office, "minutes v2")
-    (office.share.root / object_path(stolen)).unlink()
-    newcomer = make_person(office.share.root.parent, "lars")
-    office.directory = directory_of(
-        [office.anna, office.mette, office.henrik, office.sofie, newcomer], {"anna": "mette"})
-    assert office.sync(newcomer) == [f"envelope {stolen}: missing"]
+    newest = office.records["minutes v2"][0]
+    notes = read_header(office.share.read(object_path(newest)) or b"")
+    third = revised(office_minutes(office, notes.shard), notes={"t1": "endnu mere"})
+    office.publish(office.mette, "minutes v3", notes.shard, "minutes", third)
+    (stolen,) = hashes(office, "minutes v3")
+    (office.share.root / object_path(stolen)).unlink()  # not by HR: no tombstone
+    assert office.sync(office.anna) == [f"envelope {stolen}: missing"]
+
+
+def office_minutes(office: Office, shard: str) -> dict[str, Any]:
+    """Mette's minutes of the conversation as her vault holds them now."""
+    return dict(next(iter(office.mette.vault.read_shard(shard)["minutes"].values())))
 
 
 def test_only_a_tombstone_signed_by_hr_counts(office: Office) -> None:
