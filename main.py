@@ -2,8 +2,8 @@
 
     python3 main.py [--data DIR] [--host 127.0.0.1] [--port 8550] [--lang da|en] [--open]
     python3 main.py test [pytest arguments]
-    python3 main.py sync [--data DIR] [--profile ID]
-    python3 main.py bench storage|startup|sync|pdf|overview [--quick]
+    python3 main.py sync [--data DIR] [--profile ID] [--maintain]
+    python3 main.py bench storage|startup|sync|pdf|overview|housekeeping [--quick]
 
 Each form first makes sure ``.venv`` exists with what it needs (pip, the ``web`` extra
 for serving to a browser, and for tests Debian's chromium, poppler-utils, samba and
@@ -347,16 +347,22 @@ SYNC_OFFLINE_EXIT = 3
 
 def sync_command(argv: list[str]) -> int:
     """``sync``: one sync of one profile, for a scheduled task on an office PC. The PIN
-    comes from SAMTALE_PIN or is asked for; nothing readable is printed."""
+    comes from SAMTALE_PIN or is asked for; nothing readable is printed. ``--maintain``
+    (HR's profile): after the sync, one maintenance run over the share
+    (``sync.housekeeping``), printing what it removed — counts, bytes and time."""
     import getpass
 
     parser = argparse.ArgumentParser(prog="main.py sync", description=sync_command.__doc__)
     parser.add_argument("--data", type=Path, help="data folder (default: the user data folder)")
     parser.add_argument("--profile", help="profile id (needed when the device has several)")
+    parser.add_argument("--maintain", action="store_true",
+                        help="HR: also remove from the share what it no longer keeps")
     args = parser.parse_args(argv)
 
+    from conversations.model import InputRejected
     from resources.library import load_library
     from services.app import AppSession
+    from services.privacy_desk import PrivacyDesk
     from storage import Device, StorageError
     from sync.share import ShareFull, ShareUnavailable
 
@@ -371,23 +377,45 @@ def sync_command(argv: list[str]) -> int:
     pin = os.environ.get("SAMTALE_PIN") or (
         getpass.getpass("PIN: ") if sys.stdin.isatty() else ""
     )
+    maintained = None
     try:
         session.unlock(chosen[0].id, pin)
         report = session.sync()
+        if args.maintain:
+            maintained = PrivacyDesk(session).maintain_share()
     except ShareUnavailable:
         print("The share cannot be reached; nothing was lost. Try again later.")
         return SYNC_OFFLINE_EXIT
     except (ShareFull, StorageError) as err:
         print(f"Sync stopped: {session.texts(err.key, **err.params)}", file=sys.stderr)
         return 1
+    except InputRejected as err:
+        print(session.texts(err.key, **err.params), file=sys.stderr)
+        return 2
     finally:
         session.lock()
     print(f"Synced: sent {report.pushed}, fetched {report.pulled}, "
           f"rejected {len(report.rejected)}, conflicts {len(report.conflicts)}")
+    if maintained is not None:
+        print(maintenance_line(maintained))
     return 0
 
 
-BENCHMARKS = ("storage", "startup", "sync", "pdf", "overview")
+def maintenance_line(report: Any) -> str:
+    """What a maintenance run did (``sync.housekeeping.MaintenanceReport``), in one line."""
+    parts = ", ".join(f"{reason} {report.removed[reason]} ({report.freed[reason]:,} bytes)"
+                      for reason in report.removed)
+    line = (f"Maintained: removed {report.removed_total} objects, "
+            f"{report.freed_total:,} bytes — {parts}; finished from an earlier run "
+            f"{report.finished}; {report.tombstones} tombstones "
+            f"({report.tombstone_bytes:,} bytes); looked at {report.objects} objects "
+            f"({report.object_bytes:,} bytes) in {report.seconds:.2f} s")
+    if report.not_removable:
+        line += f"; {report.not_removable} could not be removed (the share cannot delete)"
+    return line
+
+
+BENCHMARKS = ("storage", "startup", "sync", "pdf", "overview", "housekeeping")
 SHUTDOWN_GRACE_S = 5
 
 

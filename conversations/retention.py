@@ -3,8 +3,10 @@ export and erasure.
 
 Owns: the retention rule and the preview of what it would delete (:func:`to_delete`),
 audit entries that hold ids, counts and times only (:class:`AuditEntry`), a person's
-export of their own data (:func:`personal_export`, GDPR art. 15 and 20) and the plan for
-erasing a person (:func:`erasure_plan`, :func:`pseudonymised`, art. 17).
+export of their own data (:func:`personal_export`, GDPR art. 15 and 20), the plan for
+erasing a person (:func:`erasure_plan`, :func:`pseudonymised`, art. 17), and the coarse
+deadline a version carries on the share (:func:`share_keep_until`, :func:`past_deadline`)
+so that HR's maintenance run can remove it without reading it (``sync.housekeeping``).
 
 Works on records in their plain-dict form (``Versioned.to_dict()``), as the vault and
 the share keep them. A record "names" a person when their id is its author, or appears
@@ -36,14 +38,22 @@ __all__ = [
     "audit_line",
     "erasure_plan",
     "names_person",
+    "past_deadline",
     "personal_export",
     "pseudonymised",
+    "share_keep_until",
     "to_delete",
 ]
 
 MIN_YEARS, MAX_YEARS = 1, 10
 
-ACTIONS = frozenset({"retention_delete", "export", "erasure", "erasure_request"})
+ACTIONS = frozenset({"retention_delete", "export", "erasure", "erasure_request",
+                     "share_maintenance"})
+
+SHARE_YEARS = 5
+"""How long a conversation's envelopes stay on the share after its last activity: the
+organisation's retention period (the period a leader chooses on their own device may be
+shorter; it deletes only that device's copy)."""
 
 PERSON_FIELDS = frozenset({
     "author", "leader_id", "delegate_leader_id", "companion_id", "person_id",
@@ -129,6 +139,46 @@ def to_delete(
         if item.state is not State.AGREED and item.last_activity < cutoff
     ]
     return sorted(old, key=lambda item: (item.last_activity, item.conversation_id))
+
+
+def share_keep_until(
+    conversation: Record | None, pushed_on: dt.date, years: int = SHARE_YEARS
+) -> str | None:
+    """The month (``"YYYY-MM"``) through which a version pushed on ``pushed_on`` in
+    ``conversation``'s shard stays on the share; None when it has no deadline (no
+    conversation, or agreed with no follow-up date).
+
+    The same rule as :func:`to_delete`, read at push time: ``years`` after the last
+    activity — the later of the push, the planned date and, for an agreed conversation,
+    its follow-up date (an agreement waiting for its follow-up is kept past it). Coarse
+    on purpose: the header that carries it is readable by anyone on the share."""
+    if conversation is None or conversation.get("type") != "conversation":
+        return None
+    last = pushed_on
+    planned = _day_of(conversation.get("planned_at"))
+    if planned is not None:
+        last = max(last, planned)
+    if conversation.get("state") == State.AGREED.value:
+        due = _day_of(conversation.get("follow_up_due"))
+        if due is None:
+            return None
+        last = max(last, due)
+    until = add_months(last, 12 * RetentionPolicy(years).years)
+    return f"{until.year:04d}-{until.month:02d}"
+
+
+def past_deadline(keep_until: str, today: dt.date) -> bool:
+    """Whether a version kept through the month ``keep_until`` may go on ``today``."""
+    return f"{today.year:04d}-{today.month:02d}" > keep_until
+
+
+def _day_of(value: Any) -> dt.date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.datetime.fromisoformat(value).date()
+    except ValueError:
+        return None
 
 
 # --- the audit trail ------------------------------------------------------------------------

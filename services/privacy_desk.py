@@ -6,6 +6,9 @@
 - A person's own data: an export as a ZIP built in memory (``data.json`` and the PDFs of
   their conversations and agreements) and a request to be erased, with what erasing would
   delete and what the municipality must keep.
+- The share's housekeeping (HR): :meth:`PrivacyDesk.maintain_share` removes from the
+  share what is past its deadline, an erased person's own records and superseded
+  versions (``sync.housekeeping`` has the rules), and remembers how far each run saw.
 - The audit trail: ids, actions, counts and times only, kept encrypted in the vault's
   meta under ``"audit"``. Never content, never names.
 
@@ -52,10 +55,13 @@ from storage.schema import (
     CONVERSATION_TABLE,
     ERASURE_SHARD,
     ERASURE_TABLE,
+    HOUSEKEEPING_KEY,
     PREPARATION_TABLE,
     PROFILE_KEY,
     RATINGS_TABLE,
 )
+from sync.housekeeping import MaintenanceReport, Mark, maintain
+from sync.identity import identity_of
 
 if TYPE_CHECKING:
     from services.meeting import Meeting
@@ -318,6 +324,34 @@ class PrivacyDesk:
         table = self.session.unlocked_vault().read_shard(ERASURE_SHARD).get(ERASURE_TABLE, {})
         requests = [ErasureRequest.from_dict(raw) for raw in table.values()]
         return sorted(requests, key=lambda r: r.requested_at, reverse=True)
+
+    # --- the share's housekeeping --------------------------------------------------------
+
+    def may_maintain(self) -> bool:
+        return self.session.office.is_hr()
+
+    def maintain_share(self) -> MaintenanceReport:
+        """Blocking. For HR: one maintenance run over the share (``sync.housekeeping``),
+        for the erasure requests that reached this device. Writes a
+        ``share_maintenance`` audit entry with how many objects went. ShareUnavailable
+        when the share cannot be reached: nothing is half done that the next run does
+        not finish."""
+        if not self.may_maintain():
+            raise InputRejected("error.maintenance_not_allowed")
+        session, vault = self.session, self.session.unlocked_vault()
+        me = session.current_person().id
+        if me not in session.directory.hr_ids():
+            raise InputRejected("error.maintenance_not_allowed")
+        kept = (vault.get_meta(HOUSEKEEPING_KEY) or {}).get("marks", [])
+        report = maintain(
+            session.open_share(), session.directory, hr_id=me, identity=identity_of(vault),
+            today=session.today(), erased={r.person_id for r in self.erasure_requests()},
+            marks=[Mark.from_dict(m) for m in kept],
+        )
+        vault.put_meta(HOUSEKEEPING_KEY, {"marks": [m.to_dict() for m in report.marks]})
+        self._record([audit_entry("share_maintenance", me, me, self.now(),
+                                  report.removed_total)])
+        return report
 
     # --- the audit trail ---------------------------------------------------------------------
 

@@ -49,6 +49,7 @@ RECOVERY_KEPT_KEY = "recovery_kept"  # what was last kept there
 OUTBOX_KEY = "sync.outbox"
 CURSORS_KEY = "sync.cursors"
 MAINTAINED_KEY = "sync.maintained"
+HOUSEKEEPING_KEY = "sync.housekeeping"  # HR's maintenance runs: how far each saw the journals
 HELD_KEY = "sync.held"  # versions waiting for the conversation that decides their rights
 SHEET_DRAFT_KEY = "sheet_draft"  # the question sheet HR (or a leader) is editing
 PROFILE_DRAFT_KEY = "profile_draft"  # the job profile HR is editing

@@ -67,6 +67,7 @@ outbox, cursors cover only what was applied.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import enum
 import logging
 import re
@@ -91,6 +92,7 @@ from conversations.merge import (
 from conversations.merge import merge as merge_versions
 from conversations.model import Agreement
 from conversations.records import canonical_json
+from conversations.retention import share_keep_until
 from conversations.rights import CONVERSATION_UNKNOWN, needs_conversation
 from conversations.rights import refusal as refusal_of
 from conversations.visibility import readers as readers_of
@@ -114,6 +116,7 @@ from sync.envelope import (
     read_header,
     seal_envelope,
 )
+from sync.housekeeping import removed_by_hr
 from sync.identity import device_id_of, identity_of
 from sync.inbox import (
     FORMAT as SHARE_FORMAT,
@@ -400,6 +403,7 @@ class SyncEngine:
                     identity=self._identity,
                     recipients=recipients,
                     links=item.get("links", ()),
+                    keep_until=share_keep_until(conversations[shard], self._today()),
                 )
                 item["hash"], item["envelope"] = digest, _b64(blob)
                 item["inboxes"] = sorted({inbox_of(key) for key in recipients.values()})
@@ -407,6 +411,9 @@ class SyncEngine:
                 self.vault.put_meta(OUTBOX_KEY, outbox)
             ready = wanted - waiting
             return [item for item in outbox["items"] if item["version"] in ready]
+
+    def _today(self) -> dt.date:
+        return dt.datetime.fromtimestamp(self._clock(), tz=dt.UTC).date()
 
     def _recipients(self, record: Record, conversation: Record | None) -> dict[str, str]:
         """Person id -> public encryption key: the record's readers, and always me."""
@@ -845,6 +852,8 @@ class SyncEngine:
         for digest in hashes:
             blob = self.share.read(object_path(digest))
             if blob is None:
+                if removed_by_hr(self.share, digest, self.directory):
+                    continue  # HR's maintenance run removed it (sync.housekeeping)
                 self._rejected(report, f"envelope {digest}", "missing")
                 continue
             try:

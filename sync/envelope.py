@@ -11,7 +11,14 @@ open the share folder — it says who wrote what for whom, never what it says::
     {"format": 1, "sender": person id, "device": device id, "shard": conversation id,
      "table": vault table, "record": record id, "type": record type,
      "version": version id, "parents": [version ids], "links": [version ids],
-     "recipients": {person id: base64 wrapped content key}}
+     "recipients": {person id: base64 wrapped content key},
+     "keep_until": "YYYY-MM"}
+
+``keep_until`` (optional; envelopes from before it was added have none and read as
+before) is the month through which the version is kept on the share
+(``conversations.retention.share_keep_until``): HR's maintenance run
+(``sync.housekeeping``) removes a conversation's envelopes once all are past it, without
+opening any. It is signed like every other header field.
 
 ``links`` name shared versions the record descends from through versions that were
 never shared (a person's autosaved drafts between two shares): without them a reader
@@ -66,6 +73,7 @@ _HEADER_KEYS = frozenset(
     {"format", "sender", "device", "shard", "table", "record", "type", "version", "parents",
      "links", "recipients"}
 )
+_KEEP_UNTIL = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 REASONS = (
     "bad_format",
     "hash_mismatch",
@@ -116,10 +124,11 @@ class Header:
     parents: tuple[str, ...]
     links: tuple[str, ...]
     recipients: Mapping[str, str]
+    keep_until: str | None = None
 
     def signed_part(self) -> dict[str, Any]:
         """Everything but the wrapped keys: the associated data of the content."""
-        return {
+        part: dict[str, Any] = {
             "format": FORMAT,
             "sender": self.sender,
             "device": self.device,
@@ -131,6 +140,9 @@ class Header:
             "parents": list(self.parents),
             "links": list(self.links),
         }
+        if self.keep_until is not None:
+            part["keep_until"] = self.keep_until
+        return part
 
 
 @dataclass(frozen=True)
@@ -167,6 +179,7 @@ def seal_envelope(
     identity: Identity,
     recipients: Mapping[str, str],
     links: Sequence[str] = (),
+    keep_until: str | None = None,
 ) -> tuple[str, bytes]:
     """The envelope of ``record`` for ``recipients`` (person id -> public encryption key),
     and its hash. ValueError when the record's version is not the hash of its content."""
@@ -184,6 +197,7 @@ def seal_envelope(
         parents=tuple(str(p) for p in record.get("parents", ())),
         links=tuple(links),
         recipients={},
+        keep_until=keep_until,
     )
     _check_header(header)
     associated = canonical_json(header.signed_part())
@@ -201,6 +215,31 @@ def read_header(blob: bytes) -> Header:
     return _split(blob)[0]
 
 
+def verified_header(
+    blob: bytes, expected_hash: str, directory: Keyring, *, vouched_by: str | None = None
+) -> Header:
+    """The header of an authentic envelope — its bytes are the ones ``expected_hash``
+    names and its sender's signature holds (``vouched_by`` as in :func:`open_envelope`) —
+    without opening the content; EnvelopeRejected naming the check that failed."""
+    return _authentic(blob, expected_hash, directory, vouched_by)[0]
+
+
+def _authentic(
+    blob: bytes, expected_hash: str, directory: Keyring, vouched_by: str | None
+) -> tuple[Header, bytes]:
+    """Header and ciphertext of ``blob`` once its hash and signature hold."""
+    _check_prefix(blob)
+    if not sealing.same_bytes(digest_of(blob).encode(), expected_hash.encode()):
+        raise EnvelopeRejected("hash_mismatch")
+    header, body, ciphertext, signature = _split(blob)
+    sender = directory.members.get(header.sender)
+    if sender is None:
+        raise EnvelopeRejected("unknown_sender")
+    if vouched_by != header.sender and not sealing.verify(sender.sign_key, body, signature):
+        raise EnvelopeRejected("bad_signature")
+    return header, ciphertext
+
+
 def open_envelope(
     blob: bytes,
     expected_hash: str,
@@ -212,15 +251,7 @@ def open_envelope(
 ) -> Opened:
     """The record inside ``blob`` after every check (see the module docstring), or
     EnvelopeRejected naming the first that failed."""
-    _check_prefix(blob)
-    if not sealing.same_bytes(digest_of(blob).encode(), expected_hash.encode()):
-        raise EnvelopeRejected("hash_mismatch")
-    header, body, ciphertext, signature = _split(blob)
-    sender = directory.members.get(header.sender)
-    if sender is None:
-        raise EnvelopeRejected("unknown_sender")
-    if vouched_by != header.sender and not sealing.verify(sender.sign_key, body, signature):
-        raise EnvelopeRejected("bad_signature")
+    header, ciphertext = _authentic(blob, expected_hash, directory, vouched_by)
     if me_id not in header.recipients:
         raise EnvelopeRejected("not_for_me")
     associated = canonical_json(header.signed_part())
@@ -271,8 +302,12 @@ def _split(blob: bytes) -> tuple[Header, bytes, bytes, bytes]:
 
 
 def _header(data: Any) -> Header:
-    if not isinstance(data, dict) or set(data) != _HEADER_KEYS or data["format"] != FORMAT:
+    if not isinstance(data, dict) or set(data) - {"keep_until"} != _HEADER_KEYS or (
+        data["format"] != FORMAT
+    ):
         raise ValueError("not an envelope header")
+    if "keep_until" in data and data["keep_until"] is None:
+        raise ValueError("keep_until is left out, never null")
     recipients = data["recipients"]
     if not isinstance(recipients, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in recipients.items()
@@ -293,6 +328,7 @@ def _header(data: Any) -> Header:
         parents=tuple(parents),
         links=tuple(links),
         recipients=recipients,
+        keep_until=data.get("keep_until"),
     )
     _check_header(header)
     return header
@@ -305,6 +341,10 @@ def _check_header(header: Header) -> None:
             raise ValueError(f"header field {name} must be a non-empty string")
     if not _HEX32.fullmatch(header.shard):
         raise ValueError("header shard must be a conversation id")
+    if header.keep_until is not None and not (
+        isinstance(header.keep_until, str) and _KEEP_UNTIL.fullmatch(header.keep_until)
+    ):
+        raise ValueError("header keep_until must be a month, YYYY-MM")
 
 
 def _b64(raw: bytes) -> str:

@@ -183,6 +183,9 @@ def unverifiable_files(root: Path) -> list[str]:
                 read_header(data)
             except EnvelopeRejected:
                 bad.append(rel)
+        elif rel.startswith("removed/"):  # HR's tombstones (sync.housekeeping)
+            if not is_object_hash(path.name) or not data.startswith(b"SMTX"):
+                bad.append(rel)
         elif rel.startswith("journals/"):
             if seq_of(path.name) is None or not data.startswith(b"SMTJ"):
                 bad.append(rel)

@@ -56,3 +56,17 @@ def test_an_unreachable_share_exits_with_its_own_status(data_dir: Path, tmp_path
     result = run_sync(data_dir, "--profile", anna)
     assert result.returncode == 3, result.stdout + result.stderr
     assert "cannot be reached" in result.stdout
+
+
+def test_hr_maintains_the_share_after_the_sync_and_others_may_not(data_dir: Path) -> None:
+    session, anna = demo_device(data_dir)
+    henrik = next(p.id for p in session.profiles() if p.symbol == 2)
+    session.lock()
+    result = run_sync(data_dir, "--profile", henrik, "--maintain")
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Synced: sent ")
+    assert lines[1].startswith("Maintained: removed 0 objects, 0 bytes — erasure 0 (0 bytes)")
+    assert " in " in lines[1] and lines[1].endswith(" s")
+    refused = run_sync(data_dir, "--profile", anna, "--maintain")
+    assert refused.returncode == 2 and "Kun HR" in refused.stderr

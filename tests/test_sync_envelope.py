@@ -17,10 +17,12 @@ from storage.sealing import Identity, InvalidSealError, NotARecipient, Sealed
 from sync import envelope as envelope_module
 from sync.envelope import (
     EnvelopeRejected,
+    digest_of,
     object_path,
     open_envelope,
     read_header,
     seal_envelope,
+    verified_header,
 )
 from sync.journal import SegmentRejected, make_segment, read_segment, segment_path
 
@@ -370,3 +372,21 @@ def test_a_segment_lists_object_hashes_only() -> None:
         make_segment(IDS["anna"], sender="anna", device=DEVICE, seq=1, objects=["../x"])
     with pytest.raises(ValueError):
         make_segment(IDS["anna"], sender="anna", device="not-a-device", seq=1, objects=[])
+
+
+def test_a_deadline_in_the_header_is_signed_and_envelopes_without_one_open_as_before() -> None:
+    rec = record()
+    plain_digest, plain = sealed(rec)
+    digest, blob = seal_envelope(rec, shard=SHARD, table="minutes", sender="anna",
+                                 device=DEVICE, identity=IDS["anna"],
+                                 recipients=public_enc("anna", "bo"), keep_until="2031-06")
+    assert b"keep_until" not in plain
+    assert open_envelope(plain, plain_digest, EVERYONE, "bo", IDS["bo"]).header.keep_until \
+        is None
+    assert open_envelope(blob, digest, EVERYONE, "bo", IDS["bo"]).header.keep_until == "2031-06"
+    assert verified_header(blob, digest, EVERYONE).keep_until == "2031-06"
+    moved = blob.replace(b'"2031-06"', b'"2099-06"')
+    assert reason(moved, digest_of(moved)) == "bad_signature"
+    with pytest.raises(ValueError, match="YYYY-MM"):
+        seal_envelope(rec, shard=SHARD, table="minutes", sender="anna", device=DEVICE,
+                      identity=IDS["anna"], recipients=public_enc("anna"), keep_until="June")
