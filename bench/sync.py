@@ -43,9 +43,10 @@ share, 3 over SMB):
    the share to the new directory in memory. Keeping it in the vault's meta shard
    afterwards, as a sync does today, is timed and shown apart: it grows with the
    directory, not the change (README, known limits). Reference, same run: reading the
-   whole directory, which is what each change cost before (the one-file directory was
-   the size of the snapshot). On the folder share and over loopback Samba (a fresh ``SmbShare`` per
-   step, so connecting and logging in are paid for). Budgets: hire and leaver each
+   whole directory with every member's wrap — the snapshot and all its buckets of
+   grants, the bytes of a one-file directory, which is what each change cost before.
+   On the folder share and over loopback Samba (a fresh ``SmbShare`` per step, so
+   connecting and logging in are paid for). Budgets: hire and leaver each
    ≤ 1 MB read and ≤ 1 s (p50 over the rounds, the worst shown). Without Samba the SMB
    rows are skipped, but FAIL under ``CI=true``.
 
@@ -92,7 +93,12 @@ from sync.folder import FolderShare
 from sync.identity import device_id_of, identity_of, install_identity
 from sync.inbox import end_of, entry_path, inbox_of, make_entry
 from sync.journal import make_segment, segment_path
-from sync.organisation import DirectoryChain, follow_directory, publish_directory
+from sync.organisation import (
+    SNAPSHOT_GRANTS,
+    DirectoryChain,
+    follow_directory,
+    publish_directory,
+)
 from sync.share import Share
 from tests.samba_server import SambaServer, missing, started
 
@@ -517,6 +523,7 @@ def _directory_rows(where: str, members: int, rounds: int, device_root: Path, *,
     published = time.perf_counter() - began
     whole, chain = _device_reads(open_share, close, org=org, me=reader_identity,
                                  held=None, vault=vault)
+    whole = _with_every_wrap(whole, open_share, close, 1)
     print(f"  set-up {where}: {members:,} members; HR wrote the snapshot in "
           f"{published:.1f} s; the member's device read it whole: {whole.bytes:,} bytes "
           f"in {whole.seconds:.2f} s")
@@ -586,6 +593,22 @@ def _device_reads(open_share: Callable[[], Share], close: Callable[[Share], None
     kept = time.perf_counter() - began
     close(share.share)
     return _Step(seconds, share.bytes, share.reads, share.listed, kept), chain
+
+
+def _with_every_wrap(step: _Step, open_share: Callable[[], Share],
+                     close: Callable[[Share], None], version: int) -> _Step:
+    """``step`` (a device reading the snapshot and its own bucket of grants) with the
+    other buckets read too: the bytes a one-file directory, sealed for every member in
+    one file, made each device read for every change before."""
+    began = time.perf_counter()
+    share = _Counted(open_share())
+    folder = f"{SNAPSHOT_GRANTS}/{version:010d}"
+    for name in share.list(folder):
+        share.read(f"{folder}/{name}")
+    close(share.share)
+    seconds = time.perf_counter() - began
+    return _Step(step.seconds + seconds, step.bytes + share.bytes, step.reads + share.reads,
+                 step.listed + share.listed, step.kept)
 
 
 def _municipality(members: int, keys: list[PublicKeys], reader: Identity,

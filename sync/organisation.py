@@ -12,6 +12,8 @@ directory *says*; this module owns how one travels and why it can be believed.
     organisation/directory/changes/<v:010d>  b"SMTO" | 1 | change body   | org signature
     organisation/directory/grants/<v:010d>/<bucket:04d>
                                              b"SMTO" | 1 | grant body    | org signature
+    organisation/directory/snapshot-grants/<v:010d>/<bucket:04d>-of-<buckets:04d>
+                                             b"SMTO" | 1 | grant body    | org signature
     organisation/requests/<request id>       b"SMTR" | 1 | header length (4, big-endian)
                                              | header | ciphertext
     organisation/refused/<request id>        b"SMTO" | 1 | refusal body  | org signature
@@ -21,7 +23,7 @@ org signature can be passed off as another kind of file::
 
     card:      {"format": 1, "kind": "card", "name": ..., "org": {"enc": ..., "sign": ...}}
     snapshot:  {"format": 1, "kind": "directory", "org": {...}, "version": v, "key": k,
-                "ciphertext": ..., "grant": {"ciphertext": ..., "wrapped": {id: ...}}}
+                "ciphertext": ..., "buckets": n}
     change:    {"format": 1, "kind": "directory-change", "org": {...}, "version": v,
                 "key": k, "ciphertext": ..., "grant": null | {...}, "buckets": n}
     grant:     {"format": 1, "kind": "directory-grant", "org": {...}, "version": v,
@@ -43,7 +45,9 @@ and the changes after it.
 Who may read stays as it was — the members, and the organisation: changes and
 snapshots are sealed (AES-GCM, ``sealing.seal``) with a *directory key*, and a key
 reaches people only in *grants* (``sealing.seal_for`` of the keys, wrapped for each
-recipient): in a snapshot, for every member and the organisation; in a hire's change,
+recipient): beside a snapshot, for every member and the organisation, in buckets
+(``snapshot-grants/<v>/<b>-of-<n>``, so a device that only checks whether its keys
+were replaced reads one bucket, not the snapshot); in a hire's change,
 for the newcomers alone (the keys since the newest snapshot, so they open it); and when
 someone leaves or gets new keys, HR makes a new key (its id is that version) and grants
 it to every member left, in buckets of ``GRANT_BUCKET`` members
@@ -64,7 +68,7 @@ this device and leaves a whole directory. Otherwise it is logged (never its cont
 and the chain stops there — nothing after a change that is not taken is applied, since
 each builds on the one before; the device keeps the version it held, and a snapshot HR
 writes over a taken slot carries everyone on. Migration: a directory of before (one
-file, sealed for every member, ``"wrapped"`` instead of ``"grant"``) is read as a
+file, sealed for every member, ``"wrapped"`` instead of ``"buckets"``) is read as a
 snapshot without a key; the first version HR publishes after it is a snapshot.
 
 The card is the one file on the share that names the organisation: no directory file
@@ -166,6 +170,7 @@ CARD_PATH = f"{ROOT}/card"
 DIRECTORIES = f"{ROOT}/directory"
 CHANGES = f"{DIRECTORIES}/changes"
 GRANTS = f"{DIRECTORIES}/grants"
+SNAPSHOT_GRANTS = f"{DIRECTORIES}/snapshot-grants"
 SNAPSHOT_EVERY = 256
 """Versions between two snapshots: what a newcomer reads after the newest snapshot."""
 GRANT_BUCKET = 256
@@ -176,6 +181,7 @@ ORG_RECIPIENT = "organisation"
 
 _VERSION = re.compile(r"[0-9]{10}")
 _REQUEST_ID = re.compile(r"[0-9a-f]{64}")
+_BUCKET_NAME = re.compile(r"([0-9]{4})-of-([0-9]{4})")
 _ROLES = frozenset(role.value for role in Role)
 
 _log = logging.getLogger("samtale.sync.organisation")
@@ -426,6 +432,18 @@ def grant_path(version: int, bucket: int) -> str:
     return f"{GRANTS}/{_number(version)}/{bucket:04d}"
 
 
+def snapshot_grant_path(version: int, bucket: int, buckets: int) -> str:
+    """Where one of the ``buckets`` grants of the snapshot of ``version`` lives; the
+    count is in the name, so a device finds its bucket without the snapshot itself."""
+    return f"{SNAPSHOT_GRANTS}/{_number(version)}/{bucket:04d}-of-{buckets:04d}"
+
+
+def _grant_path(version: int, bucket: int, buckets: int, where: str) -> str:
+    if where == "snapshot":
+        return snapshot_grant_path(version, bucket, buckets)
+    return grant_path(version, bucket)
+
+
 def grant_bucket(member_id: str, buckets: int) -> int:
     """Which of ``buckets`` grant files holds ``member_id``'s wrap."""
     return int(digest_of(member_id.encode())[:8], 16) % buckets
@@ -481,7 +499,7 @@ def _write_change(share: Share, chain: DirectoryChain, directory: Directory,
         recipients = _recipients(directory)
         buckets = max(1, -(-len(recipients) // GRANT_BUCKET))
         if not _write_grants(share, version, buckets=buckets, recipients=recipients,
-                             keys=after.granted(), org=org):
+                             keys=after.granted(), org=org, where="change"):
             return _write_snapshot(share, directory, org, key_id, keys)
     else:
         newcomers = {m.id: m.enc_key for m in change.put
@@ -511,8 +529,9 @@ def _recipients(directory: Directory) -> dict[str, str]:
 
 
 def _write_grants(share: Share, version: int, *, buckets: int, recipients: Mapping[str, str],
-                  keys: Mapping[int, bytes], org: Identity) -> bool:
-    """The grants of the new key, in ``buckets`` files; False when one is taken."""
+                  keys: Mapping[int, bytes], org: Identity, where: str) -> bool:
+    """The grants of ``keys`` (of a change's new key, or of a snapshot: ``where``) to
+    ``recipients`` and the organisation, in ``buckets`` files; False when one is taken."""
     pub = org.public()
     split: list[dict[str, str]] = [{} for _ in range(buckets)]
     for rid, enc in recipients.items():
@@ -520,38 +539,42 @@ def _write_grants(share: Share, version: int, *, buckets: int, recipients: Mappi
     split[grant_bucket(ORG_RECIPIENT, buckets)][ORG_RECIPIENT] = pub.enc
     plain = _keys_json(keys)
     for bucket, members in enumerate(split):
-        sealed = sealing.seal_for(plain, _grant_associated(version, f"bucket-{bucket}", pub.sign),
-                                  members)
+        sealed = sealing.seal_for(plain, _grant_associated(version, _bucket_label(where, bucket),
+                                                           pub.sign), members)
         blob = _signed(org, {"kind": "directory-grant", "org": _keys_dict(pub),
                              "version": version, "bucket": bucket, **_sealed_dict(sealed)})
-        if not share.write_once(grant_path(version, bucket), blob):
+        if not share.write_once(_grant_path(version, bucket, buckets, where), blob):
             return False
     return True
 
 
+def _bucket_label(where: str, bucket: int) -> str:
+    return f"bucket-{bucket}" if where == "change" else f"{where}-{bucket}"
+
+
 def _write_snapshot(share: Share, directory: Directory, org: Identity, key_id: int,
                     keys: Mapping[int, bytes]) -> DirectoryChain:
-    """The whole directory, sealed with the key ``key_id`` that is granted in the same
-    file to every member and the organisation."""
+    """The whole directory, sealed with the key ``key_id``, which is granted to every
+    member and the organisation in buckets beside it (``snapshot_grant_path``)."""
     pub = org.public()
     version = directory.version
     chain = DirectoryChain(directory, dict(keys), version)
     recipients = _recipients(directory)
-    recipients[ORG_RECIPIENT] = pub.enc
-    grant = sealing.seal_for(_keys_json(chain.granted()),
-                             _grant_associated(version, "snapshot", pub.sign), recipients)
+    buckets = max(1, -(-(len(recipients) + 1) // GRANT_BUCKET))
     sealed = sealing.seal(keys[key_id], canonical_json(directory.to_dict()),
                           _snapshot_associated(version, key_id, pub.sign))
     blob = _signed(org, {"kind": "directory", "org": _keys_dict(pub), "version": version,
                          "key": key_id, "ciphertext": base64.b64encode(sealed).decode(),
-                         "grant": _sealed_dict(grant)})
+                         "buckets": buckets})
     path = directory_path(version)
-    if share.write_once(path, blob):
+    if _write_grants(share, version, buckets=buckets, recipients=recipients,
+                     keys=chain.granted(), org=org, where="snapshot") and (
+            share.write_once(path, blob)):
         return chain
     # Sealing is randomised: the same directory published twice differs in its bytes,
     # so compare what the version already there holds.
-    held = _open_snapshot(_Reader(None, pub.sign, ORG_RECIPIENT, org), share.read(path) or b"",
-                          version)
+    held = _open_snapshot(_Reader(share, pub.sign, ORG_RECIPIENT, org),
+                          share.read(path) or b"", version)
     if not isinstance(held, DirectoryChain) or held.directory != directory:
         raise AlreadyPublished(f"{path} already holds something else", path=path)
     return held
@@ -608,6 +631,7 @@ class _Reader:
     org_sign_pub: str
     me_id: str
     identity: Identity
+    keys: Mapping[int, bytes] = dataclasses.field(default_factory=dict)  # granted already
 
     def read(self, path: str) -> bytes | None:
         return None if self.share is None else self.share.read(path)
@@ -727,15 +751,15 @@ def _change_grants(reader: _Reader, data: Mapping[str, Any], version: int) -> di
             _sealed_from(grant), _grant_associated(version, "change", reader.org_sign_pub),
             reader.me_id, reader.identity))
     if data["buckets"]:
-        return _bucket_keys(reader, version, data["buckets"])
+        return _bucket_keys(reader, version, data["buckets"], "change")
     return {}
 
 
-def _bucket_keys(reader: _Reader, version: int, buckets: int) -> dict[int, bytes]:
+def _bucket_keys(reader: _Reader, version: int, buckets: int, where: str) -> dict[int, bytes]:
     """The keys granted to ``me_id`` in its bucket of ``version``'s grants; none when
     the bucket does not name me. ValueError (InvalidSealError) when it is not genuine."""
     bucket = grant_bucket(reader.me_id, buckets)
-    blob = reader.read(grant_path(version, bucket))
+    blob = reader.read(_grant_path(version, bucket, buckets, where))
     if blob is None:
         raise ValueError("grant missing")
     if not sealing.verify(reader.org_sign_pub, blob[:-_SIG], blob[-_SIG:]):
@@ -746,7 +770,8 @@ def _bucket_keys(reader: _Reader, version: int, buckets: int) -> dict[int, bytes
     if reader.me_id not in data["wrapped"]:
         return {}
     return _keys_from_json(sealing.open_for(
-        _sealed_from(data), _grant_associated(version, f"bucket-{bucket}", reader.org_sign_pub),
+        _sealed_from(data),
+        _grant_associated(version, _bucket_label(where, bucket), reader.org_sign_pub),
         reader.me_id, reader.identity))
 
 
@@ -764,21 +789,16 @@ def _open_snapshot(reader: _Reader, blob: bytes, version: int) -> DirectoryChain
             return "bad_format"
         if data["version"] != version:
             return "misplaced"
-        if "grant" not in data:
+        if "buckets" not in data:
             return _open_one_file(reader, data, version)
-        key_id = data["key"]
-        if not isinstance(key_id, int):
+        key_id, buckets = data["key"], data["buckets"]
+        if not isinstance(key_id, int) or not isinstance(buckets, int) or buckets < 1:
             return "bad_format"
         ciphertext = base64.b64decode(data["ciphertext"], validate=True)
-        grant = data["grant"]
-        if reader.me_id in grant["wrapped"]:
-            keys = _keys_from_json(sealing.open_for(
-                _sealed_from(grant), _grant_associated(version, "snapshot", reader.org_sign_pub),
-                reader.me_id, reader.identity))
-        elif reader.share is not None:
+        keys = reader.keys or (_bucket_keys(reader, version, buckets, "snapshot")
+                               if reader.share is not None else {})
+        if not keys and reader.share is not None:
             keys = _granted_after(reader, version)
-        else:
-            return "not_for_me"
         if key_id not in keys:
             return "not_for_me"
         plain = sealing.open_sealed(keys[key_id], ciphertext,
@@ -828,22 +848,35 @@ def _open_one_file(reader: _Reader, data: Mapping[str, Any],
     return DirectoryChain(directory)
 
 
-def _sealed_for(data: Mapping[str, Any]) -> Mapping[str, Any]:
-    """Who a snapshot's (or a one-file directory's) key is wrapped for."""
-    wrapped: Mapping[str, Any] = data["grant"]["wrapped"] if "grant" in data else data["wrapped"]
-    return wrapped
-
-
-def _newest_snapshot(share: Share) -> tuple[int, bytes] | None:
-    versions = sorted(
+def _snapshot_versions(share: Share) -> list[int]:
+    return sorted(
         (int(name) for name in share.list(DIRECTORIES) if _VERSION.fullmatch(name)),
         reverse=True,
     )
-    for version in versions[:1]:
-        blob = share.read(directory_path(version))
-        if blob is not None:
-            return version, blob
-    return None
+
+
+def _snapshot_grants(share: Share, version: int, org_sign_pub: str,
+                     only: str | None = None) -> list[dict[str, Any]]:
+    """The genuine grant buckets of the snapshot ``version`` (none for a one-file
+    directory of before): signed by the org, each in its own place. With ``only``, just
+    the bucket that would name that member."""
+    found = []
+    for name in share.list(f"{SNAPSHOT_GRANTS}/{version:010d}"):
+        match = _BUCKET_NAME.fullmatch(name)
+        if match is None or int(match[2]) < 1 or (
+            only is not None and grant_bucket(only, int(match[2])) != int(match[1])
+        ):
+            continue
+        blob = share.read(f"{SNAPSHOT_GRANTS}/{version:010d}/{name}")
+        if blob is None or not sealing.verify(org_sign_pub, blob[:-_SIG], blob[-_SIG:]):
+            continue
+        try:
+            data = _body(blob, "directory-grant")
+        except (ValueError, KeyError, TypeError):
+            continue
+        if data.get("version") == version and data.get("bucket") == int(match[1]):
+            found.append(data)
+    return found
 
 
 def find_listing(share: Share, org_sign_pub: str,
@@ -852,45 +885,76 @@ def find_listing(share: Share, org_sign_pub: str,
     under some member — a person whose lost device HR replaced with this one: their
     id was only known to HR (new keys for a member always write a snapshot). One X25519
     agreement per member; None when not listed."""
-    newest = _newest_snapshot(share)
-    if newest is None:
+    versions = _snapshot_versions(share)
+    if not versions:
         return None
-    version, blob = newest
-    try:
-        ids = list(_sealed_for(_body(blob, "directory")))
+    version = versions[0]
+    blob = share.read(directory_path(version))
+    if blob is None:
+        return None
+    for data in _snapshot_grants(share, version, org_sign_pub):
+        label = _bucket_label("snapshot", data["bucket"])
+        for rid in data.get("wrapped", {}):
+            try:
+                keys = _keys_from_json(sealing.open_for(
+                    _sealed_from(data), _grant_associated(version, label, org_sign_pub),
+                    rid, identity))
+            except (InvalidSealError, NotARecipient, ValueError, KeyError, TypeError,
+                    binascii.Error):
+                continue
+            found = _open_snapshot(_Reader(share, org_sign_pub, rid, identity, keys), blob,
+                                   version)
+            if not isinstance(found, DirectoryChain):
+                continue
+            member = found.directory.member(rid)
+            if member is not None and member.enc_key == identity.public().enc:
+                return rid, found.directory
+    try:  # a one-file directory of before
+        ids = list(_body(blob, "directory").get("wrapped", {}))
     except (ValueError, KeyError, TypeError):
         return None
     for rid in ids:
         found = _open_snapshot(_Reader(None, org_sign_pub, rid, identity), blob, version)
-        if not isinstance(found, DirectoryChain):
-            continue
-        member = found.directory.member(rid)
-        if member is not None and member.enc_key == identity.public().enc:
-            return rid, found.directory
+        if isinstance(found, DirectoryChain):
+            member = found.directory.member(rid)
+            if member is not None and member.enc_key == identity.public().enc:
+                return rid, found.directory
     return None
 
 
 def keys_replaced(share: Share, org_sign_pub: str, me_id: str, identity: Identity) -> bool:
-    """Whether the newest genuine snapshot is sealed for ``me_id`` but not for these
+    """Whether the newest genuine snapshot grants its key to ``me_id`` but not for these
     keys: HR gave the person new keys (a lost device; that always writes a snapshot),
     and this device holds the old ones — it is shut out and must be added again with
-    a code."""
-    versions = sorted(
-        (int(name) for name in share.list(DIRECTORIES) if _VERSION.fullmatch(name)),
-        reverse=True,
-    )
-    for version in versions:
+    a code. Reads the one bucket of grants that names ``me_id``, not the snapshot."""
+    for version in _snapshot_versions(share):
+        grants = _snapshot_grants(share, version, org_sign_pub, only=me_id)
+        if grants:
+            mine = [g for g in grants if me_id in g.get("wrapped", {})]
+            if not mine:
+                return False
+            try:
+                sealing.open_for(_sealed_from(mine[0]), _grant_associated(
+                    version, _bucket_label("snapshot", mine[0]["bucket"]), org_sign_pub),
+                    me_id, identity)
+            except InvalidSealError:
+                return True
+            except (NotARecipient, ValueError, KeyError, TypeError, binascii.Error):
+                return False
+            return False
         blob = share.read(directory_path(version))
         if blob is None:
             continue
         try:
-            sealed_for = _sealed_for(_body(blob, "directory"))
+            data = _body(blob, "directory")
         except (ValueError, KeyError, TypeError):
             continue
+        if "buckets" in data:
+            continue  # a snapshot whose grants are gone: not one to go by
         problem = _open_snapshot(_Reader(None, org_sign_pub, me_id, identity), blob, version)
         if problem in ("bad_format", "bad_signature", "misplaced"):
             continue  # not a genuine directory: look at the one before
-        return problem == "undecryptable" and me_id in sealed_for
+        return problem == "undecryptable" and me_id in data.get("wrapped", {})
     return False
 
 

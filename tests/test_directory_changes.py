@@ -193,8 +193,11 @@ def test_new_keys_for_a_member_write_a_snapshot_and_the_old_keys_read_nothing_ne
     keys = new.public()
     rekeyed = office.publish(office.directory.with_member(
         Member(id=member.id, name=member.name, enc_key=keys.enc, sign_key=keys.sign)))
-    assert (office.share.root / directory_path(2)).is_file()
-    assert keys_replaced(office.share, office.pinned, "p0001", old)
+    snapshot = (office.share.root / directory_path(2)).stat().st_size
+    counted = CountingShare(office.share)
+    assert keys_replaced(counted, office.pinned, "p0001", old)
+    assert counted.reads == 1 and counted.bytes < snapshot  # one bucket of grants
+    assert not keys_replaced(office.share, office.pinned, "p0001", new)
     office.people["p0001"] = new
     assert read_directory(office.share, office.pinned, "p0001", new) == rekeyed
     held = office.held["p0001"]
