@@ -50,7 +50,8 @@ for the journal segments up to its device's recorded number, as in ``sync.journa
 vouches for is taken only when the journal segment it names lists its objects (whoever
 holds the old key could otherwise sign any number into an entry). A genuine entry of this
 inbox found in another slot is ``replayed`` and passed when its own slot, already read,
-holds the very same bytes (a copy), and ``moved`` but read otherwise (swapped entries). Envelopes are then opened and verified as always (``sync.envelope``; the entry's
+holds the very same bytes (a copy), and ``moved`` but read otherwise (swapped entries).
+Envelopes are then opened and verified as always (``sync.envelope``; the entry's
 signature vouches for their bytes, like a journal segment's): a forged or replayed entry
 costs a look and is reported once, never applied. An entry from someone not yet in the
 directory is looked at again on later syncs (a few of them are kept). An empty slot with
