@@ -25,15 +25,19 @@ share, 3 over SMB):
    synced; then the organisation pushes 1,000 — or 10,000 — times (each push an
    envelope for its author and a colleague, a journal segment, an entry in each of
    their inboxes), 5 of the pushes being team members' answers for the reader; then the
-   reader's sync, timed — on the folder share, and over loopback Samba on the reader's
-   second device (a fresh ``SmbShare`` each sync: connecting and logging in included).
+   reader's sync, timed on each of the reader's six devices — three syncing from the
+   folder share, three over loopback Samba (a fresh ``SmbShare`` each sync: connecting
+   and logging in included), so each round gives three samples of each.
    The share sits on its own file system (``/dev/shm`` where there is one), as a file
    server's disk is not the reader's: on one shared disk the reader's fsyncs would wait
    for the write-back of the 10,000 pushes the set-up just wrote, which measures the
    set-up, not the sync.
    Rounds of 1,000 and 10,000 alternate. Budgets: ≤ 200 ms (folder) and ≤ 2 s (Samba)
-   for every round; p50 at 10,000 ≤ 1.5× p50 at 1,000 on both — a sync costs what is
-   new for the reader, not what the organisation did.
+   for every sync; the fastest sync at 10,000 ≤ 1.5× the fastest at 1,000 on both — a
+   sync costs what is new for the reader, not what the organisation did. The growth is
+   judged on the fastest of the 15 syncs (what the work itself costs) because a sync's
+   few fsyncs take 2 to 20 ms as other jobs on the machine write to its disk, which
+   swings the p50s of so short a sync; the p50s' ratio is shown beside it.
 5. **The directory of a whole municipality** (with ``--org N``, e.g. ``--org 45000``;
    printed in a table of its own first): HR publishes a directory of N members (a snapshot, see
    ``sync.organisation``), a member's device reads it once, then one hire and one
@@ -125,6 +129,7 @@ SEASON_SAMBA_BUDGET_S = 2.0
 SEASON_GROWTH_BUDGET = 1.5
 SEASON_FOR_READER = 5
 TEAM = 20
+SEASON_DEVICES = 3  # the reader's devices per kind of share: 3 measured syncs a round
 SERVER_DISK = Path("/dev/shm")  # noqa: S108 - a fresh TemporaryDirectory inside it
 # (the season's file server, on its own memory file system)
 
@@ -715,7 +720,7 @@ def _season(root: Path, settings: Settings) -> list[Row]:
               f"in {built:.1f} s")
 
         def share_for(n: int) -> Share:
-            if n == 0 or server is None:
+            if n < SEASON_DEVICES or server is None:
                 return FolderShare(share_root)
             from sync.smb import SmbShare  # noqa: PLC0415 - needs smbprotocol (checked)
 
@@ -735,7 +740,9 @@ def _season(root: Path, settings: Settings) -> list[Row]:
                 raise RuntimeError(f"the reader found {report.pulled} records, not {expected}")
             return took
 
-        active = range(len(readers) if server is not None else 1)
+        # the reader's devices: folder and Samba in turn, so both see the same moments
+        active = [n for i in range(SEASON_DEVICES)
+                  for n in ((i, i + SEASON_DEVICES) if server is not None else (i,))]
         for n in active:
             sync(n, expected=None)  # catching up: from here on, "since my last sync"
         times: dict[tuple[int, int], list[float]] = {}
@@ -748,7 +755,7 @@ def _season(root: Path, settings: Settings) -> list[Row]:
                 gc.collect()  # the set-up's garbage is not the sync's to collect
                 writing[count].append(time.perf_counter() - began)
                 for n in active:
-                    times.setdefault((n, count), []).append(sync(n))
+                    times.setdefault((n // SEASON_DEVICES, count), []).append(sync(n))
         for reader in readers:
             reader.lock()
     print(f"  set-up MUS season: {season.pushed:,} pushes written in "
@@ -759,16 +766,20 @@ def _season(root: Path, settings: Settings) -> list[Row]:
         kinds.append(("loopback Samba", SEASON_SAMBA_BUDGET_S))
     for n, (where, budget) in enumerate(kinds):
         p50s: dict[int, float] = {}
+        fastest: dict[int, float] = {}
         for count in (small, large):
             found = times[(n, count)]
             p50s[count] = statistics.median(found)
+            fastest[count] = min(found)
             rows.append(Row(f"{what}, {count:,} pushes, 5 for me: sync, {where}",
                             _ms(p50s[count]), _ms(max(found)), f"≤ {budget * 1000:,.0f} ms",
                             max(found) <= budget))
-        ratio = p50s[large] / p50s[small]
-        rows.append(Row(f"{what}: {large:,} / {small:,} pushes, {where} (p50s)",
+        ratio = fastest[large] / fastest[small]
+        rows.append(Row(f"{what}: {large:,} / {small:,} pushes, {where} (fastest)",
                         f"{ratio:.2f}×", budget=f"≤ {SEASON_GROWTH_BUDGET}×",
                         ok=ratio <= SEASON_GROWTH_BUDGET))
+        rows.append(Row(f"{what}: {large:,} / {small:,} pushes, {where} (p50s)",
+                        f"{p50s[large] / p50s[small]:.2f}×", budget="(shown)"))
     if server is None:
         what = f"{what}, 5 for me: sync, loopback Samba"
         if os.environ.get("CI", "").lower() == "true":
@@ -783,9 +794,11 @@ def _season_share(root: Path, share_root: Path, org: int) -> tuple[_Season, list
     """The organisation's directory and the reader's two devices, which have planned the
     team's conversation (pushed for real)."""
     rng = random.Random(org)
-    readers = [_vault(root / "reader-folder"), _vault(root / "reader-smb")]
+    readers = [_vault(root / f"reader-{kind}-{i}") for kind in ("folder", "smb")
+               for i in range(SEASON_DEVICES)]
     reader_identity = identity_of(readers[0])
-    install_identity(readers[1], reader_identity)
+    for other in readers[1:]:
+        install_identity(other, reader_identity)
     people = [(f"p{i:05d}", new_identity(), f"{rng.getrandbits(128):032x}")
               for i in range(org - 1)]
     team = rng.sample(range(len(people)), TEAM)
