@@ -53,6 +53,10 @@ share, 3 over SMB):
    connecting and logging in are paid for). Budgets: hire and leaver each
    ≤ 1 MB read and ≤ 1 s (p50 over the rounds, the worst shown). Without Samba the SMB
    rows are skipped, but FAIL under ``CI=true``.
+6. **The cost of housekeeping** (with ``--org N``): HR's maintenance run over a share of
+   10,000 envelopes (``bench.housekeeping``, its own table): what the first run and the
+   one 180 days later remove and take, and a run with nothing to remove against reading
+   the share once.
 
 The shares are built fast and apart from the measurements (their time is printed as
 set-up): envelopes and journal segments are made by the real ``sync.envelope`` and
@@ -85,6 +89,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.housekeeping import main as housekeeping_bench
 from conversations.directory import Directory, Member, Policy
 from conversations.merge import version_of
 from conversations.model import Conversation, Kind, Preparation, Role, State
@@ -178,7 +183,7 @@ def main(argv: list[str]) -> int:
     """``[--quick] [--dir DIR] [--org N]``: DIR is where the shares and vaults are built
     (a temp folder inside it, removed afterwards); the system's temp folder by default.
     ``--org N``: the season's organisation has N people, and the directory of N members
-    is measured too (section 5)."""
+    and HR's maintenance run are measured too (sections 5 and 6)."""
     settings = QUICK if "--quick" in argv else FULL
     where = argv[argv.index("--dir") + 1] if "--dir" in argv[:-1] else None
     if "--org" in argv[:-1]:
@@ -187,6 +192,7 @@ def main(argv: list[str]) -> int:
     directory_code = 0
     if "--org" in argv[:-1]:
         directory_code = _directory_bench(int(argv[argv.index("--org") + 1]), settings, where)
+        directory_code |= housekeeping_bench(["--quick"] if "--quick" in argv else [])
     if shutil.which("rsync") is None or shutil.which("cp") is None:
         print("rsync and cp are needed for the references (python3 main.py test installs them)")
         print("bench sync: FAIL")
