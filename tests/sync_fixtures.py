@@ -220,15 +220,23 @@ def announce(share: Share, person: Person, directory: Directory, seq: int,
 
 
 class CountingShare:
-    """A share that notes every call (operation, path) before passing it on."""
+    """A share that notes every call (operation, path) before passing it on, and how
+    many files were read (``reads``) with how many bytes (``bytes``)."""
 
     def __init__(self, share: Share) -> None:
         self.share = share
         self.calls: list[tuple[str, str]] = []
+        self.bytes = 0
+
+    @property
+    def reads(self) -> int:
+        return sum(1 for operation, _ in self.calls if operation == "read")
 
     def read(self, path: str) -> bytes | None:
         self.calls.append(("read", path))
-        return self.share.read(path)
+        data = self.share.read(path)
+        self.bytes += len(data or b"")
+        return data
 
     def write_once(self, path: str, data: bytes) -> bool:
         self.calls.append(("write_once", path))

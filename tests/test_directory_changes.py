@@ -31,31 +31,9 @@ from sync.organisation import (
 from sync.share import Share
 from sync.smb import SmbShare
 from tests.samba import SambaServer, samba_fixture, samba_server_fixture  # noqa: F401
+from tests.sync_fixtures import CountingShare
 
 LOG = "samtale.sync"
-
-
-class CountingShare:
-    """A share that counts the files a device reads and their bytes."""
-
-    def __init__(self, share: Share) -> None:
-        self.share = share
-        self.reads = self.bytes = 0
-
-    def read(self, path: str) -> bytes | None:
-        data = self.share.read(path)
-        self.reads += 1
-        self.bytes += len(data or b"")
-        return data
-
-    def write_once(self, path: str, data: bytes) -> bool:
-        return self.share.write_once(path, data)
-
-    def list(self, folder: str) -> list[str]:
-        return self.share.list(folder)
-
-    def sweep_temps(self, under: str = "") -> int:
-        return self.share.sweep_temps(under)
 
 
 @dataclass
